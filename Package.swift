@@ -1,0 +1,78 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Module boundaries follow DESIGN.md: imports point downward only.
+// BerthManifest and Reconcile know nothing of NIO; FakeKube never imports KubeClient.
+let package = Package(
+    name: "berth",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+        .executable(name: "fake-kube", targets: ["fake-kube"]),
+        .library(name: "BerthManifest", targets: ["BerthManifest"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "FakeKube", targets: ["FakeKube"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "BerthManifest",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "Reconcile"),
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "KubePortForward", dependencies: ["KubeClient"]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "FakeKube",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "BerthDaemon",
+            dependencies: ["BerthManifest", "Reconcile", "KubeClient", "KubePortForward"]
+        ),
+        .executableTarget(
+            name: "berth",
+            dependencies: [
+                "BerthManifest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "fake-kube",
+            dependencies: [
+                "FakeKube",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
+        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"]),
+        .testTarget(name: "KubePortForwardTests", dependencies: ["KubePortForward"]),
+        .testTarget(name: "FakeKubeTests", dependencies: ["FakeKube"]),
+        .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BerthDaemon", "FakeKube"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["FakeKube"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

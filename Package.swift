@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -34,10 +36,27 @@ let package = Package(
         .target(
             name: "KubeClient",
             dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "KubePortForward", dependencies: ["KubeClient"]),
+        .target(
+            name: "KubePortForward",
+            dependencies: [
+                "KubeClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "FakeKube",
@@ -45,16 +64,31 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                "CZlib",
             ]
         ),
         .target(
             name: "BerthDaemon",
-            dependencies: ["BerthManifest", "Reconcile", "KubeClient", "KubePortForward"]
+            dependencies: [
+                "BerthManifest", "Reconcile", "KubeClient", "KubePortForward",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
         ),
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthManifest",
+                "BerthManifest", "BerthDaemon", "FakeKube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,8 +101,8 @@ let package = Package(
         ),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"]),
-        .testTarget(name: "KubePortForwardTests", dependencies: ["KubePortForward"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "FakeKube"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KubePortForwardTests", dependencies: ["KubePortForward", "FakeKube"]),
         .testTarget(name: "FakeKubeTests", dependencies: ["FakeKube"]),
         .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BerthDaemon", "FakeKube"]),

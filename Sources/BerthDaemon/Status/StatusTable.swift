@@ -1,0 +1,59 @@
+import Foundation
+
+/// Renders status as the table `berth status` and the live view of `berth up` print.
+public enum StatusTable {
+    /// One row per forward, columns sized to their content.
+    public static func render(_ status: DaemonStatus, now: Date = Date()) -> String {
+        var rows: [[String]] = [["NAME", "PHASE", "LOCAL", "TARGET", "POD", "CONNS", "AGE", "REASON"]]
+        for forward in status.forwards {
+            rows.append([
+                forward.name,
+                forward.phase.rawValue,
+                forward.ports.map(localColumn).joined(separator: ","),
+                "\(forward.namespace)/\(forward.target)",
+                forward.pod ?? "-",
+                "\(forward.connections.open)/\(forward.connections.total)",
+                age(from: forward.since, to: now),
+                forward.message ?? forward.reason ?? "",
+            ])
+        }
+        var out = table(rows)
+        for error in status.manifestErrors {
+            out += "\n" + error
+        }
+        if !status.manifestErrors.isEmpty {
+            out += "\n(the last valid manifest keeps running)"
+        }
+        return out
+    }
+
+    static func localColumn(_ port: PortStatus) -> String {
+        let host = port.address.contains(":") ? "[\(port.address)]" : port.address
+        let local = port.localPort.map(String.init) ?? "-"
+        return "\(host):\(local)->\(port.remote)"
+    }
+
+    /// `42s`, `5m`, `3h`, `2d`, as kubectl shows ages.
+    static func age(from since: Date, to now: Date) -> String {
+        let seconds = max(0, Int(now.timeIntervalSince(since)))
+        switch seconds {
+        case ..<120: return "\(seconds)s"
+        case ..<(120 * 60): return "\(seconds / 60)m"
+        case ..<(48 * 3600): return "\(seconds / 3600)h"
+        default: return "\(seconds / 86400)d"
+        }
+    }
+
+    static func table(_ rows: [[String]]) -> String {
+        let columns = rows.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows {
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+        }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+    }
+}

@@ -318,8 +318,8 @@ import Testing
             #expect(request.method == .DELETE)
             #expect(request.uri == "/api/v1/namespaces/shop/pods/web%201?gracePeriodSeconds=0")
         }
-        // The server is closed now: nothing listens on its port.
-        let closed = try KubeClient(configuration: configuration(port: server.port), logger: Logger(label: "test"))
+        // Port 1 on loopback: nothing listens there (a freed ephemeral port could be reused by a parallel test).
+        let closed = try KubeClient(configuration: configuration(port: 1), logger: Logger(label: "test"))
         do {
             _ = try await closed.get(Namespace.self, name: "shop")
             Issue.record("expected a transport error")

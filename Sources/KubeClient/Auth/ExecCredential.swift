@@ -39,10 +39,12 @@ struct ExecCredential: Sendable {
         }
         var credential = ExecCredential()
         credential.token = status.token.flatMap { $0.isEmpty ? nil : $0 }
-        switch (status.clientCertificateData, status.clientKeyData) {
-        case (.some(let certificate), .some(let key)) where !certificate.isEmpty && !key.isEmpty:
+        let certificateData = status.clientCertificateData.flatMap { $0.isEmpty ? nil : $0 }
+        let keyData = status.clientKeyData.flatMap { $0.isEmpty ? nil : $0 }
+        switch (certificateData, keyData) {
+        case (.some(let certificate), .some(let key)):
             credential.clientCertificate = ClientCertificatePEM(certificate: Array(certificate.utf8), key: Array(key.utf8))
-        case (nil, nil), ("", ""), (nil, ""), ("", nil):
+        case (nil, nil):
             break
         default:
             throw fail("exec plugin returned only one of clientCertificateData and clientKeyData; both or neither are required")

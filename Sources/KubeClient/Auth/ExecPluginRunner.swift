@@ -51,15 +51,17 @@ struct ExecPluginRunner: Sendable {
         childEnvironment["KUBERNETES_EXEC_INFO"] = ExecInfo(
             apiVersion: config.apiVersion, spec: .init(interactive: interactive, cluster: config.provideClusterInfo ? cluster : nil)
         ).json()
+        let processEnvironment = childEnvironment
         let arguments = config.args
         let command = config.command
         let limit = Self.maximumOutput
         // Process I/O blocks; it runs on NIO's blocking pool, never on the cooperative executor.
         let outcome: Result<(status: Int32, output: [UInt8]), KubeClientError> = try await NIOThreadPool.singleton.runIfActive {
+            () -> Result<(status: Int32, output: [UInt8]), KubeClientError> in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
-            process.environment = childEnvironment
+            process.environment = processEnvironment
             process.standardInput = interactive ? FileHandle.standardInput : FileHandle.nullDevice
             process.standardError = FileHandle.standardError
             let pipe = Pipe()

@@ -72,7 +72,7 @@ extension Kubeconfig {
             var config: [String: String] = [:]
             if let configNode = provider.node("config") {
                 let configReader = try YAMLEntryReader(file: file, entry: entry, node: configNode, fieldPrefix: "auth-provider.config.")
-                for (key, _) in configReader.mapping ?? [:] {
+                for key in configReader.mapping.map({ Array($0.keys) }) ?? [] {
                     if let keyName = key.string, let value = try configReader.string(keyName) { config[keyName] = value }
                 }
             }

@@ -42,7 +42,8 @@ extension KubeClient {
     ) async throws -> WatchEventStream<Object> {
         let path = type.collectionPath(namespace: allNamespaces ? nil : (namespace ?? self.namespace))
         // The server ends the stream at timeoutSeconds; the deadline only guards against one that never does.
-        let deadline: NIODeadline = options.timeoutSeconds.map { .now() + .seconds(Int64($0) + 60) } ?? .distantFuture
+        var deadline = NIODeadline.distantFuture
+        if let seconds = options.timeoutSeconds { deadline = NIODeadline.now() + TimeAmount.seconds(Int64(seconds) + 60) }
         let response = try await send(.GET, path: path, query: options.queryItems, deadline: deadline)
         return WatchEventStream(body: response.body, request: "GET \(path)", maximumEventSize: 16 << 20)
     }

@@ -7,7 +7,7 @@ import Synchronization
 final class ManualWallClock: Sendable {
     private let current = Mutex(Date())
 
-    var now: @Sendable () -> Date { { [current] in current.withLock { $0 } } }
+    var now: @Sendable () -> Date { { self.current.withLock { $0 } } }
 
     func advance(by seconds: TimeInterval) {
         current.withLock { $0 += seconds }

@@ -34,11 +34,16 @@ final class TestAPIServer: Sendable {
 
     typealias Route = @Sendable (Request) -> Response
 
+    /// Requests seen so far, shared with the per-connection handlers.
+    final class RequestLog: Sendable {
+        let entries = Mutex<[Request]>([])
+    }
+
     let port: Int
     private let channel: any Channel
-    private let recorded = Mutex<[Request]>([])
+    private let log: RequestLog
 
-    var requests: [Request] { recorded.withLock { $0 } }
+    var requests: [Request] { log.entries.withLock { $0 } }
 
     init(pki: TestPKI = .shared, route: @escaping Route) async throws {
         var tls = TLSConfiguration.makeServerConfiguration(
@@ -48,7 +53,8 @@ final class TestAPIServer: Sendable {
         tls.certificateVerification = .optionalVerification
         tls.applicationProtocols = ["http/1.1"]
         let context = try NIOSSLContext(configuration: tls)
-        let recorded = self.recorded
+        let recorded = RequestLog()
+        log = recorded
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -74,10 +80,10 @@ final class TestAPIServer: Sendable {
 
         let route: Route
         let ssl: NIOSSLServerHandler
-        let recorded: Mutex<[Request]>
+        let recorded: RequestLog
         var head: HTTPRequestHead?
 
-        init(route: @escaping Route, ssl: NIOSSLServerHandler, recorded: Mutex<[Request]>) {
+        init(route: @escaping Route, ssl: NIOSSLServerHandler, recorded: RequestLog) {
             self.route = route
             self.ssl = ssl
             self.recorded = recorded
@@ -92,7 +98,7 @@ final class TestAPIServer: Sendable {
                 let request = Request(
                     method: head.method, uri: head.uri, headers: head.headers,
                     clientCertificateDER: try? ssl.peerCertificate?.toDERBytes())
-                recorded.withLock { $0.append(request) }
+                recorded.entries.withLock { $0.append(request) }
                 respond(route(request), context: context)
             }
         }

@@ -20,7 +20,8 @@ import Testing
         #expect(pod.metadata.name == "nameValue")
         #expect(pod.metadata.deletionTimestamp == "2009-01-01T01:01:01Z")
         #expect(pod.metadata.ownerReferences?.first?.controller == true)
-        #expect(pod.spec?.containers?.first?.ports?.first == ContainerPort(name: "nameValue", containerPort: 3, protocol: "protocolValue"))
+        let port = try #require(pod.spec?.containers?.first?.ports?.first)
+        #expect(port.name == "nameValue" && port.containerPort == 3 && port.protocol == "protocolValue" && port.hostPort == 2)
         #expect(pod.spec?.initContainers?.first?.ports?.first?.containerPort == 3)
         #expect(pod.spec?.nodeName == "nodeNameValue")
         #expect(pod.status?.phase == "phaseValue")
@@ -55,7 +56,8 @@ import Testing
         #expect(endpoint.addresses == ["addressesValue"])
         #expect(endpoint.conditions == EndpointConditions(ready: true, serving: true, terminating: true))
         #expect(endpoint.targetRef?.kind == "kindValue")
-        #expect(slice.ports?.first == EndpointPort(name: "nameValue", port: 3, protocol: "protocolValue"))
+        let port = try #require(slice.ports?.first)
+        #expect(port.name == "nameValue" && port.port == 3 && port.protocol == "protocolValue" && port.appProtocol == "appProtocolValue")
     }
 
     @Test func workloadsAndNamespace() throws {

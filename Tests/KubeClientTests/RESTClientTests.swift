@@ -91,26 +91,31 @@ import Testing
     }
 
     @Test func tlsServerNameAndCertificateVerification() async throws {
-        let server = try await TestAPIServer { _ in .full(.ok, body: Self.podJSON("p")) }
-        // The certificate names kube.test and 127.0.0.1; tls-server-name makes the client verify kube.test.
-        try await withClient(configuration(port: server.port, serverName: "kube.test"), server: server) { client in
+        // This certificate names only kube.test: the IP alone does not verify, tls-server-name does.
+        let named = try await TestAPIServer(identity: pki.namedServer) { _ in .full(.ok, body: Self.podJSON("p")) }
+        try await withClient(configuration(port: named.port, serverName: "kube.test"), server: named) { client in
             _ = try await client.get(Pod.self, name: "p")
             #expect(client.connectionInfo.serverName == "kube.test")
-            #expect(server.requests.count == 1)
+            #expect(named.requests.count == 1)
         }
-        let second = try await TestAPIServer { _ in .full(.ok, body: Self.podJSON("p")) }
-        try await withClient(configuration(port: second.port, serverName: "wrong.test"), server: second) { client in
-            await #expect(throws: KubeClientError.self) { _ = try await client.get(Pod.self, name: "p") }
+        for serverName in [nil, "wrong.test"] {
+            let server = try await TestAPIServer(identity: pki.namedServer) { _ in .full(.ok, body: Self.podJSON("p")) }
+            try await withClient(configuration(port: server.port, serverName: serverName), server: server) { client in
+                await #expect(throws: KubeClientError.self, "server name \(serverName ?? "(none)")") {
+                    _ = try await client.get(Pod.self, name: "p")
+                }
+                #expect(server.requests.isEmpty)
+            }
         }
-        let third = try await TestAPIServer { _ in .full(.ok, body: Self.podJSON("p")) }
-        try await withClient(configuration(port: third.port, ca: pki.otherCAPEM), server: third) { client in
+        let other = try await TestAPIServer { _ in .full(.ok, body: Self.podJSON("p")) }
+        try await withClient(configuration(port: other.port, ca: pki.otherCAPEM), server: other) { client in
             do {
                 _ = try await client.get(Pod.self, name: "p")
                 Issue.record("a server signed by another CA was trusted")
             } catch KubeClientError.transport(let request, _) {
                 #expect(request == "GET /api/v1/namespaces/shop/pods/p")
             }
-            #expect(third.requests.isEmpty)
+            #expect(other.requests.isEmpty)
         }
     }
 
@@ -160,7 +165,8 @@ import Testing
         if offset < body.count { pieces.append(String(decoding: body[offset...], as: UTF8.self)) }
         // Piece boundaries fall inside multi-byte-free ASCII, so String slices round-trip exactly.
         #expect(pieces.joined().utf8.count == body.count)
-        let server = try await TestAPIServer { _ in .chunked(pieces) }
+        let chunks = pieces
+        let server = try await TestAPIServer { _ in .chunked(chunks) }
         try await withClient(configuration(port: server.port), server: server) { client in
             let stream = try await client.listerWatcher(for: Pod.self, namespace: "shop")
                 .watch(WatchOptions(resourceVersion: "9", timeoutSeconds: 300))

@@ -67,6 +67,8 @@ public final class KubeClient: Sendable {
         http.httpVersion = .http1Only
         http.redirectConfiguration = .disallow
         http.timeout = .init(connect: .seconds(15), read: nil)
+        // Fail fast on refused connections and TLS errors: callers (the reflector) own the retry policy and backoff.
+        http.connectionPool.retryConnectionEstablishment = false
         http.decompression = configuration.disableCompression ? .disabled : .enabled(limit: .ratio(1000))
         self.http = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: http, backgroundActivityLogger: logger)
     }

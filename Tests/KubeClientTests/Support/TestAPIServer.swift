@@ -45,10 +45,11 @@ final class TestAPIServer: Sendable {
 
     var requests: [Request] { log.entries.withLock { $0 } }
 
-    init(pki: TestPKI = .shared, route: @escaping Route) async throws {
+    init(pki: TestPKI = .shared, identity: TestPKI.Identity? = nil, route: @escaping Route) async throws {
+        let identity = identity ?? pki.server
         var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pki.server.certificatePEM.utf8)).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(pki.server.keyPEM.utf8), format: .pem)))
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8)).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.keyPEM.utf8), format: .pem)))
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pki.caPEM.utf8)))
         tls.certificateVerification = .optionalVerification
         tls.applicationProtocols = ["http/1.1"]

@@ -15,6 +15,8 @@ struct TestPKI {
 
     let caPEM: String
     let server: Identity
+    /// A server certificate naming only `kube.test` (no IP SAN): reachable on 127.0.0.1 only through `tls-server-name`.
+    let namedServer: Identity
     let ecClient: Identity
     let rsaClient: Identity
     /// A second, unrelated CA: the server is not signed by it.
@@ -35,7 +37,7 @@ struct TestPKI {
             issuerPrivateKey: .init(caKey))
         caPEM = try ca.serializeAsPEM().pemString
 
-        func issue(_ name: String, publicKey: Certificate.PublicKey, server: Bool) throws -> Certificate {
+        func issue(_ name: String, publicKey: Certificate.PublicKey, server: Bool, ipSAN: Bool = true) throws -> Certificate {
             let subject = try DistinguishedName { CommonName(name) }
             return try Certificate(
                 version: .v3, serialNumber: .init(), publicKey: publicKey,
@@ -44,7 +46,8 @@ struct TestPKI {
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.notCertificateAuthority)
                     if server {
-                        SubjectAlternativeNames([.dnsName("kube.test"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
+                        SubjectAlternativeNames(
+                            ipSAN ? [.dnsName("kube.test"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))] : [.dnsName("kube.test")])
                         try ExtendedKeyUsage([.serverAuth])
                     } else {
                         try ExtendedKeyUsage([.clientAuth])
@@ -60,6 +63,9 @@ struct TestPKI {
 
         let serverKey = P256.Signing.PrivateKey()
         server = try identity(try issue("kube-apiserver", publicKey: .init(serverKey.publicKey), server: true), keyPEM: serverKey.pemRepresentation)
+        let namedKey = P256.Signing.PrivateKey()
+        namedServer = try identity(
+            try issue("kube-apiserver", publicKey: .init(namedKey.publicKey), server: true, ipSAN: false), keyPEM: namedKey.pemRepresentation)
         let ecKey = P256.Signing.PrivateKey()
         ecClient = try identity(try issue("ec-user", publicKey: .init(ecKey.publicKey), server: false), keyPEM: ecKey.pemRepresentation)
         let rsaKey = try _RSA.Signing.PrivateKey(keySize: .bits2048)

@@ -119,6 +119,23 @@ import Testing
         }
     }
 
+    @Test func httpConnectProxyCarriesTheTLSConnection() async throws {
+        let proxy = try await TestConnectProxy()
+        let server = try await TestAPIServer { _ in .full(.ok, body: Self.podJSON("p")) }
+        var config = configuration(port: server.port, credentials: Credentials(bearer: .token("s3cr3t")))
+        config.proxy = ProxySettings(host: "127.0.0.1", port: proxy.port, username: "u", password: "p")
+        try await withClient(config, server: server) { client in
+            _ = try await client.get(Pod.self, name: "p")
+            let head = try #require(proxy.connectRequests.first)
+            #expect(head.hasPrefix("CONNECT 127.0.0.1:\(server.port) HTTP/1.1"))
+            #expect(head.lowercased().contains("proxy-authorization: basic " + Data("u:p".utf8).base64EncodedString().lowercased()))
+            // The bearer token travels inside TLS, never in the CONNECT request the proxy sees.
+            #expect(!head.contains("s3cr3t"))
+            #expect(server.requests.first?.authorization == "Bearer s3cr3t")
+        }
+        try await proxy.close()
+    }
+
     @Test func paginatedListFollowsContinue() async throws {
         let server = try await TestAPIServer { request in
             let page = request.query["continue"] ?? ""

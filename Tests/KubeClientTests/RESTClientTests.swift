@@ -7,51 +7,8 @@ import Testing
 @testable import KubeClient
 
 /// The REST client against a real HTTPS server on 127.0.0.1 with a generated CA.
-@Suite struct RESTClientTests {
+@Suite struct RESTClientTests: RESTTestCase {
     let pki = TestPKI.shared
-
-    static func podJSON(_ name: String, rv: String = "1", kind: Bool = false) -> String {
-        let header = kind ? #""kind":"Pod","apiVersion":"v1","# : ""
-        return #"{\#(header)"metadata":{"name":"\#(name)","namespace":"shop","resourceVersion":"\#(rv)"},"spec":{"containers":[{"name":"app","ports":[{"name":"http","containerPort":8080}]}]},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}"#
-    }
-
-    func configuration(
-        port: Int, credentials: Credentials = Credentials(), ca: String? = nil, serverName: String? = nil, host: String = "127.0.0.1"
-    ) -> KubeClientConfiguration {
-        KubeClientConfiguration(
-            contextName: "test", source: "/test/config", namespace: "shop",
-            server: ServerAddress(scheme: "https", host: host, port: port),
-            tls: TLSSettings(certificateAuthorityPEM: Array((ca ?? pki.caPEM).utf8), serverName: serverName),
-            credentials: credentials, userName: "tester")
-    }
-
-    /// Runs `body` with a client and shuts everything down whatever happens.
-    func withClient(
-        _ configuration: KubeClientConfiguration, server: TestAPIServer, environment: [String: String] = [:],
-        _ body: (KubeClient) async throws -> Void
-    ) async throws {
-        let client = try KubeClient(configuration: configuration, environment: environment, logger: Logger(label: "test"))
-        do {
-            try await body(client)
-        } catch {
-            try await client.shutdown()
-            try await server.close()
-            throw error
-        }
-        try await client.shutdown()
-        try await server.close()
-    }
-
-    func apiError(_ body: () async throws -> Void) async -> (status: Status, request: String, retryAfter: Int?)? {
-        do {
-            try await body()
-        } catch KubeClientError.api(let status, let request, let retryAfter) {
-            return (status, request, retryAfter)
-        } catch {
-            Issue.record("unexpected error \(error)")
-        }
-        return nil
-    }
 
     @Test func bearerTokenGetAndReuseOfTheConnection() async throws {
         let server = try await TestAPIServer { request in
@@ -160,70 +117,6 @@ import Testing
             let all = try await client.list(Pod.self, allNamespaces: true)
             #expect(all.items.count == 2)
             #expect(server.requests.last?.path == "/api/v1/pods")
-        }
-    }
-
-    @Test func watchSplitAtOddByteBoundariesEndsCleanly() async throws {
-        let events = [
-            #"{"type":"ADDED","object":\#(Self.podJSON("a", rv: "10", kind: true))}"#,
-            #"{"type":"MODIFIED","object":\#(Self.podJSON("a", rv: "11", kind: true))}"#,
-            #"{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"12","creationTimestamp":null}}}"#,
-            #"{"type":"DELETED","object":\#(Self.podJSON("a", rv: "13", kind: true))}"#,
-            #"{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}}"#,
-        ]
-        let body = Array(events.map { $0 + "\n" }.joined().utf8)
-        var pieces: [String] = []
-        var offset = 0
-        for size in [1, 7, 3, 64, 2, 129, 5] where offset < body.count {
-            let end = min(offset + size, body.count)
-            pieces.append(String(decoding: body[offset..<end], as: UTF8.self))
-            offset = end
-        }
-        if offset < body.count { pieces.append(String(decoding: body[offset...], as: UTF8.self)) }
-        // Piece boundaries fall inside multi-byte-free ASCII, so String slices round-trip exactly.
-        #expect(pieces.joined().utf8.count == body.count)
-        let chunks = pieces
-        let server = try await TestAPIServer { _ in .chunked(chunks) }
-        try await withClient(configuration(port: server.port), server: server) { client in
-            let stream = try await client.listerWatcher(for: Pod.self, namespace: "shop")
-                .watch(WatchOptions(resourceVersion: "9", timeoutSeconds: 300))
-            var seen: [String] = []
-            for try await event in stream {
-                switch event {
-                case .added(let pod): seen.append("added \(pod.metadata.name ?? "") \(pod.metadata.resourceVersion ?? "")")
-                case .modified(let pod): seen.append("modified \(pod.metadata.resourceVersion ?? "")")
-                case .deleted(let pod): seen.append("deleted \(pod.metadata.resourceVersion ?? "")")
-                case .bookmark(let rv): seen.append("bookmark \(rv)")
-                case .error(let status): seen.append("error \(status.code ?? 0) \(status.isExpired)")
-                }
-            }
-            #expect(seen == ["added a 10", "modified 11", "bookmark 12", "deleted 13", "error 410 true"])
-            let query = try #require(server.requests.first?.query)
-            #expect(query["watch"] == "true")
-            #expect(query["resourceVersion"] == "9")
-            #expect(query["allowWatchBookmarks"] == "true")
-            #expect(query["timeoutSeconds"] == "300")
-        }
-    }
-
-    @Test func brokenWatchThrowsTransport() async throws {
-        let first = #"{"type":"ADDED","object":\#(Self.podJSON("a", rv: "10", kind: true))}"# + "\n"
-        let server = try await TestAPIServer { _ in .chunked([first, #"{"type":"MODIFIED","obj"#], abort: true) }
-        try await withClient(configuration(port: server.port), server: server) { client in
-            let stream = try await client.watch(Pod.self, options: WatchOptions())
-            var iterator = stream.makeAsyncIterator()
-            let event = try await iterator.next()
-            guard case .added(let pod) = event else {
-                Issue.record("expected ADDED, got \(String(describing: event))")
-                return
-            }
-            #expect(pod.metadata.name == "a")
-            do {
-                _ = try await iterator.next()
-                Issue.record("a cut connection ended the watch cleanly")
-            } catch KubeClientError.transport(let request, _) {
-                #expect(request == "GET /api/v1/namespaces/shop/pods")
-            }
         }
     }
 

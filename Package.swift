@@ -43,6 +43,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
@@ -101,7 +102,17 @@ let package = Package(
         ),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "FakeKube"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "KubeClientTests",
+            dependencies: [
+                "KubeClient", "FakeKube",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "KubePortForwardTests", dependencies: ["KubePortForward", "FakeKube"]),
         .testTarget(name: "FakeKubeTests", dependencies: ["FakeKube"]),
         .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon"]),

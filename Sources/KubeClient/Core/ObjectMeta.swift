@@ -10,11 +10,14 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     public var deletionGracePeriodSeconds: Int64?
     public var labels: [String: String]?
     public var annotations: [String: String]?
+    /// Who owns the object (e.g. the ReplicaSet of a pod).
+    public var ownerReferences: [OwnerReference]?
 
     public init(
         name: String? = nil, namespace: String? = nil, uid: String? = nil, resourceVersion: String? = nil,
         generation: Int64? = nil, creationTimestamp: String? = nil, deletionTimestamp: String? = nil,
-        deletionGracePeriodSeconds: Int64? = nil, labels: [String: String]? = nil, annotations: [String: String]? = nil
+        deletionGracePeriodSeconds: Int64? = nil, labels: [String: String]? = nil, annotations: [String: String]? = nil,
+        ownerReferences: [OwnerReference]? = nil
     ) {
         self.name = name
         self.namespace = namespace
@@ -26,6 +29,7 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
         self.deletionGracePeriodSeconds = deletionGracePeriodSeconds
         self.labels = labels
         self.annotations = annotations
+        self.ownerReferences = ownerReferences
     }
 }
 

@@ -1,0 +1,127 @@
+import Foundation
+
+/// Everything needed to talk to one cluster as one user: the resolved form of a kubeconfig context
+/// (or of the in-cluster environment). Secrets inside are never printed; `description` is redacted.
+public struct KubeClientConfiguration: Sendable, Hashable, CustomStringConvertible {
+    /// The context name (`in-cluster` for the in-cluster configuration).
+    public var contextName: String
+    /// Where it came from: the kubeconfig file of the context, or `in-cluster`.
+    public var source: String
+    /// The context's namespace, `default` when unset.
+    public var namespace: String
+    /// The API server.
+    public var server: ServerAddress
+    /// TLS settings for the server.
+    public var tls: TLSSettings
+    /// `proxy-url`, an `http://` CONNECT proxy.
+    public var proxy: ProxySettings?
+    /// `disable-compression`.
+    public var disableCompression: Bool
+    /// How requests authenticate.
+    public var credentials: Credentials
+    /// The user entry name, for errors (`""` when the context has no user).
+    public var userName: String
+
+    /// Creates a configuration.
+    public init(
+        contextName: String, source: String, namespace: String = "default", server: ServerAddress,
+        tls: TLSSettings = TLSSettings(), proxy: ProxySettings? = nil, disableCompression: Bool = false,
+        credentials: Credentials = Credentials(), userName: String = ""
+    ) {
+        self.contextName = contextName
+        self.source = source
+        self.namespace = namespace
+        self.server = server
+        self.tls = tls
+        self.proxy = proxy
+        self.disableCompression = disableCompression
+        self.credentials = credentials
+        self.userName = userName
+    }
+
+    /// Context, server and the kinds of credential; never their values.
+    public var description: String {
+        "context \"\(contextName)\" (\(source)): \(server.url), namespace \(namespace), credentials: \(credentials)"
+    }
+}
+
+/// The API server's address, split once so that requests and the port-forward dialer agree.
+public struct ServerAddress: Sendable, Hashable {
+    /// `https` or `http`.
+    public var scheme: String
+    /// Host name or IP (IPv6 without brackets).
+    public var host: String
+    /// The port, defaulted from the scheme.
+    public var port: Int
+    /// A path prefix such as `/k8s/clusters/c-1` (Rancher), without a trailing slash; usually empty.
+    public var basePath: String
+
+    /// Creates an address.
+    public init(scheme: String, host: String, port: Int, basePath: String = "") {
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.basePath = basePath
+    }
+
+    /// Parses `server:`; `nil` when it is not an absolute http(s) URL with a host.
+    public init?(url text: String) {
+        guard let components = URLComponents(string: text),
+            let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            var host = components.host, !host.isEmpty
+        else { return nil }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.scheme = scheme
+        self.host = host
+        self.port = components.port ?? (scheme == "https" ? 443 : 80)
+        var path = components.percentEncodedPath
+        while path.hasSuffix("/") { path.removeLast() }
+        self.basePath = path
+    }
+
+    /// Whether TLS is used.
+    public var isSecure: Bool { scheme == "https" }
+
+    /// `host:port` with IPv6 hosts bracketed.
+    public var authority: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+
+    /// The base URL, e.g. `https://10.0.0.1:6443`.
+    public var url: String { "\(scheme)://\(authority)\(basePath)" }
+}
+
+/// TLS material for the server connection. PEM bytes are kept so the configuration stays a value.
+public struct TLSSettings: Sendable, Hashable {
+    /// The CA bundle (PEM) to trust instead of the system roots.
+    public var certificateAuthorityPEM: [UInt8]?
+    /// `insecure-skip-tls-verify`.
+    public var insecureSkipVerify: Bool
+    /// `tls-server-name`: the SNI and verification name when it differs from the server host.
+    public var serverName: String?
+
+    /// Creates TLS settings.
+    public init(certificateAuthorityPEM: [UInt8]? = nil, insecureSkipVerify: Bool = false, serverName: String? = nil) {
+        self.certificateAuthorityPEM = certificateAuthorityPEM
+        self.insecureSkipVerify = insecureSkipVerify
+        self.serverName = serverName
+    }
+}
+
+/// An HTTP CONNECT proxy.
+public struct ProxySettings: Sendable, Hashable {
+    /// Proxy host.
+    public var host: String
+    /// Proxy port.
+    public var port: Int
+    /// `user:password` from the proxy URL, if any; sent as Proxy-Authorization basic credentials.
+    public var username: String?
+    /// The password part.
+    public var password: String?
+
+    /// Creates proxy settings.
+    public init(host: String, port: Int, username: String? = nil, password: String? = nil) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+    }
+}

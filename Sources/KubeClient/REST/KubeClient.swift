@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// A client of one cluster as one user: one per (kubeconfig, context), shared by everything that talks to
+/// that cluster (see `KubeClientRegistry`). Connections are pooled and reused. Call `shutdown()` when done.
+public final class KubeClient: Sendable {
+    /// The resolved configuration.
+    public let configuration: KubeClientConfiguration
+    /// What the port-forward dialer needs to open its own connections.
+    public let connectionInfo: ClusterConnectionInfo
+    let http: HTTPClient
+    let provider: CredentialProvider
+    let logger: Logger
+    /// The host requests are addressed to: `tls-server-name` when set, so SNI and verification use it
+    /// while `dnsOverride` sends the bytes to the real server.
+    let requestBase: String
+    /// Largest non-watch answer read into memory; a list bigger than this should be paginated.
+    static let maximumResponseSize = 256 << 20
+    /// Largest error body read; Status objects are small.
+    static let maximumErrorBodySize = 1 << 20
+    /// The TLS configuration for exec-issued client certificates, rebuilt only when the certificate changes.
+    let dynamicTLS = Mutex<(ClientCertificatePEM, TLSConfiguration)?>(nil)
+
+    /// Creates a client.
+    /// - Parameters:
+    ///   - environment: passed to exec plugins (with `PATH`).
+    ///   - now: the wall clock exec credential expiry is checked against.
+    public init(
+        configuration: KubeClientConfiguration, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) throws {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "kube.context"] = "\(configuration.contextName)"
+        self.logger = logger
+        let provider = CredentialProvider(configuration: configuration, environment: environment, now: now, logger: logger)
+        self.provider = provider
+        let server = configuration.server
+        let serverName = configuration.tls.serverName ?? (Self.isIPAddress(server.host) ? nil : server.host)
+        connectionInfo = ClusterConnectionInfo(
+            server: server, serverName: serverName, proxy: configuration.proxy, namespace: configuration.namespace,
+            provider: provider, settings: configuration.tls, userName: configuration.userName)
+
+        var http = HTTPClient.Configuration()
+        if server.isSecure {
+            http.tlsConfiguration = try TLSConfigurationBuilder.make(
+                configuration.tls, clientCertificate: configuration.credentials.clientCertificate, user: configuration.userName)
+        }
+        var host = server.authority
+        if let name = configuration.tls.serverName, server.isSecure {
+            http.dnsOverride = [name: server.host]
+            host = "\(name):\(server.port)"
+        }
+        requestBase = "\(server.scheme)://\(host)\(server.basePath)"
+        if let proxy = configuration.proxy {
+            let authorization = proxy.username.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
+            http.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
+        }
+        http.httpVersion = .http1Only
+        http.redirectConfiguration = .disallow
+        http.timeout = .init(connect: .seconds(15), read: nil)
+        // Fail fast on refused connections and TLS errors: callers (the reflector) own the retry policy and backoff.
+        http.connectionPool.retryConnectionEstablishment = false
+        http.decompression = configuration.disableCompression ? .disabled : .enabled(limit: .ratio(1000))
+        self.http = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: http, backgroundActivityLogger: logger)
+    }
+
+    /// Closes pooled connections. Must be called before the client is released.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    /// The namespace of the context.
+    public var namespace: String { configuration.namespace }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
+    }
+}
+
+extension KubeClient {
+    /// Sends one request and returns the response once its head arrived; non-2xx answers become
+    /// `KubeClientError.api` (a 401 also invalidates cached credentials), failures without an answer `.transport`.
+    func send(
+        _ method: HTTPMethod, path: String, query: [(String, String)] = [], deadline: NIODeadline
+    ) async throws -> HTTPClientResponse {
+        let description = "\(method.rawValue) \(path)"
+        var request = HTTPClientRequest(url: requestBase + path + (query.isEmpty ? "" : "?" + QueryString.encode(query)))
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "berth")
+        if !configuration.disableCompression { request.headers.add(name: "Accept-Encoding", value: "gzip") }
+        do {
+            request.headers.add(contentsOf: try await connectionInfo.authorizationHeaders())
+            request.tlsConfiguration = try await dynamicTLSConfiguration()
+        } catch let error as KubeClientError {
+            throw error
+        } catch {
+            throw KubeClientError.credentials(user: configuration.userName, message: "\(error)")
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, deadline: deadline, logger: logger)
+        } catch {
+            throw KubeClientError.transport(request: description, description: Self.describe(error))
+        }
+        guard (200..<300).contains(response.status.code) else {
+            if response.status == .unauthorized { await provider.invalidate() }
+            throw await Self.apiError(response, request: description)
+        }
+        return response
+    }
+
+    /// Sends a request and decodes its JSON answer.
+    func sendJSON<Answer: Decodable>(
+        _ type: Answer.Type, _ method: HTTPMethod, path: String, query: [(String, String)] = [], timeout: TimeAmount = .seconds(60)
+    ) async throws -> Answer {
+        let description = "\(method.rawValue) \(path)"
+        let response = try await send(method, path: path, query: query, deadline: .now() + timeout)
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: Self.maximumResponseSize)
+        } catch {
+            throw KubeClientError.transport(request: description, description: Self.describe(error))
+        }
+        do {
+            return try JSONDecoder().decode(Answer.self, from: body)
+        } catch {
+            throw KubeClientError.decoding(request: description, description: "\(error)")
+        }
+    }
+
+    /// The TLS configuration carrying an exec plugin's client certificate; `nil` uses the client's own.
+    private func dynamicTLSConfiguration() async throws -> TLSConfiguration? {
+        guard configuration.server.isSecure, case .exec = configuration.credentials.bearer,
+            let certificate = try await provider.clientCertificate()
+        else { return nil }
+        if let cached = dynamicTLS.withLock({ $0 }), cached.0 == certificate { return cached.1 }
+        let tls = try TLSConfigurationBuilder.make(configuration.tls, clientCertificate: certificate, user: configuration.userName)
+        dynamicTLS.withLock { $0 = (certificate, tls) }
+        return tls
+    }
+
+    /// Error descriptions come from NIO and AsyncHTTPClient; they carry no request headers, hence no credentials.
+    static func describe(_ error: any Error) -> String {
+        String(describing: error)
+    }
+}

@@ -60,7 +60,7 @@ enum Substitution {
                 case .failure(let problem): problems.append(problem)
                 }
                 index = text.index(after: close)
-            case let other where other == "_" || other.isASCIIAlphanumeric:
+            case let other where other == "_" || (other.isASCIIAlphanumeric && !other.isASCIIDigit):
                 let name = text[next...].prefix { $0 == "_" || $0.isASCIIAlphanumeric }
                 problems.append(.malformed("write ${\(name)} to use a variable, or $$\(name) for a literal '$'"))
                 index = text.index(next, offsetBy: name.count)

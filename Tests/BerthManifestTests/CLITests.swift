@@ -30,7 +30,7 @@ import Testing
         let run = try await BerthBinary.run(["validate", "\(bad)/many-errors.yaml"])
         #expect(run.status == 1)
         let lines = run.stderr.split(separator: "\n")
-        #expect(lines.count == 6)
+        #expect(lines.count == 5)
         #expect(lines.allSatisfy { $0.hasPrefix("\(bad)/many-errors.yaml:") && $0.contains(": error: ") })
     }
 

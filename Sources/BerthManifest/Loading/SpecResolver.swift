@@ -55,9 +55,15 @@ struct ListenerTable {
         for port in ports where port.value.local != 0 {
             let local = port.value.local
             if let holder = claims.first(where: { $0.port == local && $0.address.overlaps(address) }) {
-                let message = holder.forward == forward
-                    ? "local port \(local) is listed twice in forward '\(forward)'"
-                    : "\(text):\(local) is already used by forward '\(holder.forward)' (\(holder.text):\(local) at \(holder.location.file):\(holder.location.line):\(holder.location.column)); pick another local port or address, or disable one"
+                let place = "\(holder.location.file):\(holder.location.line):\(holder.location.column)"
+                let message: String
+                if holder.forward == forward {
+                    message = "local port \(local) is listed twice in forward '\(forward)'"
+                } else if holder.text == text {
+                    message = "\(text):\(local) is already used by forward '\(holder.forward)' at \(place); pick another local port or address, or disable one"
+                } else {
+                    message = "\(text):\(local) overlaps \(holder.text):\(local) of forward '\(holder.forward)' at \(place); pick another local port or address, or disable one"
+                }
                 errors.append(ManifestError(.portConflict, at: port.location, message))
                 continue
             }

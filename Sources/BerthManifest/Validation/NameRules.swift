@@ -26,9 +26,9 @@ enum NameRule {
         case .portName:
             "a port name (IANA_SVC_NAME): at most 15 lowercase letters, digits or '-', with at least one letter, no '--', not starting or ending with '-'"
         case .labelKey:
-            "a label key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+            "an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
         case .labelValue:
-            "a label value: empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+            "empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
         }
     }
 

@@ -47,7 +47,8 @@ final class SPDYFrameEncoder: ChannelOutboundHandler {
             var body = ByteBuffer()
             body.writeInteger(streamID & 0x7FFF_FFFF)
             try deflater.compress(SPDYFrame.serializeHeaderBlock(headers), into: &body)
-            let type = if case .synReply = frame { SPDYConstants.synReply } else { SPDYConstants.headers }
+            var type = SPDYConstants.headers
+            if case .synReply = frame { type = SPDYConstants.synReply }
             writeControl(type: type, flags: fin ? SPDYConstants.flagFin : 0, body: body, into: &buffer)
         case .rstStream(let id, let value), .goAway(let id, let value), .windowUpdate(let id, let value):
             var body = ByteBuffer()

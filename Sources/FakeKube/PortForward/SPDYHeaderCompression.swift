@@ -15,18 +15,12 @@ final class SPDYHeaderDeflater {
         stream.initialize(to: z_stream())
         // Level 9 matches kubectl; any level interoperates.
         var rc = deflateInit2_(stream, 9, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else {
-            stream.deallocate()
-            throw .headerCompressionFailed(zlibCode: rc)
-        }
+        // On a throw below, deinit still runs (the object is fully initialised) and frees the stream.
+        guard rc == Z_OK else { throw .headerCompressionFailed(zlibCode: rc) }
         rc = SPDYDictionary.bytes.withUnsafeBufferPointer { dict in
             deflateSetDictionary(stream, dict.baseAddress, UInt32(dict.count))
         }
-        guard rc == Z_OK else {
-            deflateEnd(stream)
-            stream.deallocate()
-            throw .headerCompressionFailed(zlibCode: rc)
-        }
+        guard rc == Z_OK else { throw .headerCompressionFailed(zlibCode: rc) }
     }
 
     deinit {
@@ -69,10 +63,7 @@ final class SPDYHeaderInflater {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         let rc = inflateInit_(stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else {
-            stream.deallocate()
-            throw .headerCompressionFailed(zlibCode: rc)
-        }
+        guard rc == Z_OK else { throw .headerCompressionFailed(zlibCode: rc) }
     }
 
     deinit {

@@ -63,6 +63,6 @@ import Testing
     }
 
     @Test func webSocketAcceptMatchesRFC6455() {
-        #expect(PortForwardHTTPHandler.webSocketAccept("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzrj47PRYw2k=")
+        #expect(PortForwardHTTPHandler.webSocketAccept("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
     }
 }

@@ -13,7 +13,7 @@ struct PortForwardDialerTests {
         let server: PortForwardLoopbackServer
         let dialer: PortForwardDialer
 
-        static func start(localEOFGrace: TimeAmount = .seconds(5)) async throws -> Fixture {
+        static func start(localEOFGrace: TimeAmount = .milliseconds(300)) async throws -> Fixture {
             let echo = try await LoopbackEchoServer.start()
             let address = echo.address
             let pod = PortForwardPod(namespace: "default", name: "echo-pod", uid: "uid-1") { $0 == 80 ? address : nil }
@@ -48,7 +48,7 @@ struct PortForwardDialerTests {
     @Test func severalMebibytesEchoByteExactBothWays() async throws {
         let fixture = try await Fixture.start()
         let stream = try await fixture.dialer.dial(PortForwardTarget(namespace: "default", pod: "echo-pod", port: 80))
-        let sent = Self.payload(size: 4 << 20, seed: 9)
+        let sent = Self.payload(size: 3 << 20, seed: 9)
         let received = try await stream.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
                 group.addTask {

@@ -138,7 +138,12 @@ final class PortForwardHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
                 pipeline.removeHandler(handler, promise: nil)
             }
             pipeline.removeHandler(handlers.api, promise: nil)
-            try pipeline.addHandlers(protocolHandlers(for: plan, pod: pod), position: .after(self))
+            // Inserted one by one after the previous, so they keep their order ahead of the decoder's leftovers.
+            var anchor: any ChannelHandler = self
+            for handler in try protocolHandlers(for: plan, pod: pod) {
+                try pipeline.addHandler(handler, position: .after(anchor))
+                anchor = handler
+            }
         } catch {
             logger.error("port-forward upgrade failed", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
             context.close(promise: nil)

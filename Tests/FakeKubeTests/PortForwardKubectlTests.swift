@@ -40,7 +40,26 @@ struct PortForwardKubectlTests {
             #expect(results == [true, true, true, true, true], "\(label): 5 concurrent connections")
         }
         #expect(fixture.server.registry.openSessions == 1, "\(label): one session for all connections")
+        // Each client saw EOF only after FakeKube ended the stream pair, so none may be left open.
+        #expect(fixture.server.registry.openStreams == 0, "\(label): every stream closed")
         forward.stop()
         try await fixture.shutdown()
+    }
+
+    @Test(arguments: ["kubectl.1.33", "kubectl.1.27"])
+    func kubectlShowsTheForbiddenStatus(binary: String) async throws {
+        guard let kubectl = findExecutable(binary) else {
+            print("skipping: \(binary) is not installed")
+            return
+        }
+        let fixture = try await EchoPodFixture.start()
+        let (status, stderr) = try KubectlPortForward.runToFailure(kubectl: kubectl, server: fixture.server.url, pod: "secret-pod")
+        try await fixture.shutdown()
+        #expect(status != 0)
+        // 1.33 tries the tunnel (GET, 403), falls back to SPDY (POST) and prints that 403.
+        #expect(
+            stderr.contains(#"error upgrading connection: pods "secret-pod" is forbidden: User "readonly" cannot create resource "pods/portforward""#),
+            "\(binary) said: \(stderr)"
+        )
     }
 }

@@ -92,7 +92,8 @@ final class KubectlPortForward: Sendable {
         self.directory = directory
     }
 
-    static func start(kubectl: String, server: String, environment: [String: String] = [:]) async throws -> KubectlPortForward {
+    /// Writes a kubeconfig for `server` into a fresh directory that also serves as HOME and cache.
+    static func makeHome(server: String) throws -> (directory: URL, kubeconfig: URL) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-kubectl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let kubeconfig = directory.appendingPathComponent("kubeconfig")
@@ -111,7 +112,32 @@ final class KubectlPortForward: Sendable {
           context: {cluster: fake, user: tester, namespace: default}
         current-context: fake
         """.write(to: kubeconfig, atomically: true, encoding: .utf8)
+        return (directory, kubeconfig)
+    }
 
+    /// Runs `kubectl port-forward pod/POD :80` that is expected to fail, and returns its exit status and stderr.
+    static func runToFailure(kubectl: String, server: String, pod: String) throws -> (status: Int32, stderr: String) {
+        let (directory, kubeconfig) = try makeHome(server: server)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: kubectl)
+        process.arguments = [
+            "--kubeconfig", kubeconfig.path, "--cache-dir", directory.appendingPathComponent("cache").path,
+            "--request-timeout", "20s", "port-forward", "--address", "127.0.0.1", "pod/\(pod)", ":80",
+        ]
+        process.environment = ["HOME": directory.path, "PATH": "/usr/bin:/bin"]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // EOF on stderr is the process ending; the suite's time limit bounds a hang.
+        let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    static func start(kubectl: String, server: String, environment: [String: String] = [:]) async throws -> KubectlPortForward {
+        let (directory, kubeconfig) = try makeHome(server: server)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: kubectl)
         process.arguments = [

@@ -11,10 +11,13 @@ final class LoopbackAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let pods: [PortForwardPod]
+    /// Pods that exist (GET works) but whose port-forward admission refuses.
+    private let forbidden: Set<String>
     private var head: HTTPRequestHead?
 
-    init(pods: [PortForwardPod]) {
+    init(pods: [PortForwardPod], forbidden: Set<String>) {
         self.pods = pods
+        self.forbidden = forbidden
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -54,6 +57,8 @@ final class LoopbackAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
         let parts = path.split(separator: "/")
         if parts.count == 6, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods",
             let pod = pods.first(where: { $0.namespace == parts[3] && $0.name == parts[5] })
+                ?? (forbidden.contains(String(parts[5]))
+                    ? PortForwardPod(namespace: String(parts[3]), name: String(parts[5]), uid: "uid-\(parts[5])") { _ in nil } : nil)
         {
             return (
                 .ok,

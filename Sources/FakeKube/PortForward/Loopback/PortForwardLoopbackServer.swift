@@ -21,8 +21,8 @@ public final class PortForwardLoopbackServer: Sendable {
         self.port = channel.localAddress!.port!
     }
 
-    /// Starts serving `pods`. Port-forward requests for pods named in `forbidden` get a 403 Status like
-    /// RBAC's; unknown pods get 404.
+    /// Starts serving `pods`. Pods named in `forbidden` exist (their GET answers a Running pod) but their
+    /// port-forward requests get a 403 Status like RBAC's, for user `readonly`; unknown pods get 404.
     public static func start(
         pods: [PortForwardPod],
         forbidden: Set<String> = [],
@@ -54,7 +54,7 @@ public final class PortForwardLoopbackServer: Sendable {
                     try channel.pipeline.syncOperations.configureFakeKubeHTTP(
                         registry: registry,
                         admit: admit,
-                        apiHandler: LoopbackAPIHandler(pods: pods)
+                        apiHandler: LoopbackAPIHandler(pods: pods, forbidden: forbidden)
                     )
                 }
             }

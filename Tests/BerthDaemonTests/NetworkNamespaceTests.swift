@@ -10,6 +10,7 @@ private struct TestNamespace {
     var path: String { "/run/netns/\(name)" }
 
     static func create() -> TestNamespace? {
+        removeLeftovers()
         let namespace = TestNamespace(name: "berth-test-\(getpid())-\(UInt16.random(in: .min ... .max))")
         guard (try? runProgram(["/usr/sbin/ip", "netns", "add", namespace.name])) == 0 else { return nil }
         guard namespace.ip("link", "set", "lo", "up") else {
@@ -23,6 +24,16 @@ private struct TestNamespace {
     @discardableResult
     func ip(_ arguments: String...) -> Bool {
         (try? runProgram(["/usr/sbin/ip", "-n", name] + arguments)) == 0
+    }
+
+    /// Deletes namespaces left by test processes that died before their cleanup ran.
+    static func removeLeftovers() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
+        for name in names where name.hasPrefix("berth-test-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 4, let pid = Int32(parts[2]), pid != getpid(), kill(pid, 0) != 0 else { continue }
+            TestNamespace(name: name).delete()
+        }
     }
 
     func delete() {

@@ -14,7 +14,7 @@ import Glibc
 public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sendable>: Sendable {
     /// The socket's path.
     public let path: String
-    private let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+    private let channel: NIOAsyncChannel<any Channel, Never>
     private let logger: Logger
 
     /// Binds the control socket at `path`, creating its directory (0700) if needed.
@@ -28,16 +28,21 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
         let directory = (path as NSString).deletingLastPathComponent
         try RuntimeDirectory(path: directory).prepare()
         try removeStaleSocket(at: path, logger: logger)
-        let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let channel: NIOAsyncChannel<any Channel, Never>
         do {
+            // Connections are handed out as plain channels, not yet reading, and wrapped for async use
+            // only by the task that serves them: a connection still queued when serving stops is then
+            // simply closed (with the listener), instead of tearing down an async wrapper nobody finished.
             channel = try await ServerBootstrap(group: eventLoopGroup)
                 .serverChannelOption(.backlog, value: 16)
+                .childChannelOption(.autoRead, value: false)
                 .bind(unixDomainSocketPath: path) { child in
                     child.eventLoop.makeCompletedFuture {
                         try child.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(LineFrameDecoder(maxLineLength: ControlProtocol.maxLineLength))
                         )
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                        child.parent?.closeFuture.whenComplete { _ in child.close(promise: nil) }
+                        return child
                     }
                 }
         } catch {
@@ -72,11 +77,15 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
         }
     }
 
-    private func handle(
-        _ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>,
-        _ handler: @Sendable (Request) async -> Response
-    ) async {
+    private func handle(_ child: any Channel, _ handler: @Sendable (Request) async -> Response) async {
         do {
+            let connection = try await child.eventLoop.submit {
+                let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                // Reads start only now that the async wrapper is in the pipeline to receive them.
+                try child.syncOptions?.setOption(.autoRead, value: true)
+                child.read()
+                return connection
+            }.get()
             try await connection.executeThenClose { lines, replies in
                 for try await line in lines {
                     let reply: ControlReply<Response>
@@ -92,6 +101,7 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
                 }
             }
         } catch {
+            child.close(promise: nil)
             logger.debug("control connection closed with an error", metadata: ["error": "\(error)"])
         }
     }

@@ -45,6 +45,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Fakes for code that consumes KubeClient's watch side: a scripted ListerWatcher and a manual clock.
+        .target(name: "KubeClientTesting", dependencies: ["KubeClient"]),
         .target(
             name: "KubePortForward",
             dependencies: [
@@ -101,7 +103,7 @@ let package = Package(
         ),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "FakeKube"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeClientTesting", "FakeKube"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubePortForwardTests", dependencies: ["KubePortForward", "FakeKube"]),
         .testTarget(name: "FakeKubeTests", dependencies: ["FakeKube"]),
         .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon"]),

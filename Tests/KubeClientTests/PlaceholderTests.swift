@@ -1,7 +1,0 @@
-import Testing
-
-@Suite struct KubeClientTestsPlaceholder {
-    @Test func compiles() {
-        #expect(Bool(true))
-    }
-}

@@ -83,10 +83,7 @@ public final class FakeListerWatcher<Object: MetadataWritable>: ListerWatcher, S
             if !state.watchFailures.isEmpty { return .failure(state.watchFailures.removeFirst()) }
             let (stream, continuation) = Events.makeStream(bufferingPolicy: .bufferingOldest(streamCapacity))
             openStreams.add(1, ordering: .relaxed)
-            continuation.onTermination = { [openStreams, progress] _ in
-                openStreams.subtract(1, ordering: .relaxed)
-                progress.bump()
-            }
+            continuation.onTermination = { [weak self] _ in self?.streamEnded() }
             let from = options.resourceVersion.flatMap(Int.init) ?? 0
             if from == 0 {
                 for (_, object) in state.objects.sorted(by: { $0.key < $1.key }) {
@@ -210,6 +207,11 @@ public final class FakeListerWatcher<Object: MetadataWritable>: ListerWatcher, S
     public var openWatchCount: Int { openStreams.load(ordering: .relaxed) }
 
     // MARK: Helpers
+
+    private func streamEnded() {
+        openStreams.subtract(1, ordering: .relaxed)
+        progress.bump()
+    }
 
     private func endWatches(_ end: (Events.Continuation) -> Void) {
         let watchers = state.withLock { state in

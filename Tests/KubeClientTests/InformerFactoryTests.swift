@@ -8,13 +8,13 @@ import Testing
 private final class FakeCluster: Sendable {
     let progress = ProgressSignal()
     let clock = ManualClock()
-    let made = Mutex<[(InformerKey, FakeListerWatcher<Widget>)]>([])
+    let made = Locked<[(InformerKey, FakeListerWatcher<Widget>)]>([])
 
     func makeFactory() -> InformerFactory<Widget> {
-        InformerFactory(clock: clock, logger: Logger(label: "test.factory"), random: SeededRandom(seed: 9)) {
+        InformerFactory(clock: clock, logger: quietLogger, random: SeededRandom(seed: 9)) {
             [made, progress] key in
             let fake = FakeListerWatcher<Widget>(progress: progress)
-            fake.upsert(Widget("seed-\(key.namespace ?? "all")"))
+            fake.upsert(Widget("seed", namespace: key.namespace ?? "shop"))
             made.withLock { $0.append((key, fake)) }
             return fake
         }
@@ -68,7 +68,7 @@ struct InformerFactoryTests {
         for (keySelector, sentSelector) in selectors {
             #expect(keySelector == sentSelector)
         }
-        #expect(other.informer.snapshot()[namespace: "db", name: "seed-db"] != nil)
+        #expect(other.informer.snapshot()[namespace: "db", name: "seed"] != nil)
         host.cancel()
         try await host.value
     }
@@ -94,8 +94,8 @@ struct InformerFactoryTests {
         b.release()
         #expect(factory.leaseCounts.isEmpty)
         await cluster.until { fake.openWatchCount == 0 }
+        #expect(await changes.next().map(summary) == nil)  // the subscription ends with the informer
         if case .stopped = b.informer.status {} else { Issue.record("status \(b.informer.status)") }
-        #expect(await changes.next().map(summary) == nil)
         let calls = (fake.listCalls.count, fake.watchCalls.count)
         #expect(calls == (1, 1))
 

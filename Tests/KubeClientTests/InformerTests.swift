@@ -28,9 +28,9 @@ func summary(_ event: InformerEvent<Widget>) -> String {
 
 @Suite(.timeLimit(.minutes(1)))
 struct InformerTests {
-    private func informer(_ h: WatchHarness, capacity: Int = 1024) -> Informer<Widget> {
+    private func makeInformer(_ h: WatchHarness, capacity: Int = 1024) -> Informer<Widget> {
         Informer(
-            listerWatcher: h.fake, clock: h.clock, logger: Logger(label: "test.informer"),
+            listerWatcher: h.fake, clock: h.clock, logger: quietLogger,
             random: SeededRandom(seed: 4), subscriberCapacity: capacity)
     }
 
@@ -38,7 +38,7 @@ struct InformerTests {
         let h = WatchHarness()
         h.fake.upsert(Widget("a"))
         h.fake.upsert(Widget("b"))
-        let informer = informer(h)
+        let informer = makeInformer(h)
         var first = informer.subscribe().makeAsyncIterator()
         var second = informer.subscribe().makeAsyncIterator()
         let task = Task { await informer.run() }
@@ -67,7 +67,7 @@ struct InformerTests {
 
     @Test func aSlowSubscriberGetsResyncNeededInsteadOfAGrowingQueue() async throws {
         let h = WatchHarness()
-        let informer = informer(h, capacity: 4)
+        let informer = makeInformer(h, capacity: 4)
         let slow = informer.subscribe()
         var fast = informer.subscribe(capacity: 10_000).makeAsyncIterator()
         let task = Task { await informer.run() }
@@ -90,7 +90,7 @@ struct InformerTests {
     @Test func waitUntilSyncedThrowsWhenTheInformerStopsFirst() async throws {
         let h = WatchHarness()
         h.fake.setOffline(true)
-        let informer = informer(h)
+        let informer = makeInformer(h)
         let task = Task { await informer.run() }
         let waiter = Task { try await informer.waitUntilSynced() }
         await h.until { h.clock.sleeperCount == 1 }
@@ -107,7 +107,7 @@ struct InformerTests {
 
     @Test func aCancelledSubscriberIsForgotten() async throws {
         let h = WatchHarness()
-        let informer = informer(h)
+        let informer = makeInformer(h)
         let events = informer.subscribe()
         #expect(informer.subscriberCount == 1)
         let reader = Task { for await _ in events {} }
@@ -119,7 +119,7 @@ struct InformerTests {
 
     @Test func subscribingToAStoppedInformerEndsAtOnce() async {
         let h = WatchHarness()
-        let informer = informer(h)
+        let informer = makeInformer(h)
         informer.stop()
         var iterator = informer.subscribe().makeAsyncIterator()
         #expect(await iterator.next().map(summary) == nil)

@@ -4,6 +4,9 @@ import Logging
 import Synchronization
 import Testing
 
+/// Backoff warnings are expected by the hundred in these tests; keep the output readable.
+let quietLogger = Logger(label: "test.watch", factory: { _ in SwiftLogNoOpLogHandler() })
+
 /// A namespaced test kind; the fake stamps its resourceVersion.
 struct Widget: MetadataWritable, Equatable {
     static let apiGroup = "test.berth.dev"
@@ -20,18 +23,31 @@ struct Widget: MetadataWritable, Equatable {
     }
 }
 
+/// A value behind a lock, shareable with `@Sendable` closures (a `Mutex` itself cannot be captured).
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) { mutex = Mutex(value) }
+
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
+    }
+}
+
 /// Everything a reflector test observes: the fake server, the manual clock, the store and the reflector's events.
 final class WatchHarness: Sendable {
-    let progress = ProgressSignal()
+    let progress: ProgressSignal
     let fake: FakeListerWatcher<Widget>
     let clock: ManualClock
     let store = Store<Widget>()
-    let sleeps = Mutex<[Duration]>([])
-    let events = Mutex<[ReflectorEvent<Widget>]>([])
+    let sleeps: Locked<[Duration]>
+    let events = Locked<[ReflectorEvent<Widget>]>([])
 
     init(historyLimit: Int = 1_000) {
-        let progress = progress
-        let sleeps = sleeps
+        let progress = ProgressSignal()
+        let sleeps = Locked<[Duration]>([])
+        self.progress = progress
+        self.sleeps = sleeps
         fake = FakeListerWatcher(historyLimit: historyLimit, progress: progress)
         clock = ManualClock { length in
             sleeps.withLock { $0.append(length) }
@@ -51,7 +67,7 @@ final class WatchHarness: Sendable {
 
     func reflector(seed: UInt64 = 1) -> Reflector<FakeListerWatcher<Widget>> {
         Reflector(
-            listerWatcher: fake, store: store, clock: clock, logger: Logger(label: "test.reflector"),
+            listerWatcher: fake, store: store, clock: clock, logger: quietLogger,
             random: SeededRandom(seed: seed)
         ) { [events, progress] event in
             events.withLock { $0.append(event) }

@@ -23,6 +23,9 @@ public struct InformerEvents<Object: KubeResource>: AsyncSequence, Sendable {
 
     /// Reads events in batches from the subscriber buffer, so a read never shifts an array.
     public struct Iterator: AsyncIteratorProtocol {
+        /// Never throws.
+        public typealias Failure = Never
+
         let handle: SubscriptionHandle<Object>
         var batch: [InformerEvent<Object>] = []
         var index = 0
@@ -87,7 +90,7 @@ final class SubscriberBuffer<Object: KubeResource>: Sendable {
                 state.pending = []
                 return (waiter, batch)
             }
-        if let (waiter, batch) = handOver { waiter.resume(returning: batch) }
+        if let handOver { handOver.0.resume(returning: handOver.1) }
     }
 
     /// Everything unread, waiting for at least one event; nil once finished and drained, or on cancellation.

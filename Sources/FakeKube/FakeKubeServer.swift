@@ -213,13 +213,13 @@ public final class FakeKubeServer: Sendable {
             self.listener.withLock { state in
                 guard !state.shutDown else { return }
                 state.rebind = loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
-                    self?.relisten(on: loop)
+                    self?.relisten()
                 }
             }
         }
     }
 
-    private func relisten(on loop: any EventLoop) {
+    private func relisten() {
         bindListener().whenFailure { [logger] error in
             logger.error("API server could not listen again", metadata: ["error": "\(error)"])
         }

@@ -3,12 +3,6 @@ import FakeKube
 import Foundation
 import Logging
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `fake-kube serve`: starts the cluster, prints `ready SERVER_URL KUBECONFIG_PATH`, serves until
 /// SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
@@ -42,8 +36,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let signal = await SignalWaiter.waitForTermination {
-            print("ready \(server.serverURL) \(kubeconfigOut)")
-            fflush(stdout)
+            FileHandle.standardOutput.write(Data("ready \(server.serverURL) \(kubeconfigOut)\n".utf8))
         }
         logger.info("stopping", metadata: ["signal": "\(signal)"])
         await server.shutdown()

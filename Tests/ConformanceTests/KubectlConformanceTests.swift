@@ -59,10 +59,13 @@ import Testing
     @Test func deletePodWaitsUntilItIsGone() async throws {
         guard let kubectl = binary(Self.latest, "1.33") else { return }
         try await ConformanceCluster.with { cluster in
+            let uid = try #require(cluster.server.object(.pods, namespace: "data", name: "postgres-1")?["metadata"]?["uid"])
             let result = try await cluster.kubectl(kubectl, ["delete", "pod", "postgres-1", "-n", "data"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains("pod \"postgres-1\" deleted"))
-            // kubectl returned only after the pod was gone, so the old pod (by uid) no longer exists.
+            // kubectl returns only once the pod is gone (its grace period is 1 s), so the old pod no longer exists;
+            // a postgres-1 that exists now is the StatefulSet's replacement.
+            #expect(cluster.server.object(.pods, namespace: "data", name: "postgres-1")?["metadata"]?["uid"] != uid)
             #expect(cluster.server.stats().count(verb: "delete", resource: "pods") == 1)
             let forced = try await cluster.kubectl(kubectl, ["delete", "pod", "toolbox", "-n", "tools", "--force", "--grace-period=0"])
             #expect(forced.status == 0, "\(forced.stderr)")
@@ -108,9 +111,9 @@ import Testing
                 if sawTerminating && replacementReady { break }
             }
             watcher.terminate()
-            _ = await watcher.wait(timeout: .seconds(10))
-            #expect(sawTerminating)
-            #expect(replacementReady)
+            let result = await watcher.wait(timeout: .seconds(10))
+            #expect(sawTerminating, "\(result.stderr)")
+            #expect(replacementReady, "\(result.stderr)")
             #expect(replacement?.hasPrefix("web-") == true)
         }
     }

@@ -210,16 +210,30 @@ import Testing
         }
     }
 
-    @Test func aFilteredWatchSeesObjectsLeaveItsSelector() async throws {
+    @Test func aFilteredWatchSeesObjectsEnterAndLeaveItsSelector() async throws {
         try await withServer { server in
             let rv = server.store.resourceVersion
-            try await server.scale(namespace: "default", name: "web", replicas: 1)
-            var deleted = false
+            // A new pod is created Pending (outside the selector), then turns Running (inside it).
+            try await server.scale(namespace: "default", name: "web", replicas: 3)
+            var first: JSON?
+            var phases: [String] = []
             try await TestHTTPClient(server: server).watch("/api/v1/namespaces/default/pods?watch=1&resourceVersion=\(rv)&fieldSelector=status.phase%3DRunning&timeoutSeconds=10") { event in
-                if event["type"] == "DELETED" { deleted = true }
-                return !deleted
+                phases.append(event["object"]?["status"]?["phase"]?.stringValue ?? "")
+                first = first ?? event
+                return false
             }
-            #expect(deleted)
+            #expect(first?["type"] == "ADDED")
+            #expect(phases == ["Running"])
+            // A pod that stops matching (here: deleted at once) is DELETED for the watcher.
+            let victim = try #require(first?["object"]?["metadata"]?["name"]?.stringValue)
+            let mark = server.store.resourceVersion
+            try await server.deletePod(namespace: "default", name: victim, force: true)
+            var last: JSON?
+            try await TestHTTPClient(server: server).watch("/api/v1/namespaces/default/pods?watch=1&resourceVersion=\(mark)&fieldSelector=metadata.name%3D\(victim)&timeoutSeconds=10") { event in
+                last = event
+                return false
+            }
+            #expect(last?["type"] == "DELETED")
         }
     }
 
@@ -306,6 +320,17 @@ import Testing
             })
             #expect(server.port == port)
             #expect(server.store.resourceVersion == before)
+        }
+    }
+
+    @Test func aPartitionRefusesConnectionsThenHeals() async throws {
+        try await withServer { server in
+            let client = TestHTTPClient(server: server)
+            let port = server.port
+            server.partition(seconds: 1)
+            #expect(try await eventually { (try? await client.request(.GET, "/version")) == nil }, "connections are refused")
+            #expect(try await eventually(within: 5) { (try? await client.request(.GET, "/version"))?.status == .ok }, "and accepted again")
+            #expect(server.port == port)
         }
     }
 

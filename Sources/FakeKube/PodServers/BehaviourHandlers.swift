@@ -28,7 +28,10 @@ final class EchoHandler: ChannelInboundHandler, Sendable {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
-            context.close(mode: .output, promise: nil)
+            // The input is already shut, so any close is a full close, which would drop unsent echoes:
+            // close only once everything queued before this point has reached the socket.
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
         }
         context.fireUserInboundEventTriggered(event)
     }

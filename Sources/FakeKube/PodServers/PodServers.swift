@@ -100,7 +100,7 @@ final class PodServers: Sendable {
                     throw FakeKubeError.podServerBindFailed(
                         pod: "\(namespace)/\(podName)", containerPort: port.containerPort, reason: "no local address")
                 }
-                return (channel, address)
+                return (channel: channel, address: address)
             }
     }
 }

@@ -191,8 +191,8 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             endWatch(generation: generation)
         case .event(let event):
             watch?.lastRV = max(active.lastRV, event.resourceVersion)
-            if let (type, object) = active.request.translate(event) {
-                send(["type": .string(type), "object": object.typed(active.request.resource)])
+            if let translated = active.request.translate(event) {
+                send(["type": .string(translated.type), "object": translated.object.typed(active.request.resource)])
             }
         }
     }
@@ -253,12 +253,5 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         if let id = active.storeID { core.store.unwatch(id) }
         active.timeout?.cancel()
         active.bookmarks?.cancel()
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

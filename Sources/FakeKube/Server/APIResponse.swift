@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 /// What the API server answers to one request; the connection handler turns it into HTTP.
-enum APIResponse: Sendable {
+indirect enum APIResponse: Sendable {
     /// A JSON body with this status.
     case json(HTTPResponseStatus, JSON)
     /// A plain-text body (health checks).

@@ -11,6 +11,8 @@ extension APIServerCore {
         var encoded: String {
             let json: JSON = ["rv": .int(resourceVersion), "start": .string(after)]
             return Data(json.bytes()).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
         }
 
         init(resourceVersion: Int, after: String) {
@@ -19,7 +21,9 @@ extension APIServerCore {
         }
 
         init?(encoded: String) {
-            guard let data = Data(base64Encoded: encoded), let json = JSON.parse(data),
+            var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+            guard let data = Data(base64Encoded: base64), let json = JSON.parse(data),
                 let rv = json["rv"]?.intValue, let after = json["start"]?.stringValue
             else { return nil }
             self.init(resourceVersion: rv, after: after)
@@ -38,13 +42,13 @@ extension APIServerCore {
     }
 
     func list(_ request: APIRequest, _ resource: ResourceKind, _ namespace: String?) -> APIResponse {
-        let labels: LabelSelector
-        let fields: FieldSelector
+        let parsed: (LabelSelector, FieldSelector)
         do {
-            (labels, fields) = try selectors(request, resource)
+            parsed = try selectors(request, resource)
         } catch {
             return .json(.badRequest, APIStatus.badRequest(error.description))
         }
+        let (labels, fields) = parsed
         let requestedRV = request.query["resourceVersion"] ?? ""
         var token: ContinueToken?
         if let text = request.query["continue"], !text.isEmpty {
@@ -94,13 +98,13 @@ extension APIServerCore {
     }
 
     func watch(_ request: APIRequest, _ resource: ResourceKind, _ namespace: String?) -> APIResponse {
-        let labels: LabelSelector
-        let fields: FieldSelector
+        let parsed: (LabelSelector, FieldSelector)
         do {
-            (labels, fields) = try selectors(request, resource)
+            parsed = try selectors(request, resource)
         } catch {
             return .json(.badRequest, APIStatus.badRequest(error.description))
         }
+        let (labels, fields) = parsed
         let rvText = request.query["resourceVersion"] ?? ""
         let from: Int?
         if rvText.isEmpty || rvText == "0" {

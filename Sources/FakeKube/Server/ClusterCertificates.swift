@@ -88,7 +88,7 @@ struct ClusterCertificates: Sendable {
         guard let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der) else { return nil }
         for rdn in parsed.subject {
             for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
-                return String(describing: attribute.value)
+                return String(attribute.value)
             }
         }
         return nil

@@ -102,7 +102,7 @@ public final class ClusterSimulation: Sendable {
     ) -> EventLoopFuture<Void> {
         let json = ObjectBuilders.pod(
             name: name, namespace: namespace, labels: labels, containers: containers,
-            owner: owner.map { ($0.key.resource.kind, $0.key.name, $0.workload.uid) }, gracePeriod: gracePeriod,
+            owner: owner.map { (kind: $0.key.resource.kind, name: $0.key.name, uid: $0.workload.uid) }, gracePeriod: gracePeriod,
             hostname: hostname)
         guard let created = store.create(.pods, json), let uid = created["metadata"]?["uid"]?.stringValue else {
             return loop.makeFailedFuture(FakeKubeError.objectNotFound(resource: "pods", namespace: namespace, name: name))
@@ -229,9 +229,10 @@ public final class ClusterSimulation: Sendable {
             }
             guard known else { return nil }
             self.store.update(resource, namespace: namespace, name: name) { object in
+                let generation = (object["metadata"]?["generation"]?.intValue ?? 1) + 1
                 object["spec"]?["replicas"] = .int(replicas)
-                object["metadata"]?["generation"] = .int((object["metadata"]?["generation"]?.intValue ?? 1) + 1)
-                object["status"]?["observedGeneration"] = object["metadata"]?["generation"]
+                object["metadata"]?["generation"] = .int(generation)
+                object["status"]?["observedGeneration"] = .int(generation)
                 return true
             }
             _ = self.reconcile(key, initial: false)
@@ -258,7 +259,7 @@ public final class ClusterSimulation: Sendable {
             starts.append(
                 startPod(
                     name: name, namespace: key.namespace, labels: spec.labels, containers: spec.containers,
-                    owner: (key, workload), readinessDelay: initial ? 0 : spec.readinessDelay,
+                    owner: (key: key, workload: workload), readinessDelay: initial ? 0 : spec.readinessDelay,
                     gracePeriod: spec.terminationGracePeriodSeconds, hostname: hostname))
         }
         switch key.resource {

@@ -33,25 +33,29 @@ import Testing
             let certificate = try await TestHTTPClient(server: server).request(.GET, "/api/v1/pods")
             #expect(certificate.status == .ok)
             let readonly = TestHTTPClient(server: server, credential: .token(server.readonlyToken))
-            #expect(try await readonly.request(.GET, "/api/v1/namespaces/default/services/web").status == .ok)
+            let check1 = try await readonly.request(.GET, "/api/v1/namespaces/default/services/web").status == .ok
+            #expect(check1)
             let delete = try await readonly.request(.DELETE, "/api/v1/namespaces/other/pods/lone")
             #expect(delete.status == .forbidden)
             #expect(delete.json?["message"] == "pods \"lone\" is forbidden: User \"readonly\" cannot delete resource \"pods\" in API group \"\" in the namespace \"other\"")
-            #expect(try await readonly.request(.GET, "/fake/v1/stats").status == .forbidden)
+            let check2 = try await readonly.request(.GET, "/fake/v1/stats").status == .forbidden
+            #expect(check2)
         }
     }
 
     @Test func discoveryListsTheServedResources() async throws {
         try await withServer { server in
             let client = TestHTTPClient(server: server)
-            #expect(try await client.request(.GET, "/api").json?["versions"] == ["v1"])
+            let check3 = try await client.request(.GET, "/api").json?["versions"] == ["v1"]
+            #expect(check3)
             let groups = try await client.request(.GET, "/apis").json?["groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
             #expect(groups == ["apps", "discovery.k8s.io"])
             let core = try await client.request(.GET, "/api/v1").json?["resources"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             #expect(Set(["pods", "pods/portforward", "services", "endpoints", "namespaces"]).isSubset(of: Set(core)))
             let slices = try await client.request(.GET, "/apis/discovery.k8s.io/v1").json?["resources"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
             #expect(slices == ["endpointslices"])
-            #expect(try await client.request(.GET, "/apis/batch/v1").status == .notFound)
+            let check4 = try await client.request(.GET, "/apis/batch/v1").status == .notFound
+            #expect(check4)
         }
     }
 
@@ -78,7 +82,8 @@ import Testing
             let missing = try await client.request(.GET, "/api/v1/namespaces/default/pods/nope")
             #expect(missing.status == .notFound)
             #expect(missing.json?["message"] == "pods \"nope\" not found")
-            #expect(try await client.request(.GET, "/api/v1/namespaces/other").json?["kind"] == "Namespace")
+            let check5 = try await client.request(.GET, "/api/v1/namespaces/other").json?["kind"] == "Namespace"
+            #expect(check5)
         }
     }
 
@@ -175,7 +180,8 @@ import Testing
             #expect(status == .ok)
             #expect(added == ["lone"])
             _ = bookmarks
-            #expect(try await eventually { server.stats().openWatches == 0 })
+            let check6 = try await eventually { server.stats().openWatches == 0 }
+            #expect(check6)
         }
     }
 
@@ -242,10 +248,12 @@ import Testing
             let client = TestHTTPClient(server: server)
             server.resetStats()
             async let watching = client.watch("/api/v1/pods?watch=1") { _ in true }
-            #expect(try await eventually { server.stats().openWatches == 1 })
+            let check7 = try await eventually { server.stats().openWatches == 1 }
+            #expect(check7)
             let drop = try await client.request(.POST, "/fake/v1/chaos/drop-watches")
             #expect(drop.status == .ok)
-            #expect(try await watching == .ok, "the stream ends cleanly")
+            let check8 = try await watching == .ok
+            #expect(check8, "the stream ends cleanly")
             let stats = try #require(try await client.request(.GET, "/fake/v1/stats").json)
             #expect(stats["requests"]?["watch pods"] == 1)
             #expect(stats["openWatches"] == 0)
@@ -263,12 +271,14 @@ import Testing
             let forced = try await client.request(.DELETE, "/api/v1/namespaces/other/pods/lone?gracePeriodSeconds=0", body: #"{"gracePeriodSeconds":0}"#)
             #expect(forced.status == .ok)
             #expect(server.object(.pods, namespace: "other", name: "lone") == nil)
-            #expect(try await client.request(.DELETE, "/api/v1/namespaces/other/pods/lone").status == .notFound)
+            let check9 = try await client.request(.DELETE, "/api/v1/namespaces/other/pods/lone").status == .notFound
+            #expect(check9)
             // The StatefulSet brings db-0 back under the same name once the old one is gone.
-            #expect(try await eventually(within: 5) {
+            let check10 = try await eventually(within: 5) {
                 let pod = server.object(.pods, namespace: "default", name: "db-0")
                 return pod != nil && pod?["metadata"]?["deletionTimestamp"] == nil
-            })
+            }
+            #expect(check10)
         }
     }
 
@@ -283,9 +293,10 @@ import Testing
                 headers: [("Content-Type", "application/merge-patch+json")])
             #expect(patched.status == .ok)
             #expect(patched.json?["spec"]?["replicas"] == 3)
-            #expect(try await eventually {
+            let check11 = try await eventually {
                 server.objects(.pods, namespace: "default").filter { $0["metadata"]?["labels"]?["app"] == "web" }.count == 3
-            })
+            }
+            #expect(check11)
             let put = try await client.request(
                 .PUT, "/apis/apps/v1/namespaces/default/statefulsets/db/scale",
                 body: #"{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"db"},"spec":{"replicas":1}}"#)
@@ -315,9 +326,10 @@ import Testing
             let port = server.port
             let before = server.store.resourceVersion
             _ = try await client.request(.POST, "/fake/v1/chaos/restart")
-            #expect(try await eventually {
+            let check12 = try await eventually {
                 (try? await client.request(.GET, "/api/v1/namespaces/other/pods/lone").status) == .ok
-            })
+            }
+            #expect(check12)
             #expect(server.port == port)
             #expect(server.store.resourceVersion == before)
         }
@@ -328,8 +340,10 @@ import Testing
             let client = TestHTTPClient(server: server)
             let port = server.port
             server.partition(seconds: 1)
-            #expect(try await eventually { (try? await client.request(.GET, "/version")) == nil }, "connections are refused")
-            #expect(try await eventually(within: 5) { (try? await client.request(.GET, "/version"))?.status == .ok }, "and accepted again")
+            let refused = try await eventually { (try? await client.request(.GET, "/version")) == nil }
+            #expect(refused, "connections are refused")
+            let healed = try await eventually(within: 5) { (try? await client.request(.GET, "/version"))?.status == .ok }
+            #expect(healed, "and accepted again")
             #expect(server.port == port)
         }
     }
@@ -339,7 +353,8 @@ import Testing
             let client = TestHTTPClient(server: server)
             server.stall(seconds: 0.5)
             let start = ContinuousClock.now
-            #expect(try await client.request(.GET, "/version").status == .ok)
+            let check13 = try await client.request(.GET, "/version").status == .ok
+            #expect(check13)
             #expect(ContinuousClock.now - start >= .milliseconds(450))
         }
     }

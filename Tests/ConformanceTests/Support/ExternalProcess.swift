@@ -12,7 +12,7 @@ final class ExternalProcess: Sendable {
     private let process: Process
     private let stdoutPipe = Pipe()
     private let stderrPipe = Pipe()
-    private let output = Mutex<(stdout: [UInt8], stderr: [UInt8])>(([], []))
+    private let output = LockedBox<(stdout: [UInt8], stderr: [UInt8])>(([], []))
     private let stdoutLines: AsyncStream<String>
     private let lineContinuation: AsyncStream<String>.Continuation
     /// Yields once when the process exits and once per pipe at end of file.
@@ -39,7 +39,7 @@ final class ExternalProcess: Sendable {
         process.terminationHandler = { _ in milestone.yield(.exited) }
         let continuation = lineContinuation
         let output = self.output
-        let pending = Mutex<[UInt8]>([])
+        let pending = LockedBox<[UInt8]>([])
         stdoutPipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty {
@@ -189,5 +189,16 @@ struct JSONObjectSplitter {
             }
         }
         return objects
+    }
+}
+
+/// A value behind a lock that closures can capture (a `Mutex` itself cannot be captured).
+final class LockedBox<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) { mutex = Mutex(value) }
+
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
     }
 }

@@ -342,6 +342,33 @@ import Testing
         }
     }
 
+    @Test func chaosEndpointsAddLatencyAndCompact() async throws {
+        try await withServer { server in
+            let client = TestHTTPClient(server: server)
+            let latency = try await client.request(.POST, "/fake/v1/chaos/latency?milliseconds=300")
+            #expect(latency.status == .ok)
+            let start = ContinuousClock.now
+            let slow = try await client.request(.GET, "/version")
+            #expect(slow.status == .ok)
+            #expect(ContinuousClock.now - start >= .milliseconds(280))
+            _ = try await client.request(.POST, "/fake/v1/chaos/latency?milliseconds=0")
+            let missing = try await client.request(.POST, "/fake/v1/chaos/stall")
+            #expect(missing.status == .badRequest)
+
+            let old = server.store.resourceVersion
+            try await server.deletePod(namespace: "other", name: "lone", force: true)
+            let compact = try await client.request(.POST, "/fake/v1/chaos/compact")
+            #expect(compact.status == .ok)
+            var first: JSON?
+            try await client.watch("/api/v1/pods?watch=1&resourceVersion=\(old)") { event in
+                first = event
+                return false
+            }
+            #expect(first?["type"] == "ERROR")
+            #expect(first?["object"]?["code"] == 410)
+        }
+    }
+
     @Test func stallDelaysAnswers() async throws {
         try await withServer { server in
             let client = TestHTTPClient(server: server)

@@ -13,7 +13,7 @@ import Testing
             let port = forward.port
             try await withTimeout(60, "64 MiB echo") {
                 let client = try await connectClient(port: port)
-                try await client.executeThenClose { inbound, outbound in
+                try await client.executeThenClose { (inbound, outbound) async throws in
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             var offset = 0
@@ -49,7 +49,7 @@ import Testing
             let port = forward.port
             let reply = try await withTimeout(60, "64 MiB sink") {
                 let client = try await connectClient(port: port)
-                return try await client.executeThenClose { inbound, outbound in
+                return try await client.executeThenClose { (inbound, outbound) async throws in
                     var offset = 0
                     while offset < Self.size {
                         let count = min(256 * 1024, Self.size - offset)
@@ -75,14 +75,18 @@ import Testing
             let port = forward.port
             let received = try await withTimeout(60, "64 MiB source") {
                 let client = try await connectClient(port: port)
-                return try await client.executeThenClose { inbound, _ in
+                return try await client.executeThenClose { (inbound, _) async throws in
                     var received = 0
                     var intact = true
+                    var firstMismatch = -1
                     for try await buffer in inbound {
-                        if intact && !TestPattern.matches(buffer, at: received) { intact = false }
+                        if intact && !TestPattern.matches(buffer, at: received) {
+                            intact = false
+                            firstMismatch = received
+                        }
                         received += buffer.readableBytes
                     }
-                    #expect(intact)
+                    #expect(intact, "first mismatch in the buffer at offset \(firstMismatch)")
                     return received
                 }
             }
@@ -101,8 +105,8 @@ import Testing
                     for index in 0..<100 {
                         group.addTask {
                             let client = try await connectClient(port: port)
-                            let message = "connection \(index) " + String(repeating: "x", count: index * 100)
-                            let echoed = try await client.executeThenClose { inbound, outbound in
+                            let message = "connection \(index) " + String(repeating: "x", count: index * 10)
+                            let echoed = try await client.executeThenClose { (inbound, outbound) async throws in
                                 try await outbound.write(ByteBuffer(string: message))
                                 outbound.finish()
                                 var iterator = inbound.makeAsyncIterator()
@@ -129,7 +133,7 @@ import Testing
             let port = forward.port
             let reply = try await withTimeout(10, "half-close") {
                 let client = try await connectClient(port: port)
-                return try await client.executeThenClose { inbound, outbound in
+                return try await client.executeThenClose { (inbound, outbound) async throws in
                     try await outbound.write(TestPattern.bytes(at: 0, count: 1000))
                     outbound.finish()
                     var iterator = inbound.makeAsyncIterator()
@@ -150,7 +154,7 @@ import Testing
             let port = forward.port
             let (echoed, openAfterFin) = try await withTimeout(10, "no half-close") {
                 let client = try await connectClient(port: port)
-                return try await client.executeThenClose { inbound, outbound in
+                return try await client.executeThenClose { (inbound, outbound) async throws in
                     try await outbound.write(ByteBuffer(string: "request"))
                     outbound.finish()
                     var iterator = inbound.makeAsyncIterator()

@@ -15,7 +15,7 @@ import Testing
                 #expect(connector.connectCalls == round)
                 try await withTimeout(5, "round \(round)") {
                     let client = try await connectClient(port: port)
-                    try await client.executeThenClose { inbound, outbound in
+                    try await client.executeThenClose { (inbound, outbound) async throws in
                         try await outbound.write(ByteBuffer(string: "hello \(round)"))
                         outbound.finish()
                         var reader = inbound.makeAsyncIterator()
@@ -45,7 +45,7 @@ import Testing
             #expect(connector.connectCalls == 2)
             try await withTimeout(5, "bridged over the replacement") {
                 let client = try await connectClient(port: port)
-                try await client.executeThenClose { inbound, _ in
+                try await client.executeThenClose { (inbound, _) async throws in
                     var reader = inbound.makeAsyncIterator()
                     // The greeting was sent before the client existed: the warm stream kept it.
                     #expect(try await reader.read(count: 5) == "fresh")
@@ -82,7 +82,7 @@ import Testing
             let port = forward.port
             try await withTimeout(5, "bridged to B") {
                 let client = try await connectClient(port: port)
-                try await client.executeThenClose { inbound, _ in
+                try await client.executeThenClose { (inbound, _) async throws in
                     var reader = inbound.makeAsyncIterator()
                     #expect(try await reader.read(count: 1) == "B")
                 }
@@ -100,7 +100,7 @@ import Testing
             let port = forward.port
             try await withTimeout(5, "cold connection") {
                 let client = try await connectClient(port: port)
-                try await client.executeThenClose { inbound, outbound in
+                try await client.executeThenClose { (inbound, outbound) async throws in
                     try await outbound.write(ByteBuffer(string: "x"))
                     outbound.finish()
                     var reader = inbound.makeAsyncIterator()

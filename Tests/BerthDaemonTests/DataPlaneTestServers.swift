@@ -142,7 +142,11 @@ private final class EchoHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
-            context.close(mode: .output, promise: nil)
+            // With input already shut, NIO turns an output close into a full close that drops
+            // queued writes: let them drain first.
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
+                context.close(mode: .output, promise: nil)
+            }
         }
     }
 

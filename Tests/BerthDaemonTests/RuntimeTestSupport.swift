@@ -24,7 +24,6 @@ func fileMode(_ path: String) -> (type: mode_t, permissions: mode_t)? {
 }
 
 /// A logger that discards everything, for components that require one.
-let quietLogger = Logger(label: "berth.test") { _ in SwiftLogNoOpLogHandler() }
 
 /// Runs a program to completion and returns its exit status.
 @discardableResult

@@ -72,20 +72,44 @@ func withForward<T: Sendable>(
     }
 }
 
-typealias TestClient = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+/// A test's client connection. A test that fails (or times out) before it reaches `executeThenClose`
+/// still finishes the writer and closes the socket here, so a failure stays a failure instead of
+/// NIO's "deinited NIOAsyncWriter without calling finish()" abort taking down the whole suite.
+final class TestClient: Sendable {
+    let asyncChannel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    /// The underlying NIO channel, for tests that look at the socket itself.
+    var channel: any Channel { asyncChannel.channel }
+
+    init(_ asyncChannel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
+        self.asyncChannel = asyncChannel
+    }
+
+    deinit {
+        asyncChannel.outbound.finish()
+        asyncChannel.channel.close(promise: nil)
+    }
+
+    func executeThenClose<R: Sendable>(
+        _ body: (NIOAsyncChannelInboundStream<ByteBuffer>, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> R
+    ) async throws -> R {
+        try await asyncChannel.executeThenClose(body)
+    }
+}
 
 /// Connects a client to `port` on 127.0.0.1; its outbound `finish()` sends a FIN.
 func connectClient(port: Int) async throws -> TestClient {
-    try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .channelOption(.allowRemoteHalfClosure, value: true)
         .connect(host: "127.0.0.1", port: port) { channel in
             channel.eventLoop.makeCompletedFuture {
-                try TestClient(
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
                     wrappingChannelSynchronously: channel,
                     configuration: .init(isOutboundHalfClosureEnabled: true)
                 )
             }
         }
+    return TestClient(channel)
 }
 
 /// Fails the test if `body` takes longer than `seconds`; the bound keeps a hang from stalling the suite.

@@ -133,7 +133,7 @@ func withTimeout<T: Sendable>(
 /// Polls `condition` until it holds, for at most `seconds`: only for state that has no event.
 func eventually(
     _ what: String,
-    within seconds: Double = 5,
+    within seconds: Double = 30,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))

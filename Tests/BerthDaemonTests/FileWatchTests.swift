@@ -9,9 +9,10 @@ import Glibc
 /// the process's inotify descriptors.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct FileWatchTests {
-    static let debounce = Duration.milliseconds(50)
-    /// Long enough that a change that should have been reported would have been (many debounce windows).
-    static let silence = Duration.milliseconds(400)
+    /// Long enough that a loaded machine (the whole suite runs in parallel) still writes a burst within it.
+    static let debounce = Duration.milliseconds(250)
+    /// Long enough that a change that should have been reported would have been (several debounce windows).
+    static let silence = Duration.milliseconds(1000)
 
     /// Runs `body` while a background task forwards the watcher's batches into an inbox.
     private func watching(
@@ -129,37 +130,28 @@ struct FileWatchTests {
     }
 
     @Test func cancellingTheConsumerClosesTheInotifyDescriptor() async throws {
-        let baseline = Self.inotifyDescriptors()
+        // Other suites may open inotify descriptors meanwhile, so follow this watcher's own descriptor.
+        let before = Self.inotifyDescriptors()
+        var opened = Set<String>()
         try await withTemporaryDirectory { dir in
             let file = dir + "/forwards.yaml"
             try "a: 1\n".write(toFile: file, atomically: false, encoding: .utf8)
             try await watching([file]) { inbox in
-                #expect(Self.inotifyDescriptors() == baseline + 1)
+                opened = Self.inotifyDescriptors().subtracting(before)
+                #expect(!opened.isEmpty)
                 try write("a: 2\n", to: file)
                 #expect(await inbox.take(within: .seconds(5)) == [file])
             }
         }
         // The reader thread closes its descriptors as it exits; there is no event to await for that.
-        #expect(await eventually { Self.inotifyDescriptors() == baseline })
+        #expect(await eventually { Self.inotifyDescriptors().isDisjoint(with: opened) })
     }
 
-    @Test func inotifyRecordsAreParsed() {
-        var bytes: [UInt8] = []
-        func append<T>(_ value: T) { withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) } }
-        append(Int32(1)); append(UInt32(IN_MODIFY)); append(UInt32(0)); append(UInt32(8))
-        bytes.append(contentsOf: Array("a.yaml".utf8) + [0, 0])
-        append(Int32(2)); append(UInt32(IN_IGNORED)); append(UInt32(0)); append(UInt32(0))
-        let events = bytes.withUnsafeBytes { InotifyEvent.parse($0) }
-        #expect(events == [
-            InotifyEvent(watch: 1, mask: UInt32(IN_MODIFY), name: "a.yaml"),
-            InotifyEvent(watch: 2, mask: UInt32(IN_IGNORED), name: ""),
-        ])
-    }
-
-    static func inotifyDescriptors() -> Int {
+    /// The descriptor numbers of the process's open inotify instances.
+    static func inotifyDescriptors() -> Set<String> {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return entries.filter { entry in
+        return Set(entries.filter { entry in
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) == "anon_inode:inotify"
-        }.count
+        })
     }
 }

@@ -13,7 +13,7 @@ import Testing
             try await withForward(.init(name: "main", warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
                 let oldConnection = try await connectClient(port: forward.port)
                 let otherConnection = try await connectClient(port: other.port)
-                try await withTimeout(10, "endpoint change") {
+                try await withTimeout(60, "endpoint change") {
                     try await oldConnection.executeThenClose { (oldIn, _) async throws in
                         try await otherConnection.executeThenClose { (otherIn, otherOut) async throws in
                             var oldReader = oldIn.makeAsyncIterator()
@@ -56,7 +56,7 @@ import Testing
         let connector = CountingConnector(servers: [pod("a"): podA])
         try await withForward(.init(name: "clear", holdTimeout: .seconds(5), warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
             let port = forward.port
-            try await withTimeout(10, "clear endpoint") {
+            try await withTimeout(60, "clear endpoint") {
                 let connection = try await connectClient(port: port)
                 try await connection.executeThenClose { (inbound, _) async throws in
                     var reader = inbound.makeAsyncIterator()

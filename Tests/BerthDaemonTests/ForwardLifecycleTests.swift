@@ -15,7 +15,7 @@ import Testing
             return (client, forward.port)
         }
         // The bridged connection is closed by the stop...
-        try await withTimeout(5, "open connection closed on stop") {
+        try await withTimeout(30, "open connection closed on stop") {
             try await client.executeThenClose { (inbound, _) async throws in
                 var reader = inbound.makeAsyncIterator()
                 // The greeting may or may not have made it through before the stop; the end must come.

@@ -10,7 +10,7 @@ import Testing
         let configuration = ForwardConfiguration(name: "hold", holdTimeout: .seconds(20), warmStreams: 0)
         try await withForward(configuration, connector: connector) { forward in
             let port = forward.port
-            try await withTimeout(10, "held connections") {
+            try await withTimeout(60, "held connections") {
                 let first = try await connectClient(port: port)
                 try await eventually("first held") { await forward.counters().heldConnections == 1 }
                 let second = try await connectClient(port: port)
@@ -44,7 +44,7 @@ import Testing
         try await withForward(configuration, connector: connector) { forward in
             let port = forward.port
             let started = ContinuousClock.now
-            try await withTimeout(10, "hold timeout") {
+            try await withTimeout(60, "hold timeout") {
                 let client = try await connectClient(port: port)
                 try await client.executeThenClose { (inbound, _) async throws in
                     var reader = inbound.makeAsyncIterator()
@@ -64,7 +64,7 @@ import Testing
         let configuration = ForwardConfiguration(name: "full", holdTimeout: .seconds(20), maxHeldConnections: 1, warmStreams: 0)
         try await withForward(configuration, connector: connector) { forward in
             let port = forward.port
-            try await withTimeout(10, "hold queue full") {
+            try await withTimeout(60, "hold queue full") {
                 let first = try await connectClient(port: port)
                 try await eventually("first held") { await forward.counters().heldConnections == 1 }
                 let second = try await connectClient(port: port)
@@ -86,7 +86,7 @@ import Testing
             try await eventually("held") { await forward.counters().heldConnections == 1 }
             return client
         }
-        try await withTimeout(5, "held connection closed on stop") {
+        try await withTimeout(30, "held connection closed on stop") {
             try await client.executeThenClose { (inbound, _) async throws in
                 var reader = inbound.makeAsyncIterator()
                 #expect(await reader.readToEnd() == "")

@@ -105,7 +105,7 @@ import Testing
             // with it, reading stops once the socket buffers and one watermark are full. The stall
             // has no event of its own, so wait for the count to stop moving.
             var last = -1
-            try await eventually("upstream reads stall", within: 10) {
+            try await eventually("upstream reads stall", within: 60) {
                 let now = await forward.counters().bytesOut
                 defer { last = now }
                 try await Task.sleep(for: .milliseconds(100))
@@ -163,7 +163,7 @@ import Testing
         let connector = CountingConnector(servers: [pod("sink"): server])
         try await withForward(.init(name: "fin"), connector: connector, endpoint: pod("sink")) { forward in
             let port = forward.port
-            let reply = try await withTimeout(10, "half-close") {
+            let reply = try await withTimeout(60, "half-close") {
                 let client = try await connectClient(port: port)
                 return try await client.executeThenClose { (inbound, outbound) async throws in
                     try await outbound.write(TestPattern.bytes(at: 0, count: 1000))
@@ -184,7 +184,7 @@ import Testing
         let connector = CountingConnector(supportsHalfClose: false, servers: [pod("echo"): server])
         try await withForward(.init(name: "nofin"), connector: connector, endpoint: pod("echo")) { forward in
             let port = forward.port
-            let (echoed, openAfterFin) = try await withTimeout(10, "no half-close") {
+            let (echoed, openAfterFin) = try await withTimeout(60, "no half-close") {
                 let client = try await connectClient(port: port)
                 return try await client.executeThenClose { (inbound, outbound) async throws in
                     try await outbound.write(ByteBuffer(string: "request"))

@@ -13,7 +13,7 @@ import Testing
                 try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
                 // Every stream ever opened was opened ahead of its connection.
                 #expect(connector.connectCalls == round)
-                try await withTimeout(5, "round \(round)") {
+                try await withTimeout(30, "round \(round)") {
                     let client = try await connectClient(port: port)
                     try await client.executeThenClose { (inbound, outbound) async throws in
                         try await outbound.write(ByteBuffer(string: "hello \(round)"))
@@ -46,7 +46,7 @@ import Testing
                 return noticed == 1 && counters.warmStreamsReady == 1
             }
             #expect(connector.connectCalls == 2)
-            try await withTimeout(5, "bridged over the replacement") {
+            try await withTimeout(30, "bridged over the replacement") {
                 let client = try await connectClient(port: port)
                 try await client.executeThenClose { (inbound, _) async throws in
                     var reader = inbound.makeAsyncIterator()
@@ -83,7 +83,7 @@ import Testing
                 return podB.accepted == 2 && ready == 2
             }
             let port = forward.port
-            try await withTimeout(5, "bridged to B") {
+            try await withTimeout(30, "bridged to B") {
                 let client = try await connectClient(port: port)
                 try await client.executeThenClose { (inbound, _) async throws in
                     var reader = inbound.makeAsyncIterator()
@@ -101,7 +101,7 @@ import Testing
         let connector = CountingConnector(servers: [pod("a"): podA])
         try await withForward(.init(name: "cold", warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
             let port = forward.port
-            try await withTimeout(5, "cold connection") {
+            try await withTimeout(30, "cold connection") {
                 let client = try await connectClient(port: port)
                 try await client.executeThenClose { (inbound, outbound) async throws in
                     try await outbound.write(ByteBuffer(string: "x"))

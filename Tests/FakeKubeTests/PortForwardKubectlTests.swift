@@ -53,7 +53,7 @@ struct PortForwardKubectlTests {
             return
         }
         let fixture = try await EchoPodFixture.start()
-        let (status, stderr) = try KubectlPortForward.runToFailure(kubectl: kubectl, server: fixture.server.url, pod: "secret-pod")
+        let (status, stderr) = try await KubectlPortForward.runToFailure(kubectl: kubectl, server: fixture.server.url, pod: "secret-pod")
         try await fixture.shutdown()
         #expect(status != 0)
         // 1.33 tries the tunnel (GET, 403), falls back to SPDY (POST) and prints that 403.

@@ -44,25 +44,29 @@ struct PortForwardPythonTests {
             return
         }
         let fixture = try await EchoPodFixture.start()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", Self.script, fixture.server.url]
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Reading to EOF is the wait for the process to end.
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let url = fixture.server.url
+        let (status, output, errors) = try await offCooperativePool { () throws -> (Int32, String, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = ["-c", Self.script, url]
+            let stdout = Pipe()
+            let stderr = Pipe()
+            process.standardOutput = stdout
+            process.standardError = stderr
+            try process.run()
+            // Reading to EOF is the wait for the process to end.
+            let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, output, errors)
+        }
         try await fixture.shutdown()
 
         if errors.contains("No module named 'kubernetes'") {
             print("skipping: the kubernetes Python package is not installed")
             return
         }
-        #expect(process.terminationStatus == 0, "python failed: \(errors)")
+        #expect(status == 0, "python failed: \(errors)")
         #expect(output.contains("OK"))
         #expect(output.contains("ERROR:error forwarding port 81 to pod echo-pod, uid uid-echo"))
     }

@@ -116,7 +116,11 @@ final class KubectlPortForward: Sendable {
     }
 
     /// Runs `kubectl port-forward pod/POD :80` that is expected to fail, and returns its exit status and stderr.
-    static func runToFailure(kubectl: String, server: String, pod: String) throws -> (status: Int32, stderr: String) {
+    static func runToFailure(kubectl: String, server: String, pod: String) async throws -> (status: Int32, stderr: String) {
+        try await offCooperativePool { try runToFailureBlocking(kubectl: kubectl, server: server, pod: pod) }
+    }
+
+    private static func runToFailureBlocking(kubectl: String, server: String, pod: String) throws -> (status: Int32, stderr: String) {
         let (directory, kubeconfig) = try makeHome(server: server)
         defer { try? FileManager.default.removeItem(at: directory) }
         let process = Process()
@@ -205,4 +209,15 @@ final class KubectlPortForward: Sendable {
 
 enum KubectlError: Error {
     case notReady(String)
+}
+
+/// Runs blocking work (waiting for a child process, reading a pipe to EOF) on a thread of its own.
+/// Swift concurrency's cooperative pool has one thread per core; blocking one of them starves every
+/// other test running in parallel (their timeouts then fire for no fault of their own).
+func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
+    }
 }

@@ -76,7 +76,8 @@ struct PortForwardDialerTests {
     }
 
     @Test func localEOFKeepsTheAnswerThenTheStreamEnds() async throws {
-        let fixture = try await Fixture.start()
+        // The grace only has to outlast the echo's round trip, which a loaded machine can stretch.
+        let fixture = try await Fixture.start(localEOFGrace: .seconds(3))
         let stream = try await fixture.dialer.dial(PortForwardTarget(namespace: "default", pod: "echo-pod", port: 80))
         let received = try await stream.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: "ping\n"))

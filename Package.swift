@@ -100,7 +100,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
+        .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile"]),
         .testTarget(
             name: "KubeClientTests",

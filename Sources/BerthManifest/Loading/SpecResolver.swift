@@ -1,0 +1,74 @@
+/// Applies defaults to merged forwards and runs the checks that need the whole picture:
+/// every forward has a target and ports, and no two enabled listeners collide.
+enum SpecResolver {
+    static func resolve(_ merged: OverlayMerge.Result) -> (Manifest, [ManifestError]) {
+        let builtIn = ManifestDefaults.builtIn
+        let defaults = ManifestDefaults(
+            context: merged.defaults.context?.value,
+            namespace: merged.defaults.namespace?.value,
+            address: merged.defaults.address?.value ?? builtIn.address,
+            hold: merged.defaults.hold?.value ?? builtIn.hold,
+            warm: merged.defaults.warm?.value ?? builtIn.warm
+        )
+        var errors: [ManifestError] = []
+        var specs: [ForwardSpec] = []
+        var listeners = ListenerTable()
+        for forward in merged.forwards {
+            let name = forward.name.value
+            if forward.target == nil, !forward.declaresTarget {
+                errors.append(ManifestError(.missingField, at: forward.name.location,
+                                            "forward '\(name)' has no target; add one of: \(FieldNames.targets.joined(separator: ", "))"))
+            }
+            if forward.ports == nil, !forward.declaresPorts {
+                errors.append(ManifestError(.missingField, at: forward.name.location,
+                                            "forward '\(name)' has no ports; add e.g. ports: [\"8080:80\"]"))
+            }
+            guard let target = forward.target, let ports = forward.ports else { continue }
+            let spec = ForwardSpec(
+                name: name,
+                context: forward.context?.value ?? defaults.context,
+                namespace: forward.namespace?.value ?? defaults.namespace,
+                target: target.value,
+                ports: ports.value.map(\.value),
+                address: forward.address?.value ?? defaults.address,
+                enabled: forward.enabled?.value ?? true,
+                hold: forward.hold?.value ?? defaults.hold,
+                warm: forward.warm?.value ?? defaults.warm,
+                probe: forward.probe?.value
+            )
+            if spec.enabled {
+                errors += listeners.claim(forward: name, address: spec.address, ports: ports.value)
+            }
+            specs.append(spec)
+        }
+        return (Manifest(forwards: specs, defaults: defaults, origins: merged.origins), errors)
+    }
+}
+
+/// The (address, port) pairs enabled forwards will listen on, to refuse a second claim.
+struct ListenerTable {
+    private var claims: [(forward: String, address: ListenAddress, text: String, port: Int, location: SourceLocation)] = []
+
+    mutating func claim(forward: String, address text: String, ports: [Located<PortMapping>]) -> [ManifestError] {
+        guard let address = ListenAddress(text) else { return [] }
+        var errors: [ManifestError] = []
+        for port in ports where port.value.local != 0 {
+            let local = port.value.local
+            if let holder = claims.first(where: { $0.port == local && $0.address.overlaps(address) }) {
+                let place = "\(holder.location.file):\(holder.location.line):\(holder.location.column)"
+                let message: String
+                if holder.forward == forward {
+                    message = "local port \(local) is listed twice in forward '\(forward)'"
+                } else if holder.text == text {
+                    message = "\(text):\(local) is already used by forward '\(holder.forward)' at \(place); pick another local port or address, or disable one"
+                } else {
+                    message = "\(text):\(local) overlaps \(holder.text):\(local) of forward '\(holder.forward)' at \(place); pick another local port or address, or disable one"
+                }
+                errors.append(ManifestError(.portConflict, at: port.location, message))
+                continue
+            }
+            claims.append((forward, address, text, local, port.location))
+        }
+        return errors
+    }
+}

@@ -1,0 +1,51 @@
+/// One port-forward as the manifest declares it, with every default already applied.
+///
+/// Specs are plain values: the controller diffs the old and new `[ForwardSpec]` by `name` and
+/// compares them with `==` to decide whether a forward must be rebuilt.
+public struct ForwardSpec: Hashable, Sendable {
+    /// Unique DNS-1123 label; the key of the forward in status, logs and the control socket.
+    public var name: String
+    /// kubeconfig context to use; `nil` means the kubeconfig's `current-context`.
+    public var context: String?
+    /// Namespace of the target; `nil` means the context's namespace (or `default`), as kubectl does.
+    public var namespace: String?
+    /// What the forward connects to.
+    public var target: ForwardTarget
+    /// Local-to-remote port pairs; never empty.
+    public var ports: [PortMapping]
+    /// Local listen address: an IPv4 or IPv6 literal, or `localhost` (both loopbacks).
+    public var address: String
+    /// `false` keeps the forward in the manifest without running it.
+    public var enabled: Bool
+    /// How long a new local connection waits for a ready endpoint before it is closed.
+    public var hold: Duration
+    /// Number of upstream streams opened ahead of demand; 0 disables prewarming.
+    public var warm: Int
+    /// Periodic health probe of the upstream; `nil` disables probing.
+    public var probe: ProbeSpec?
+
+    /// Creates a spec; the defaults mirror `ManifestDefaults.builtIn`.
+    public init(
+        name: String,
+        context: String? = nil,
+        namespace: String? = nil,
+        target: ForwardTarget,
+        ports: [PortMapping],
+        address: String = ManifestDefaults.builtIn.address,
+        enabled: Bool = true,
+        hold: Duration = ManifestDefaults.builtIn.hold,
+        warm: Int = ManifestDefaults.builtIn.warm,
+        probe: ProbeSpec? = nil
+    ) {
+        self.name = name
+        self.context = context
+        self.namespace = namespace
+        self.target = target
+        self.ports = ports
+        self.address = address
+        self.enabled = enabled
+        self.hold = hold
+        self.warm = warm
+        self.probe = probe
+    }
+}

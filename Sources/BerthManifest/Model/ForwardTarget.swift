@@ -1,0 +1,37 @@
+/// The Kubernetes object a forward reaches; a manifest names exactly one per forward.
+public enum ForwardTarget: Hashable, Sendable {
+    /// A Service: its ports map to pod ports through `targetPort`, endpoints come from EndpointSlices.
+    case service(String)
+    /// One named pod, used while it is Running and Ready.
+    case pod(String)
+    /// Any ready pod selected by the Deployment's selector.
+    case deployment(String)
+    /// Any ready pod selected by the StatefulSet's selector.
+    case statefulSet(String)
+    /// Any ready pod whose labels contain all of these.
+    case selector([String: String])
+
+    /// The manifest key that declares this kind of target (`service`, `pod`, …).
+    public var kind: String {
+        switch self {
+        case .service: "service"
+        case .pod: "pod"
+        case .deployment: "deployment"
+        case .statefulSet: "statefulset"
+        case .selector: "selector"
+        }
+    }
+}
+
+extension ForwardTarget: CustomStringConvertible {
+    /// kubectl-like text: `service/web`, `selector/app=api,tier=backend` (keys sorted).
+    public var description: String {
+        switch self {
+        case .service(let name), .pod(let name), .deployment(let name), .statefulSet(let name):
+            return "\(kind)/\(name)"
+        case .selector(let labels):
+            let pairs = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            return "selector/" + pairs.joined(separator: ",")
+        }
+    }
+}

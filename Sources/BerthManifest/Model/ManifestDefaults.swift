@@ -1,0 +1,25 @@
+/// Values a forward inherits when it does not set them itself (the manifest's `defaults:` block).
+public struct ManifestDefaults: Hashable, Sendable {
+    /// Default kubeconfig context; `nil` means the kubeconfig's `current-context`.
+    public var context: String?
+    /// Default namespace; `nil` means the context's namespace.
+    public var namespace: String?
+    /// Default listen address.
+    public var address: String
+    /// Default hold timeout for new connections while no endpoint is ready.
+    public var hold: Duration
+    /// Default number of prewarmed upstream streams.
+    public var warm: Int
+
+    /// Creates defaults.
+    public init(context: String? = nil, namespace: String? = nil, address: String, hold: Duration, warm: Int) {
+        self.context = context
+        self.namespace = namespace
+        self.address = address
+        self.hold = hold
+        self.warm = warm
+    }
+
+    /// What applies when no manifest file sets a default: loopback only, hold 10s, one warm stream.
+    public static let builtIn = ManifestDefaults(address: "127.0.0.1", hold: .seconds(10), warm: 1)
+}

@@ -1,0 +1,52 @@
+import BerthManifest
+import Foundation
+
+/// What `berth validate` prints, built apart from the command so its shape is easy to read and test.
+struct ValidationReport {
+    let files: [String]
+    let result: Result<Manifest, ManifestErrors>
+
+    /// One line per error, compiler style, for stderr.
+    var textErrors: [String] {
+        guard case .failure(let errors) = result else { return [] }
+        return errors.errors.map(\.description)
+    }
+
+    /// The forwards and their targets, for stdout; `nil` when the manifest is invalid.
+    var textSummary: String? {
+        guard case .success(let manifest) = result else { return nil }
+        let enabled = manifest.enabledForwards.count
+        var lines = ["\(files.joined(separator: " + ")) is valid: \(manifest.forwards.count) forward\(manifest.forwards.count == 1 ? "" : "s"), \(enabled) enabled"]
+        let rows = manifest.forwards.map { forward -> [String] in
+            let listen = forward.ports.map { "\(forward.address.contains(":") ? "[\(forward.address)]" : forward.address):\($0.local)->\($0.remote)" }
+            let scope = "\(forward.context ?? "(current context)")/\(forward.namespace ?? "(default namespace)")"
+            return [forward.name, forward.target.description, forward.enabled ? listen.joined(separator: ",") : "disabled", scope]
+        }
+        let table = [["NAME", "TARGET", "LISTEN", "CONTEXT/NAMESPACE"]] + rows
+        let widths = (0..<3).map { column in table.map { $0[column].count }.max() ?? 0 }
+        for row in table {
+            let padded = (0..<3).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) } + [row[3]]
+            lines.append("  " + padded.joined(separator: "  "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A JSON list of `{file, line, column, path, message}`; `[]` when valid.
+    var json: String {
+        let errors: [ManifestError]
+        if case .failure(let failure) = result { errors = failure.errors } else { errors = [] }
+        let entries = errors.map { JSONError(file: $0.file, line: $0.line, column: $0.column, path: $0.path, message: $0.message) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(entries), let text = String(data: data, encoding: .utf8) else { return "[]" }
+        return text
+    }
+
+    private struct JSONError: Encodable {
+        let file: String
+        let line: Int
+        let column: Int
+        let path: String
+        let message: String
+    }
+}

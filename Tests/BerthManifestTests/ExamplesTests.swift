@@ -1,0 +1,29 @@
+import BerthManifest
+import Foundation
+import Testing
+
+/// The shipped examples stay valid and mean what their comments say.
+@Suite struct ExamplesTests {
+    private func examples(_ names: String...) throws -> [ManifestFile] {
+        try names.map { ManifestFile(path: $0, contents: try String(contentsOf: Corpus.examples.appendingPathComponent($0), encoding: .utf8)) }
+    }
+
+    @Test func teamFileWithStagingEnv() throws {
+        let env = try examples("staging.env").map { EnvFile(path: $0.path, contents: $0.contents) }
+        let manifest = try ManifestLoader.load(files: try examples("forwards.yaml"), envFiles: env).get()
+        #expect(manifest.forwards.map(\.name) == ["web", "api", "db", "cache", "metrics", "legacy"])
+        #expect(manifest.forwards.allSatisfy { $0.context == "staging-eu" })
+        #expect(manifest["db"]?.ports == [PortMapping(local: 15432, remote: .number(5432))])
+        #expect(manifest["db"]?.warm == 2 && manifest["db"]?.hold == .seconds(30))
+        #expect(manifest["legacy"]?.enabled == false)
+    }
+
+    @Test func teamFileWithPersonalOverlay() throws {
+        let manifest = try ManifestLoader.load(files: try examples("forwards.yaml", "forwards.local.yaml")).get()
+        #expect(manifest.forwards.map(\.name) == ["web", "api", "db", "cache", "metrics", "legacy", "grafana"])
+        #expect(manifest["web"]?.ports == [PortMapping(local: 18080, remote: .name("http"))])
+        #expect(manifest["cache"]?.enabled == false)
+        #expect(manifest["db"]?.ports.first?.local == 5432)
+        #expect(manifest.enabledForwards.count == 5)
+    }
+}

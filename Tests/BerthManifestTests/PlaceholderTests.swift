@@ -1,7 +1,0 @@
-import Testing
-
-@Suite struct BerthManifestTestsPlaceholder {
-    @Test func compiles() {
-        #expect(Bool(true))
-    }
-}

@@ -25,6 +25,7 @@ public final class Daemon: Sendable {
     public init(configuration: DaemonConfiguration) {
         self.configuration = configuration
         let logger = configuration.logger
+        let manifest: ManifestSource
         switch configuration.source {
         case .files(let manifests, let envFiles):
             manifest = ManifestSource(
@@ -34,22 +35,27 @@ public final class Daemon: Sendable {
             manifest = ManifestSource(manifest: inline, logger: logger)
         }
         let paths = manifest.paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        statuses = StatusStore(pid: ProcessInfo.processInfo.processIdentifier, startedAt: Date(), manifests: paths)
-        clusters = ClusterRegistry(
+        let statuses = StatusStore(pid: ProcessInfo.processInfo.processIdentifier, startedAt: Date(), manifests: paths)
+        let clusters = ClusterRegistry(
             kubeconfig: configuration.kubeconfig, context: configuration.context,
             environment: configuration.environment, logger: logger)
         let queue = WorkQueue<String>(clock: configuration.clock)
-        self.queue = queue
-        // The observed state enqueues the dependents of a scope on every event.
+        // The observed state enqueues the dependents of a scope on every event; the box breaks the cycle.
         let box = DependentsBox()
-        observed = ObservedState(clusters: clusters, clock: configuration.clock, logger: logger) { scope in
+        let observed = ObservedState(clusters: clusters, clock: configuration.clock, logger: logger) { scope in
             for name in box.dependents(scope) { queue.add(name) }
         }
-        supervisor = ForwardSupervisor(logger: logger)
-        reconciler = ForwardReconciler(
+        box.set(observed)
+        let supervisor = ForwardSupervisor(logger: logger)
+        self.manifest = manifest
+        self.statuses = statuses
+        self.clusters = clusters
+        self.queue = queue
+        self.observed = observed
+        self.supervisor = supervisor
+        self.reconciler = ForwardReconciler(
             desired: manifest, observed: observed, clusters: clusters, supervisor: supervisor, statuses: statuses,
             eventLoopGroup: configuration.eventLoopGroup, clock: configuration.clock, logger: logger)
-        box.set(observed)
     }
 
     /// Loads the manifest, then serves until `stop()` or cancellation.

@@ -25,7 +25,7 @@ import Testing
             try harness.writeManifest(Self.threeForwards)
             try await harness.withDaemon { daemon in
                 let ready = try await awaitStatus(daemon, "three Ready forwards") { status in
-                    ["web", "db", "lone"].allSatisfy { status.is($0, .ready) }
+                    ["web", "db", "lone"].allSatisfy { status.isPhase($0, .ready) }
                 }
                 let webPod = try #require(ready["web"]?.pod)
                 #expect(ready["web"]?.ports.first?.targetPort == 8080)
@@ -36,15 +36,15 @@ import Testing
 
                 // The only web pod goes away: the listener stays, new connections are held until the replacement is ready.
                 try await harness.server.deletePod(namespace: "default", name: webPod, force: true)
-                try await awaitStatus(daemon, "web Rebinding") { $0.is("web", .rebinding) }
+                try await awaitStatus(daemon, "web Rebinding") { $0.isPhase("web", .rebinding) }
                 let heldResponse = try await TestHTTP.get(port: try #require(ready.port("web")))
                 let after = try await awaitStatus(daemon, "web Ready on a new pod") { status in
-                    status.is("web", .ready) && status["web"]?.pod != webPod
+                    status.isPhase("web", .ready) && status["web"]?.pod != webPod
                 }
                 let newPod = try #require(after["web"]?.pod)
                 #expect(heldResponse.contains(newPod), "the held request should reach the replacement \(newPod): \(heldResponse)")
                 #expect(after.port("web") == ready.port("web"), "the local port must survive the rebind")
-                #expect(after.is("db", .ready) && after.is("lone", .ready))
+                #expect(after.isPhase("db", .ready) && after.isPhase("lone", .ready))
             }
         }
     }
@@ -63,7 +63,7 @@ import Testing
                     ports: [{local: 0, remote: 5432}]
                 """)
             try await harness.withDaemon { daemon in
-                let first = try await awaitStatus(daemon, "web and db Ready") { $0.is("web", .ready) && $0.is("db", .ready) }
+                let first = try await awaitStatus(daemon, "web and db Ready") { $0.isPhase("web", .ready) && $0.isPhase("db", .ready) }
                 let webPort = try #require(first.port("web"))
                 let dbPort = try #require(first.port("db"))
 
@@ -80,7 +80,7 @@ import Testing
                         ports: [{local: 0, remote: 7000}]
                     """)
                 let edited = try await awaitStatus(daemon, "lone added, db removed, web remote changed") { status in
-                    status.is("lone", .ready) && status["db"] == nil && status["web"]?.ports.first?.remote == "http"
+                    status.isPhase("lone", .ready) && status["db"] == nil && status["web"]?.ports.first?.remote == "http"
                 }
                 #expect(edited.port("web") == webPort, "a changed remote port keeps the listener")
                 #expect(!TestHTTP.isListening(port: dbPort), "a removed forward closes its listener")
@@ -98,7 +98,7 @@ import Testing
                 let broken = try await awaitStatus(daemon, "the manifest error") { !$0.manifestErrors.isEmpty }
                 let error = try #require(broken.manifestErrors.first)
                 #expect(error.hasPrefix("\(harness.manifest):6:"), "the error should name file:line: \(error)")
-                #expect(broken.is("web", .ready) && broken.is("lone", .ready))
+                #expect(broken.isPhase("web", .ready) && broken.isPhase("lone", .ready))
                 #expect(try await TestHTTP.get(port: webPort).contains("web-"))
             }
         }
@@ -120,7 +120,7 @@ import Testing
                     ports: [{local: 0, remote: 80}]
                 """)
             try await harness.withDaemon { daemon in
-                let status = try await awaitStatus(daemon, "taken Failed, web Ready") { $0.is("taken", .failed) && $0.is("web", .ready) }
+                let status = try await awaitStatus(daemon, "taken Failed, web Ready") { $0.isPhase("taken", .failed) && $0.isPhase("web", .ready) }
                 #expect(status["taken"]?.reason == "PortInUse")
                 #expect(status["taken"]?.message?.contains("\(squatter.port)") == true)
                 #expect(try await TestHTTP.get(port: try #require(status.port("web"))).contains("web-"))

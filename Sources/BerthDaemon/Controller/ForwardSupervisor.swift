@@ -24,7 +24,9 @@ public final class ForwardSupervisor: Sendable {
 
     /// Creates a supervisor; forwards run once `run()` does.
     public init(logger: Logger) {
-        (jobStream, jobs) = AsyncStream.makeStream(of: Job.self)
+        let (stream, continuation) = AsyncStream.makeStream(of: Job.self)
+        jobStream = stream
+        jobs = continuation
         self.logger = logger
     }
 

@@ -82,7 +82,9 @@ public final class ObservedState: Sendable {
         sliceFactory = factory(EndpointSlice.self)
         deploymentFactory = factory(Deployment.self)
         statefulSetFactory = factory(StatefulSet.self)
-        (jobStream, jobs) = AsyncStream.makeStream(of: Job.self)
+        let (stream, continuation) = AsyncStream.makeStream(of: Job.self)
+        jobStream = stream
+        jobs = continuation
         self.onChange = onChange
     }
 
@@ -162,7 +164,7 @@ public final class ObservedState: Sendable {
         for (_, status) in statuses {
             if case .backingOff(let error, _) = status { return .failing(error) }
         }
-        return statuses.count == resources.count && statuses.allSatisfy(\.0) ? .synced : .syncing
+        return statuses.count == resources.count && statuses.allSatisfy { $0.0 } ? .synced : .syncing
     }
 
     /// Hosts the informer factories and the event subscriptions until cancelled.

@@ -24,7 +24,7 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
     public func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
         do {
             return try await dial(endpoint, on: eventLoop)
-        } catch PortForwardError.upgradeRejected(code: 401, _, _) {
+        } catch PortForwardError.upgradeRejected(401, _, _) {
             await connection.invalidateCredentials()
             do {
                 return try await dial(endpoint, on: eventLoop)
@@ -62,11 +62,11 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
     /// A user-facing sentence for a dial failure; forbidden names the RBAC verb and resource to grant.
     static func reason(for error: any Error) -> String {
         switch error {
-        case PortForwardError.upgradeRejected(code: 403, _, let message):
+        case PortForwardError.upgradeRejected(403, _, let message):
             return "forbidden: the user may not create/get pods/portforward (\(message))"
-        case PortForwardError.upgradeRejected(code: 401, _, _):
+        case PortForwardError.upgradeRejected(401, _, _):
             return "unauthorized: the API server rejected the credentials (Unauthorized)"
-        case PortForwardError.upgradeRejected(code: 404, _, let message):
+        case PortForwardError.upgradeRejected(404, _, let message):
             return "not found: \(message)"
         case let error as PortForwardError:
             return error.description

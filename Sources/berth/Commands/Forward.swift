@@ -57,9 +57,8 @@ struct ForwardCommand: AsyncParsableCommand {
                     announced = true
                     for port in forward.ports {
                         let host = port.address.contains(":") ? "[\(port.address)]" : port.address
-                        print("Forwarding from \(host):\(port.localPort ?? 0) -> \(port.remote)")
+                        FileHandle.standardOutput.write(Data("Forwarding from \(host):\(port.localPort ?? 0) -> \(port.remote)\n".utf8))
                     }
-                    fflush(stdout)
                 } else if forward.phase != .ready, forward.phase != .pending, let message = forward.message {
                     FileHandle.standardError.write(Data("\(forward.phase.rawValue): \(message)\n".utf8))
                 }

@@ -40,8 +40,7 @@ struct Up: AsyncParsableCommand {
                 guard live else { return }
                 for await status in changes {
                     // Clear the screen and redraw: the table is small and changes rarely.
-                    print("\u{1B}[H\u{1B}[2J" + StatusTable.render(status), terminator: "\n")
-                    fflush(stdout)
+                    FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n").utf8))
                 }
             }
         } catch DaemonError.manifestInvalid(let errors) {

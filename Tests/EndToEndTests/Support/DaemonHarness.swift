@@ -103,7 +103,8 @@ func awaitStatus(
         let first = try await group.next() ?? nil
         group.cancelAll()
         guard let first else {
-            throw StatusTimeout(description: "timed out waiting for \(what); last status:\n\(StatusTable.render(await daemon.status()))")
+            let last = await daemon.status()
+            throw StatusTimeout(description: "timed out waiting for \(what); last status:\n\(StatusTable.render(last))")
         }
         return first
     }
@@ -117,5 +118,5 @@ extension DaemonStatus {
     func port(_ name: String) -> Int? { self[name]?.ports.first?.localPort }
 
     /// Whether forward `name` is in `phase`.
-    func `is`(_ name: String, _ phase: ForwardPhase) -> Bool { self[name]?.phase == phase }
+    func isPhase(_ name: String, _ phase: ForwardPhase) -> Bool { self[name]?.phase == phase }
 }

@@ -27,3 +27,21 @@ import Testing
         #expect(manifest.enabledForwards.count == 5)
     }
 }
+
+/// The disk convenience the daemon uses: same result as the pure loader, unreadable files flagged.
+@Suite struct DiskLoaderTests {
+    @Test func readsFilesInOrder() throws {
+        let paths = ["forwards.yaml", "forwards.local.yaml"].map { Corpus.examples.appendingPathComponent($0).path }
+        let manifest = try ManifestLoader.load(paths: paths, environment: [:]).get()
+        #expect(manifest.forwards.count == 7)
+        #expect(manifest.origins["grafana"]?.file == paths[1])
+    }
+
+    @Test func unreadableFileIsAReadFailureAndNothingElseIsChecked() throws {
+        let missing = Corpus.examples.appendingPathComponent("no-such.yaml").path
+        let bad = Corpus.fixtures.appendingPathComponent("bad/two-targets.yaml").path
+        let errors = try #require(ManifestLoader.load(paths: [bad, missing], environment: [:]).failure)
+        #expect(errors.isReadFailure)
+        #expect(errors.errors == [ManifestError(.readFailed, file: missing, line: 0, column: 0, path: "", message: "cannot read the file: no such file")])
+    }
+}

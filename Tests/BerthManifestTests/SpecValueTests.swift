@@ -52,6 +52,15 @@ import Testing
         let manifest = try ManifestLoader.load(files: [try Corpus.fixture("good", "anchors.yaml")]).get()
         #expect(manifest["blue"]?.ports == manifest["green"]?.ports)
         #expect(manifest["green"]?.ports.count == 2)
+        #expect(manifest["blue"]?.namespace == "shop" && manifest["green"]?.namespace == "shop")
+        #expect(manifest["blue"]?.hold == .seconds(30))
+        #expect(manifest["green"]?.hold == .seconds(5), "a field written in the mapping wins over a merged one")
+    }
+
+    @Test func mergeKeyMustNameAMapping() throws {
+        let file = ManifestFile(path: "m.yaml", contents: "apiVersion: berth/v1\nkind: Forwards\nforwards:\n  - name: a\n    service: a\n    ports: [1]\n    <<: 5\n")
+        let errors = try #require(ManifestLoader.load(files: [file]).failure).errors
+        #expect(errors.map(\.description) == ["m.yaml:7:9: error: a merge key (<<) takes a mapping or a list of mappings, found the number 5"])
     }
 
     @Test func specsDiffByValue() throws {

@@ -72,7 +72,7 @@ import Testing
         let env = EnvFile(path: "s.env", contents: """
             # comment
             export KUBE_CONTEXT = "prod \\"eu\\""   # trailing comment
-            DB='pg#1 $literal'
+            NOTE='pg#1 $literal'
             PGPORT=6543 # port
             \r
             """)
@@ -84,7 +84,7 @@ import Testing
             kind: Forwards
             forwards:
               - name: web
-                context: ${DB}
+                context: ${NOTE}
                 service: web
                 ports: [80]
             """)

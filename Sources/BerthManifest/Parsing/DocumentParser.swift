@@ -34,7 +34,7 @@ struct DocumentParser {
     }
 
     private mutating func document(_ root: Node) -> RawDocument? {
-        guard let entries = reader.mapping(root, "", fields: FieldNames.document, what: "a manifest") else { return nil }
+        guard let entries = reader.mapping(root, "", fields: FieldNames.document, what: "a manifest", extensions: true) else { return nil }
         var document = RawDocument(file: reader.file)
         var seen: Set<String> = []
         for (key, _, value) in entries {

@@ -33,17 +33,19 @@ struct NodeReader {
     // MARK: Collections
 
     /// The entries of a mapping with string keys; unknown keys are reported with a suggestion.
-    mutating func mapping(_ node: Node, _ path: String, fields: [String]?, what: String) -> [(key: String, keyNode: Node, value: Node)]? {
+    /// With `extensions`, keys starting with `x-` are accepted and skipped: a place for YAML anchors.
+    mutating func mapping(_ node: Node, _ path: String, fields: [String]?, what: String, extensions: Bool = false) -> [(key: String, keyNode: Node, value: Node)]? {
         guard case .mapping(let mapping) = node else {
             fail(.typeMismatch, node, path, "expected \(what) (a mapping of fields), found \(describe(node))")
             return nil
         }
         var entries: [(key: String, keyNode: Node, value: Node)] = []
-        for (keyNode, value) in mapping {
+        for (keyNode, value) in mergingKeys(mapping, path) {
             guard case .scalar(let key) = keyNode else {
                 fail(.typeMismatch, keyNode, path, "field names must be plain strings, found \(describe(keyNode))")
                 continue
             }
+            if extensions, key.string.hasPrefix("x-") { continue }
             if let fields, !fields.contains(key.string) {
                 let childPath = join(path, key.string)
                 var message = "unknown field '\(key.string)'"
@@ -58,6 +60,42 @@ struct NodeReader {
             entries.append((key.string, keyNode, value))
         }
         return entries
+    }
+
+    /// Applies YAML merge keys (`<<: *base`, `<<: [*a, *b]`): fields written in the mapping win,
+    /// then earlier merged mappings win over later ones, as in YAML 1.1 and PyYAML.
+    private mutating func mergingKeys(_ mapping: Node.Mapping, _ path: String) -> [(Node, Node)] {
+        var explicit: [(Node, Node)] = []
+        var merged: [(Node, Node)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let key) = keyNode, key.string == "<<", key.style == .plain else {
+                explicit.append((keyNode, value))
+                continue
+            }
+            let sources: [Node]
+            switch value {
+            case .mapping: sources = [value]
+            case .sequence(let list): sources = Array(list)
+            default: sources = []
+            }
+            for source in sources {
+                guard case .mapping(let fields) = source else {
+                    fail(.typeMismatch, source, path, "a merge key (<<) takes a mapping or a list of mappings, found \(describe(source))")
+                    continue
+                }
+                merged += Array(fields).map { ($0.key, $0.value) }
+            }
+            if sources.isEmpty {
+                fail(.typeMismatch, value, path, "a merge key (<<) takes a mapping or a list of mappings, found \(describe(value))")
+            }
+        }
+        var seen = Set(explicit.compactMap { $0.0.scalar?.string })
+        for (keyNode, value) in merged {
+            guard let key = keyNode.scalar?.string, !seen.contains(key) else { continue }
+            seen.insert(key)
+            explicit.append((keyNode, value))
+        }
+        return explicit
     }
 
     mutating func sequence(_ node: Node, _ path: String, what: String) -> [Node]? {

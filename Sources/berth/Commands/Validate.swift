@@ -7,9 +7,10 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a manifest and its overlays without contacting any cluster.",
         discussion: """
-            Loads the files in order (later files override earlier ones forward by forward), substitutes
-            ${VAR} from --env-file files and the environment, and checks every field. All errors are
-            reported at once, as FILE:LINE:COLUMN: error: MESSAGE on stderr (or JSON with -o json).
+            Loads the files in order (later files override earlier ones forward by forward), \
+            substitutes ${VAR} from --env-file files and the environment, and checks every field. \
+            All errors are reported at once, as FILE:LINE:COLUMN: error: MESSAGE on stderr \
+            (or JSON with -o json).
 
             Exit codes: 0 valid, 1 invalid, 2 usage error or unreadable file.
 

@@ -35,6 +35,8 @@ struct ValidationReport {
     var json: String {
         let errors: [ManifestError]
         if case .failure(let failure) = result { errors = failure.errors } else { errors = [] }
+        // The pretty printer renders an empty list over three lines; tools and people expect `[]`.
+        guard !errors.isEmpty else { return "[]" }
         let entries = errors.map { JSONError(file: $0.file, line: $0.line, column: $0.column, path: $0.path, message: $0.message) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -142,7 +142,11 @@ private final class EchoHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
-            context.close(mode: .output, promise: nil)
+            // With input already shut, NIO turns an output close into a full close that drops
+            // queued writes: let them drain first.
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
+                context.close(mode: .output, promise: nil)
+            }
         }
     }
 
@@ -184,6 +188,7 @@ private final class SourceHandler: ChannelInboundHandler {
     let total: Int
     var sent = 0
     var done = false
+    var pumping = false
 
     init(total: Int) { self.total = total }
 
@@ -197,19 +202,24 @@ private final class SourceHandler: ChannelInboundHandler {
     }
 
     private func pump(context: ChannelHandlerContext) {
-        guard !done else { return }
-        while sent < total && context.channel.isWritable {
-            let count = min(64 * 1024, total - sent)
-            context.write(wrapOutboundOut(TestPattern.bytes(at: sent, count: count)), promise: nil)
-            sent += count
-        }
+        // Writes and flushes can report writability changes re-entrantly; one pump at a time.
+        guard !done, !pumping else { return }
+        pumping = true
+        repeat {
+            while sent < total && context.channel.isWritable {
+                let offset = sent
+                let count = min(64 * 1024, total - offset)
+                sent += count
+                context.write(wrapOutboundOut(TestPattern.bytes(at: offset, count: count)), promise: nil)
+            }
+            context.flush()
+        } while sent < total && context.channel.isWritable
+        pumping = false
         if sent >= total {
+            done = true
             context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
-            done = true
-        } else {
-            context.flush()
         }
     }
 

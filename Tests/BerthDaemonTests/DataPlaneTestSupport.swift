@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -28,7 +29,15 @@ final class CountingConnector: UpstreamConnector {
 enum TestTimeout: Error { case expired(String) }
 
 /// A logger that stays quiet; the data plane's own logging is not what these tests check.
-let quietLogger = Logger(label: "berth.test") { _ in SwiftLogNoOpLogHandler() }
+/// Set `BERTH_TEST_LOG=1` to see it when debugging.
+let quietLogger: Logger = {
+    if ProcessInfo.processInfo.environment["BERTH_TEST_LOG"] != nil {
+        var logger = Logger(label: "berth.test") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .trace
+        return logger
+    }
+    return Logger(label: "berth.test") { _ in SwiftLogNoOpLogHandler() }
+}()
 
 func pod(_ name: String, port: Int = 8080) -> UpstreamEndpoint {
     UpstreamEndpoint(namespace: "default", podName: name, podUID: "uid-\(name)", port: port)
@@ -51,6 +60,7 @@ func withForward<T: Sendable>(
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await forward.run() }
         do {
+            try await eventually("forward running") { await forward.lifecycle == .running }
             let result = try await body(forward)
             group.cancelAll()
             try await group.waitForAll()
@@ -98,8 +108,8 @@ func withTimeout<T: Sendable>(
 
 /// Polls `condition` until it holds, for at most `seconds`: only for state that has no event.
 func eventually(
-    _ seconds: Double = 5,
     _ what: String,
+    within seconds: Double = 5,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))

@@ -14,8 +14,8 @@ import Testing
                 let oldConnection = try await connectClient(port: forward.port)
                 let otherConnection = try await connectClient(port: other.port)
                 try await withTimeout(10, "endpoint change") {
-                    try await oldConnection.executeThenClose { oldIn, _ in
-                        try await otherConnection.executeThenClose { otherIn, otherOut in
+                    try await oldConnection.executeThenClose { (oldIn, _) async throws in
+                        try await otherConnection.executeThenClose { (otherIn, otherOut) async throws in
                             var oldReader = oldIn.makeAsyncIterator()
                             var otherReader = otherIn.makeAsyncIterator()
                             #expect(try await oldReader.read(count: 1) == "A")
@@ -27,7 +27,7 @@ import Testing
                             #expect(await oldReader.readToEnd() == "")
                             // ...new ones go to the new pod...
                             let newConnection = try await connectClient(port: forward.port)
-                            try await newConnection.executeThenClose { newIn, newOut in
+                            try await newConnection.executeThenClose { (newIn, newOut) async throws in
                                 var newReader = newIn.makeAsyncIterator()
                                 #expect(try await newReader.read(count: 1) == "B")
                                 // ...and setting the same endpoint again leaves it alone.
@@ -58,7 +58,7 @@ import Testing
             let port = forward.port
             try await withTimeout(10, "clear endpoint") {
                 let connection = try await connectClient(port: port)
-                try await connection.executeThenClose { inbound, _ in
+                try await connection.executeThenClose { (inbound, _) async throws in
                     var reader = inbound.makeAsyncIterator()
                     #expect(try await reader.read(count: 1) == "A")
                     await forward.clearEndpoint(reason: "pod deleted")

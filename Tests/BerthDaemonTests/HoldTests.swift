@@ -17,8 +17,8 @@ import Testing
                 try await eventually("second held") { await forward.counters().heldConnections == 2 }
                 #expect(connector.connectCalls == 0)
 
-                try await first.executeThenClose { firstIn, firstOut in
-                    try await second.executeThenClose { secondIn, secondOut in
+                try await first.executeThenClose { (firstIn, firstOut) async throws in
+                    try await second.executeThenClose { (secondIn, secondOut) async throws in
                         // Bytes sent while held wait in the socket; nothing is lost.
                         try await firstOut.write(ByteBuffer(string: "one"))
                         try await secondOut.write(ByteBuffer(string: "two"))
@@ -46,7 +46,7 @@ import Testing
             let started = ContinuousClock.now
             try await withTimeout(10, "hold timeout") {
                 let client = try await connectClient(port: port)
-                try await client.executeThenClose { inbound, _ in
+                try await client.executeThenClose { (inbound, _) async throws in
                     var reader = inbound.makeAsyncIterator()
                     #expect(await reader.readToEnd() == "")
                 }
@@ -68,7 +68,7 @@ import Testing
                 let first = try await connectClient(port: port)
                 try await eventually("first held") { await forward.counters().heldConnections == 1 }
                 let second = try await connectClient(port: port)
-                try await second.executeThenClose { inbound, _ in
+                try await second.executeThenClose { (inbound, _) async throws in
                     var reader = inbound.makeAsyncIterator()
                     #expect(await reader.readToEnd() == "")
                 }
@@ -87,7 +87,7 @@ import Testing
             return client
         }
         try await withTimeout(5, "held connection closed on stop") {
-            try await client.executeThenClose { inbound, _ in
+            try await client.executeThenClose { (inbound, _) async throws in
                 var reader = inbound.makeAsyncIterator()
                 #expect(await reader.readToEnd() == "")
             }

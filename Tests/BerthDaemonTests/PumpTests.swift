@@ -13,7 +13,7 @@ import Testing
             let port = forward.port
             try await withTimeout(60, "64 MiB echo") {
                 let client = try await connectClient(port: port)
-                try await client.executeThenClose { inbound, outbound in
+                try await client.executeThenClose { (inbound, outbound) async throws in
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             var offset = 0
@@ -49,7 +49,7 @@ import Testing
             let port = forward.port
             let reply = try await withTimeout(60, "64 MiB sink") {
                 let client = try await connectClient(port: port)
-                return try await client.executeThenClose { inbound, outbound in
+                return try await client.executeThenClose { (inbound, outbound) async throws in
                     var offset = 0
                     while offset < Self.size {
                         let count = min(256 * 1024, Self.size - offset)
@@ -75,14 +75,50 @@ import Testing
             let port = forward.port
             let received = try await withTimeout(60, "64 MiB source") {
                 let client = try await connectClient(port: port)
-                return try await client.executeThenClose { inbound, _ in
+                return try await client.executeThenClose { (inbound, _) async throws in
                     var received = 0
                     var intact = true
+                    var firstMismatch = -1
                     for try await buffer in inbound {
-                        if intact && !TestPattern.matches(buffer, at: received) { intact = false }
+                        if intact && !TestPattern.matches(buffer, at: received) {
+                            intact = false
+                            firstMismatch = received
+                        }
                         received += buffer.readableBytes
                     }
-                    #expect(intact)
+                    #expect(intact, "first mismatch in the buffer at offset \(firstMismatch)")
+                    return received
+                }
+            }
+            #expect(received == Self.size)
+        }
+        await server.stop()
+    }
+
+    @Test func aClientThatDoesNotReadStopsTheUpstreamReads() async throws {
+        let server = try await TestServer.start(.source(bytes: Self.size))
+        let connector = CountingConnector(servers: [pod("source"): server])
+        try await withForward(.init(name: "slow", warmStreams: 0), connector: connector, endpoint: pod("source")) { forward in
+            let port = forward.port
+            let client = try await connectClient(port: port)
+            // Nothing reads the client yet. Without backpressure the forward would read all 64 MiB;
+            // with it, reading stops once the socket buffers and one watermark are full. The stall
+            // has no event of its own, so wait for the count to stop moving.
+            var last = -1
+            try await eventually("upstream reads stall", within: 10) {
+                let now = await forward.counters().bytesOut
+                defer { last = now }
+                try await Task.sleep(for: .milliseconds(100))
+                return now > 0 && now == last
+            }
+            #expect(last < 32 * 1024 * 1024, "the forward read \(last) bytes for a client that read none")
+            let received = try await withTimeout(60, "drain after the stall") {
+                try await client.executeThenClose { (inbound, _) async throws in
+                    var received = 0
+                    for try await buffer in inbound {
+                        #expect(TestPattern.matches(buffer, at: received))
+                        received += buffer.readableBytes
+                    }
                     return received
                 }
             }
@@ -101,8 +137,8 @@ import Testing
                     for index in 0..<100 {
                         group.addTask {
                             let client = try await connectClient(port: port)
-                            let message = "connection \(index) " + String(repeating: "x", count: index * 100)
-                            let echoed = try await client.executeThenClose { inbound, outbound in
+                            let message = "connection \(index) " + String(repeating: "x", count: index * 10)
+                            let echoed = try await client.executeThenClose { (inbound, outbound) async throws in
                                 try await outbound.write(ByteBuffer(string: message))
                                 outbound.finish()
                                 var iterator = inbound.makeAsyncIterator()
@@ -129,7 +165,7 @@ import Testing
             let port = forward.port
             let reply = try await withTimeout(10, "half-close") {
                 let client = try await connectClient(port: port)
-                return try await client.executeThenClose { inbound, outbound in
+                return try await client.executeThenClose { (inbound, outbound) async throws in
                     try await outbound.write(TestPattern.bytes(at: 0, count: 1000))
                     outbound.finish()
                     var iterator = inbound.makeAsyncIterator()
@@ -150,11 +186,16 @@ import Testing
             let port = forward.port
             let (echoed, openAfterFin) = try await withTimeout(10, "no half-close") {
                 let client = try await connectClient(port: port)
-                return try await client.executeThenClose { inbound, outbound in
+                return try await client.executeThenClose { (inbound, outbound) async throws in
                     try await outbound.write(ByteBuffer(string: "request"))
                     outbound.finish()
                     var iterator = inbound.makeAsyncIterator()
                     let echoed = try await iterator.read(count: 7)
+                    let open = await forward.connections()
+                    #expect(open.count == 1)
+                    #expect(open.first?.bytesIn == 7)
+                    #expect(open.first?.bytesOut == 7)
+                    #expect(open.first?.endpoint == pod("echo"))
                     return (echoed, await forward.counters().openConnections)
                 }
             }

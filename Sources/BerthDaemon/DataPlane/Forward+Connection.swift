@@ -43,12 +43,11 @@ extension Forward {
                 }
             }
 
-            let handler = route.warm?.handler
             let allCounters = [counters, bytes]
             let outcome: Pump.Outcome
             do {
                 outcome = try await eventLoop.submit {
-                    try Pump.bridge(client: client, upstream: stream, warm: handler?.value, counters: allCounters)
+                    try Pump.bridge(client: client, upstream: stream, counters: allCounters)
                 }.get()
             } catch {
                 logger.warning("cannot bridge connection", metadata: ["error": "\(error)"])
@@ -57,13 +56,19 @@ extension Forward {
                 return
             }
             switch outcome {
-            case .warmStreamDead:
+            case .upstreamDead where route.warm != nil:
                 // Never hand out a dead stream: drop it and open a fresh one for this connection.
                 await count(.warmStreamDied)
                 logger.info("warm stream died before use; opening a fresh one")
                 stream.channel.close(promise: nil)
                 route.warm = nil
                 continue
+            case .upstreamDead:
+                await count(.upstreamConnectFailed)
+                logger.warning("upstream stream closed before it was bridged; closing connection")
+                client.close(promise: nil)
+                stream.channel.close(promise: nil)
+                return
             case .clientGone:
                 logger.debug("client left before it was bridged")
                 stream.channel.close(promise: nil)
@@ -147,6 +152,20 @@ extension Forward {
         guard stream.channel.eventLoop === eventLoop else {
             stream.channel.close(promise: nil)
             throw DataPlaneError.upstreamOnWrongEventLoop(forward: configuration.name, endpoint: endpoint)
+        }
+        do {
+            // Guard the stream at once: bytes and a FIN that arrive before the bridge are kept.
+            let limit = configuration.warmStreamBufferLimit
+            try await eventLoop.submit {
+                if stream.channel.standbyHandler == nil {
+                    try UpstreamStream.addStandbyHandler(to: stream.channel.pipeline.syncOperations, bufferLimit: limit)
+                }
+                // Closed before it could be used: nothing will ever tell the handler.
+                guard stream.channel.isActive else { throw ChannelError.ioOnClosedChannel }
+            }.get()
+        } catch {
+            stream.channel.close(promise: nil)
+            throw DataPlaneError.upstreamConnectFailed(forward: configuration.name, endpoint: endpoint, reason: "\(error)")
         }
         await recordConnect(latency: latency, onAcceptPath: onAcceptPath)
         return stream

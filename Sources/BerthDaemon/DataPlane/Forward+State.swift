@@ -40,8 +40,7 @@ extension Forward {
     struct WarmStream: Sendable {
         var id: UInt64
         var stream: UpstreamStream
-        var handler: NIOLoopBound<WarmStreamHandler>
-        var exit: EventLoopFuture<WarmStreamExit>
+        var exit: EventLoopFuture<StandbyExit>
     }
 
     /// Totals that only the actor writes.

@@ -20,30 +20,28 @@ extension Forward {
             await warmFailed(generation: generation, error: error)
             return
         }
-        let limit = configuration.warmStreamBufferLimit
-        let eventLoop = self.eventLoop
-        let guarded: (NIOLoopBound<WarmStreamHandler>, EventLoopFuture<WarmStreamExit>)
+        let exit: EventLoopFuture<StandbyExit>
         do {
-            guarded = try await eventLoop.submit {
-                let handler = WarmStreamHandler(bufferLimit: limit, eventLoop: eventLoop)
-                try stream.channel.pipeline.syncOperations.addHandler(handler)
+            exit = try await eventLoop.submit {
+                guard let standby = stream.channel.standbyHandler else { throw ChannelError.ioOnClosedChannel }
+                standby.becomeWarm()
+                // Reading while idle is how a server-side close is noticed.
                 try stream.channel.syncOptions?.setOption(.autoRead, value: true)
-                return (NIOLoopBound(handler, eventLoop: eventLoop), handler.exitFuture)
+                return standby.exitFuture
             }.get()
         } catch {
             stream.channel.close(promise: nil)
             await warmFailed(generation: generation, error: error)
             return
         }
-        let (handler, exit) = guarded
-        guard let id = await warmOpened(stream: stream, handler: handler, exit: exit, generation: generation) else {
+        guard let id = await warmOpened(stream: stream, exit: exit, generation: generation) else {
             stream.channel.close(promise: nil)
             return
         }
 
         let maxIdle = configuration.warmStreamMaxIdle
         let clock = self.clock
-        await withTaskGroup(of: WarmStreamExit?.self) { group in
+        await withTaskGroup(of: StandbyExit?.self) { group in
             group.addTask { try? await exit.get() }
             group.addTask {
                 try? await clock.sleep(for: maxIdle)
@@ -66,15 +64,14 @@ extension Forward {
     /// Adds a freshly opened stream to the pool; nil if it was opened for an endpoint now gone.
     func warmOpened(
         stream: UpstreamStream,
-        handler: NIOLoopBound<WarmStreamHandler>,
-        exit: EventLoopFuture<WarmStreamExit>,
+        exit: EventLoopFuture<StandbyExit>,
         generation: UInt64
     ) -> UInt64? {
         guard lifecycle == .running, generation == self.generation else { return nil }
         warmOpening -= 1
         warmFailures = 0
         nextWarmID += 1
-        warm.append(WarmStream(id: nextWarmID, stream: stream, handler: handler, exit: exit))
+        warm.append(WarmStream(id: nextWarmID, stream: stream, exit: exit))
         logger.debug("warm stream ready", metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "warm": "\(warm.count)"])
         return nextWarmID
     }

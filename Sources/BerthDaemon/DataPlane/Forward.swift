@@ -165,6 +165,8 @@ public actor Forward {
                     child.close(promise: nil)
                 }
             }
+        } catch is CancellationError {
+            // The forward is stopping.
         } catch {
             logger.error("listener failed", metadata: ["error": "\(error)"])
         }

@@ -39,7 +39,11 @@ public struct ForwardListener: Sendable {
             .childChannelOption(.autoRead, value: false)
         do {
             let server = try await bootstrap.bind(host: host, port: port) { child in
-                child.eventLoop.makeSucceededFuture(child as any Channel)
+                child.eventLoop.makeCompletedFuture {
+                    let standby = StandbyHandler(bufferLimit: 64 * 1024, endOfInputIsDeath: false, eventLoop: child.eventLoop)
+                    try child.pipeline.syncOperations.addHandler(standby)
+                    return child as any Channel
+                }
             }
             guard let address = server.channel.localAddress else {
                 server.channel.close(promise: nil)

@@ -6,30 +6,29 @@ enum Pump {
     enum Outcome: Sendable {
         /// Bytes flow; the connection ends when both channels close.
         case bridged
-        /// The warm stream died before it could be used; nothing was changed.
-        case warmStreamDead
+        /// The upstream stream died before it could be used; nothing was changed.
+        case upstreamDead
         /// The client went away before it could be bridged.
         case clientGone
     }
 
-    /// Installs the pump on both channels and starts reading. Must run on their shared event loop,
-    /// so the liveness checks and the hand-off happen with nothing in between.
-    static func bridge(
-        client: any Channel,
-        upstream: UpstreamStream,
-        warm: WarmStreamHandler?,
-        counters: [ByteCounters]
-    ) throws -> Outcome {
+    /// Installs the pump on both channels, hands over what their stand-by handlers kept, and starts
+    /// reading. Must run on their shared event loop, so the liveness checks and the hand-off happen
+    /// with nothing in between: a dead stream is never handed out.
+    static func bridge(client: any Channel, upstream: UpstreamStream, counters: [ByteCounters]) throws -> Outcome {
         client.eventLoop.preconditionInEventLoop()
-        if let warm, !warm.isAlive { return .warmStreamDead }
-        guard client.isActive else { return .clientGone }
+        let clientStandby = client.standbyHandler
+        let upstreamStandby = upstream.channel.standbyHandler
+        guard upstream.channel.isActive, upstreamStandby?.isAlive ?? true else { return .upstreamDead }
+        guard client.isActive, clientStandby?.isAlive ?? true else { return .clientGone }
         let (clientHalf, upstreamHalf) = PumpHandler.pair(
             upstreamCanHalfClose: upstream.supportsHalfClose,
             counters: counters
         )
         try upstream.channel.pipeline.syncOperations.addHandler(upstreamHalf)
         try client.pipeline.syncOperations.addHandler(clientHalf)
-        if let warm { _ = warm.handOff() }
+        _ = upstreamStandby?.handOff()
+        _ = clientStandby?.handOff()
         try upstream.channel.syncOptions?.setOption(.autoRead, value: true)
         try client.syncOptions?.setOption(.autoRead, value: true)
         return .bridged

@@ -28,6 +28,11 @@ public struct TCPUpstreamConnector: UpstreamConnector {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: supportsHalfClose)
             .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try UpstreamStream.addStandbyHandler(to: channel.pipeline.syncOperations)
+                }
+            }
             .connect(to: address)
             .get()
         return UpstreamStream(channel: channel, supportsHalfClose: supportsHalfClose)

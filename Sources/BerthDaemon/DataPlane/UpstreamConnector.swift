@@ -4,9 +4,10 @@ import NIOCore
 ///
 /// The contract with the data plane:
 /// - `channel` reads and writes plain `ByteBuffer`s at the tail of its pipeline.
-/// - It is returned with `ChannelOptions.autoRead` off and with nothing read past the handshake, so
-///   that no byte reaches the pipeline's tail before the data plane installs its handler (a server
-///   that speaks first, like SSH or MySQL, would otherwise lose its greeting).
+/// - It is returned with `ChannelOptions.autoRead` off and with `addStandbyHandler(to:)` called while
+///   the channel was set up, so that no byte, FIN or close reaches the pipeline's tail before the
+///   data plane installs the pump (a server that speaks first, like SSH or MySQL, would otherwise
+///   lose its greeting, and a stream the server closed early would look alive).
 /// - When the remote side has finished sending: with `supportsHalfClose` the channel fires
 ///   `ChannelEvent.inputClosed` and stays writable; without it the channel closes.
 /// - With `supportsHalfClose`, `close(mode: .output)` sends end-of-stream and keeps reading.
@@ -17,6 +18,19 @@ public struct UpstreamStream: Sendable {
     public let channel: any Channel
     /// Whether end-of-stream can be sent in one direction while the other stays open.
     public let supportsHalfClose: Bool
+
+    /// Adds the handler that keeps what arrives before the pump takes over (bytes, the remote's FIN,
+    /// a close). Connectors call it while setting up the channel, after their protocol handlers, so
+    /// that no event can slip past between the connect and the bridge; the data plane adds it itself
+    /// for streams that lack it, but then an early FIN could already have been lost.
+    public static func addStandbyHandler(
+        to pipeline: ChannelPipeline.SynchronousOperations,
+        bufferLimit: Int = 64 * 1024
+    ) throws {
+        try pipeline.addHandler(
+            StandbyHandler(bufferLimit: bufferLimit, endOfInputIsDeath: false, eventLoop: pipeline.eventLoop)
+        )
+    }
 
     /// Wraps a connected channel.
     public init(channel: any Channel, supportsHalfClose: Bool) {

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A minimal plain-HTTP API server on 127.0.0.1 that serves only port-forward (plus the discovery and pod
 /// GETs kubectl needs first). For tests of the port-forward layer and of port-forward clients; the full
@@ -11,21 +12,25 @@ public final class PortForwardLoopbackServer: Sendable {
     /// The listening port on 127.0.0.1.
     public let port: Int
     private let channel: any Channel
+    private let usesTLS: Bool
 
-    /// `http://127.0.0.1:PORT`.
-    public var url: String { "http://127.0.0.1:\(port)" }
+    /// `http://127.0.0.1:PORT`, or `https://…` when serving TLS.
+    public var url: String { "\(usesTLS ? "https" : "http")://127.0.0.1:\(port)" }
 
-    private init(channel: any Channel, registry: PortForwardRegistry) {
+    private init(channel: any Channel, registry: PortForwardRegistry, usesTLS: Bool) {
         self.channel = channel
         self.registry = registry
+        self.usesTLS = usesTLS
         self.port = channel.localAddress!.port!
     }
 
     /// Starts serving `pods`. Pods named in `forbidden` exist (their GET answers a Running pod) but their
     /// port-forward requests get a 403 Status like RBAC's, for user `readonly`; unknown pods get 404.
+    /// With `tls`, connections are HTTPS.
     public static func start(
         pods: [PortForwardPod],
         forbidden: Set<String> = [],
+        tls: NIOSSLContext? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> PortForwardLoopbackServer {
         let registry = PortForwardRegistry()
@@ -51,6 +56,7 @@ public final class PortForwardLoopbackServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureFakeKubeHTTP(
                         registry: registry,
                         admit: admit,
@@ -60,7 +66,7 @@ public final class PortForwardLoopbackServer: Sendable {
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
-        return PortForwardLoopbackServer(channel: channel, registry: registry)
+        return PortForwardLoopbackServer(channel: channel, registry: registry, usesTLS: tls != nil)
     }
 
     /// Stops listening and ends every port-forward session.

@@ -33,12 +33,14 @@ public final class ManualClock: Clock, Sendable {
     private struct State {
         var now = Instant(offset: .zero)
         var sleepers: [Sleeper] = []
-        var countWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        /// Tests waiting for the sleepers to reach some condition.
+        var watchers: [(condition: @Sendable ([Sleeper]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
         var nextID: UInt64 = 0
 
-        mutating func takeSatisfiedCountWaiters() -> [CheckedContinuation<Void, Never>] {
-            let ready = countWaiters.filter { sleepers.count >= $0.count }.map(\.continuation)
-            countWaiters.removeAll { sleepers.count >= $0.count }
+        mutating func takeSatisfiedWatchers() -> [CheckedContinuation<Void, Never>] {
+            let sleepers = self.sleepers
+            let ready = watchers.filter { $0.condition(sleepers) }.map(\.continuation)
+            watchers.removeAll { $0.condition(sleepers) }
             return ready
         }
     }
@@ -72,7 +74,7 @@ public final class ManualClock: Clock, Sendable {
                     if Task.isCancelled { return (.failure(CancellationError()), []) }
                     if deadline <= state.now { return (.success(()), []) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return (nil, state.takeSatisfiedCountWaiters())
+                    return (nil, state.takeSatisfiedWatchers())
                 }
                 for waiter in countWaiters { waiter.resume() }
                 if let outcome { continuation.resume(with: outcome) }
@@ -114,10 +116,20 @@ public final class ManualClock: Clock, Sendable {
 
     /// Returns once at least `count` tasks sleep on this clock.
     public func waitForSleepers(atLeast count: Int) async {
+        await waitForSleepers { $0.count >= count }
+    }
+
+    /// Returns once some task sleeps with a deadline at or before `deadline`; useful when the code under
+    /// test replaces one sleep by an earlier one.
+    public func waitForSleeper(dueBy deadline: Instant) async {
+        await waitForSleepers { sleepers in sleepers.contains { $0.deadline <= deadline } }
+    }
+
+    private func waitForSleepers(where condition: @escaping @Sendable ([Sleeper]) -> Bool) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
-                if state.sleepers.count >= count { return true }
-                state.countWaiters.append((count, continuation))
+                if condition(state.sleepers) { return true }
+                state.watchers.append((condition, continuation))
                 return false
             }
             if ready { continuation.resume() }

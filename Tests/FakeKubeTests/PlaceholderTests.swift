@@ -1,7 +1,0 @@
-import Testing
-
-@Suite struct FakeKubeTestsPlaceholder {
-    @Test func compiles() {
-        #expect(Bool(true))
-    }
-}

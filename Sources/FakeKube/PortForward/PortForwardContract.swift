@@ -1,5 +1,7 @@
+import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 // The seam between FakeKube's API server and its port-forward layer.
 // The API server authenticates, authorizes and finds the pod; the port-forward layer owns the
@@ -35,33 +37,86 @@ public enum PortForwardAdmission: Sendable {
 public typealias PortForwardAdmit = @Sendable (HTTPRequestHead, any Channel) -> PortForwardAdmission
 
 /// Every port-forward session the fake cluster has open, so that chaos and pod deletion can end them
-/// and `/fake/v1/stats` can count them.
+/// and `/fake/v1/stats` can count them. Safe to use from any thread.
 public final class PortForwardRegistry: Sendable {
+    private struct Session {
+        var podUID: String
+        var channel: any Channel
+    }
+
+    private struct State {
+        var nextID = 0
+        var sessions: [Int: Session] = [:]
+        var streams = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates an empty registry.
     public init() {}
 
     /// Closes every session and stream to the pod with this UID (the pod was deleted).
-    public func closeAll(podUID: String) {}
+    public func closeAll(podUID: String) {
+        let channels = state.withLock { $0.sessions.values.filter { $0.podUID == podUID }.map(\.channel) }
+        for channel in channels { channel.close(promise: nil) }
+    }
 
     /// Closes every port-forward session (chaos: "drop every port-forward stream").
-    public func closeAll() {}
+    public func closeAll() {
+        let channels = state.withLock { $0.sessions.values.map(\.channel) }
+        for channel in channels { channel.close(promise: nil) }
+    }
 
     /// Open sessions (upgraded connections) right now.
-    public var openSessions: Int { 0 }
+    public var openSessions: Int { state.withLock { $0.sessions.count } }
 
     /// Open forwarded streams (one per forwarded TCP connection) right now.
-    public var openStreams: Int { 0 }
+    public var openStreams: Int { state.withLock { $0.streams } }
+
+    /// Tracks an upgraded connection until it closes.
+    func register(podUID: String, channel: any Channel) {
+        let id = state.withLock { state in
+            state.nextID += 1
+            state.sessions[state.nextID] = Session(podUID: podUID, channel: channel)
+            return state.nextID
+        }
+        channel.closeFuture.whenComplete { _ in
+            _ = self.state.withLock { $0.sessions.removeValue(forKey: id) }
+        }
+    }
+
+    func streamOpened() { state.withLock { $0.streams += 1 } }
+    func streamClosed() { state.withLock { $0.streams -= 1 } }
 }
 
 extension ChannelPipeline.SynchronousOperations {
     /// Sets up an accepted API-server connection (after TLS): HTTP/1.1 with keep-alive, port-forward
     /// upgrades handled by the port-forward layer, and every other request handed to `apiHandler`,
     /// which reads `HTTPServerRequestPart` and writes `HTTPServerResponsePart`.
+    ///
+    /// A request for `/api/v1/namespaces/NS/pods/NAME/portforward` that asks for an upgrade goes to
+    /// `admit`; a rejection is answered with its status and JSON body (then the connection closes, as the
+    /// HTTP parser stops at an upgrade request); an acceptance is upgraded to SPDY/3.1, WebSocket v4 or
+    /// SPDY-in-WebSocket (PROTOCOLS.md §5.4). Must be called on the channel's event loop.
     public func configureFakeKubeHTTP(
         registry: PortForwardRegistry,
         admit: @escaping PortForwardAdmit,
-        apiHandler: any ChannelHandler & RemovableChannelHandler
+        apiHandler: any ChannelHandler & RemovableChannelHandler,
+        logger: Logger = Logger(label: "FakeKube.PortForward", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
-        try configureHTTPServerPipeline(withErrorHandling: true)
+        let handlers = PortForwardHTTPHandler.HTTPHandlers(
+            encoder: HTTPResponseEncoder(),
+            // Bytes after an upgrade request belong to the new protocol: forward them, never drop them.
+            decoder: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
+            pipelining: HTTPServerPipelineHandler(),
+            errors: HTTPServerProtocolErrorHandler(),
+            api: apiHandler
+        )
+        try addHandler(handlers.encoder)
+        try addHandler(handlers.decoder)
+        try addHandler(handlers.pipelining)
+        try addHandler(handlers.errors)
+        try addHandler(PortForwardHTTPHandler(registry: registry, admit: admit, logger: logger, handlers: handlers))
         try addHandler(apiHandler)
     }
 }

@@ -1,7 +1,0 @@
-import Testing
-
-@Suite struct KubePortForwardTestsPlaceholder {
-    @Test func compiles() {
-        #expect(Bool(true))
-    }
-}

@@ -1,0 +1,73 @@
+import Crypto
+import FakeKube
+import Foundation
+import KubePortForward
+import Logging
+import NIOCore
+import NIOSSL
+import Testing
+import X509
+
+// The dialer over TLS with a private CA and an SNI name, as kubeconfig clusters are.
+@Suite(.timeLimit(.minutes(1)))
+struct PortForwardDialerTLSTests {
+    /// A self-signed certificate for `localhost`, generated per run.
+    private static func selfSigned() throws -> (certificate: NIOSSLCertificate, key: NIOSSLPrivateKey) {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName("localhost") }
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-60),
+            notValidAfter: now.addingTimeInterval(3600),
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(digitalSignature: true, keyCertSign: true))
+                SubjectAlternativeNames([.dnsName("localhost")])
+            },
+            issuerPrivateKey: .init(key)
+        )
+        return (
+            try NIOSSLCertificate(bytes: Array(certificate.serializeAsPEM().pemString.utf8), format: .pem),
+            try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
+        )
+    }
+
+    @Test func echoesOverTLSWithAPrivateCAAndSNI() async throws {
+        let (certificate, key) = try Self.selfSigned()
+        let echo = try await LoopbackEchoServer.start()
+        let address = echo.address
+        let pod = PortForwardPod(namespace: "default", name: "echo-pod", uid: "uid-1") { $0 == 80 ? address : nil }
+        let serverTLS = try NIOSSLContext(
+            configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
+        )
+        let server = try await PortForwardLoopbackServer.start(pods: [pod], tls: serverTLS)
+        #expect(server.url.hasPrefix("https://127.0.0.1:"))
+
+        var clientTLS = TLSConfiguration.makeClientConfiguration()
+        clientTLS.trustRoots = .certificates([certificate])
+        let dialer = try PortForwardDialer(server: server.url, tls: clientTLS, serverName: "localhost", logger: Logger(label: "test"))
+        let stream = try await dialer.dial(PortForwardTarget(namespace: "default", pod: "echo-pod", port: 80))
+        let reply = try await stream.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: "over tls"))
+            var iterator = inbound.makeAsyncIterator()
+            return try await iterator.next().map { String(buffer: $0) }
+        }
+        #expect(reply == "over tls")
+
+        // Without the CA the handshake must fail, as a typed connect error.
+        let untrusting = try PortForwardDialer(server: server.url, serverName: "localhost", logger: Logger(label: "test"))
+        let error = await #expect(throws: PortForwardError.self) {
+            _ = try await untrusting.dial(PortForwardTarget(namespace: "default", pod: "echo-pod", port: 80))
+        }
+        if case .connectFailed = error {} else { Issue.record("expected connectFailed, got \(String(describing: error))") }
+
+        try await server.shutdown()
+        try await echo.shutdown()
+    }
+}

@@ -130,7 +130,14 @@ let package = Package(
         ),
         .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BerthDaemon", "FakeKube"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["FakeKube"]),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: [
+                "FakeKube",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

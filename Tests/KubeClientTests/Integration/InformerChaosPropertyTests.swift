@@ -67,8 +67,9 @@ struct InformerChaosPropertyTests {
         case .delete(let name, let namespace, let force):
             do {
                 try await server.deletePod(namespace: namespace, name: name, force: force)
-            } catch FakeKubeError.objectNotFound {
+            } catch {
                 // A graceful deletion of the same pod may have finished in between; nothing to do.
+                guard case .objectNotFound = error else { throw error }
             }
         case .deleteControlled:
             let web = server.objects(.pods, namespace: "team").filter {

@@ -9,10 +9,11 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct ExecPluginAgainstFakeKubeTests {
     /// Writes the plugin and a kubeconfig using it. The first run answers `firstToken` when given, every other
-    /// run the admin token; every answer expires at `expiry`.
+    /// run the admin token; every answer expires at the time `setExpiry` last wrote (the test's wall clock
+    /// is manual, so the script cannot compute it).
     private func install(_ fixture: FakeKubeFixture, expiry: Date, firstToken: String? = nil) throws -> (kubeconfig: String, runs: String) {
         let runs = (fixture.directory as NSString).appendingPathComponent("plugin-runs")
-        let stamp = ISO8601DateFormatter().string(from: expiry)
+        try setExpiry(fixture, expiry)
         let good = fixture.server.adminToken
         try fixture.write(
             "plugin/get-token.sh",
@@ -21,7 +22,7 @@ struct ExecPluginAgainstFakeKubeTests {
             echo "run $1" >> "$RUNS_FILE"
             token=\(good)
             if [ -n "\(firstToken ?? "")" ] && [ "$(wc -l < "$RUNS_FILE")" -eq 1 ]; then token="\(firstToken ?? "")"; fi
-            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"%s"}}' "$token" "\(stamp)"
+            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"%s"}}' "$token" "$(cat "$EXPIRY_FILE")"
             """, executable: true)
         let kubeconfig = try fixture.write(
             "plugin/config",
@@ -40,6 +41,8 @@ struct ExecPluginAgainstFakeKubeTests {
                     env:
                       - name: RUNS_FILE
                         value: \(runs)
+                      - name: EXPIRY_FILE
+                        value: \(fixture.directory)/plugin-expiry
                     interactiveMode: Never
                     provideClusterInfo: true
             contexts:
@@ -48,6 +51,10 @@ struct ExecPluginAgainstFakeKubeTests {
             current-context: exec
             """)
         return (kubeconfig, runs)
+    }
+
+    private func setExpiry(_ fixture: FakeKubeFixture, _ expiry: Date) throws {
+        try fixture.write("plugin-expiry", ISO8601DateFormatter().string(from: expiry))
     }
 
     private func runCount(_ path: String) -> Int {
@@ -66,6 +73,7 @@ struct ExecPluginAgainstFakeKubeTests {
                 #expect((try? String(contentsOfFile: runs, encoding: .utf8)) == "run fake-kube\n")
 
                 wallClock.advance(by: 601)
+                try setExpiry(fixture, wallClock.now().addingTimeInterval(600))
                 _ = try await client.list(Pod.self)
                 #expect(runCount(runs) == 2, "an expired credential runs the plugin again")
                 _ = try await client.list(Pod.self)

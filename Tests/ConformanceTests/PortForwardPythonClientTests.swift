@@ -15,7 +15,8 @@ struct PortForwardPythonClientTests {
         api = client.CoreV1Api()
         port = int(sys.argv[5])
         pf = portforward(api.connect_get_namespaced_pod_portforward, sys.argv[3], sys.argv[4], ports=str(port))
-        print("PROTOCOL", pf.websocket.getsubprotocol(), flush=True)
+        # The client offers v5 and v4 itself (as a header), so the answer is in the handshake's headers.
+        print("PROTOCOL", (pf.websocket.getheaders() or {}).get("sec-websocket-protocol"), flush=True)
         sock = pf.socket(port)
         sock.setblocking(True)
         data = random.Random(11).randbytes(512 * 1024)

@@ -4,7 +4,7 @@ import Testing
 
 /// The official Python client's `kubernetes.stream.portforward` (WebSocket `v4.channel.k8s.io`) carrying bytes
 /// to a pod of the full FakeKube, authenticated over HTTPS with the kubeconfig FakeKube wrote.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct PortForwardPythonClientTests {
     static let script = #"""
         import random, sys, threading

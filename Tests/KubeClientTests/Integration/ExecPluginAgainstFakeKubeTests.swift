@@ -6,7 +6,7 @@ import Testing
 /// An exec credential plugin (a shell script written by the test) authenticating against FakeKube: its
 /// credential is cached until it expires, a 401 makes the next request run it again, and each run is counted
 /// through a file the script appends to.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct ExecPluginAgainstFakeKubeTests {
     /// Writes the plugin and a kubeconfig using it. The first run answers `firstToken` when given, every other
     /// run the admin token; every answer expires at the time `setExpiry` last wrote (the test's wall clock

@@ -5,7 +5,7 @@ import Testing
 
 /// Every way KubeClient authenticates, against FakeKube over real HTTPS: the answers come from a server that
 /// checks client certificates and tokens for real, so a credential sent wrongly fails these tests.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct FakeKubeAuthTests {
     /// The error a call threw, if it was an API answer.
     private func apiStatus(_ body: () async throws -> Void) async -> (status: Status, description: String)? {

@@ -43,7 +43,7 @@ struct FakeKubeFixture: Sendable {
         let directory = NSTemporaryDirectory() + "berth-kube-integration-" + UUID().uuidString
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let server = try await FakeKubeServer.start(scenario: scenario, options: options, logger: quietLogger)
+        let server = try await startOutsideTheEphemeralRange(scenario: scenario, options: options)
         let fixture = FakeKubeFixture(server: server, directory: directory, kubeconfig: directory + "/kubeconfig")
         do {
             try server.writeKubeconfig(to: fixture.kubeconfig)
@@ -54,6 +54,25 @@ struct FakeKubeFixture: Sendable {
             await fixture.tearDown()
             throw error
         }
+    }
+
+    /// A restart or a partition closes FakeKube's listening socket and binds the same port again later. A port
+    /// the kernel hands out for `bind(0)` (32768–60999 here) may be taken meanwhile by any other test's server or
+    /// pod, so the fixture listens below that range, on a port only an explicit bind can take, retrying on a clash.
+    private static func startOutsideTheEphemeralRange(
+        scenario: Scenario, options: FakeKubeServer.Options
+    ) async throws -> FakeKubeServer {
+        var lastError: FakeKubeError?
+        for _ in 0..<20 {
+            do {
+                return try await FakeKubeServer.start(
+                    scenario: scenario, port: Int.random(in: 20_000..<32_000), options: options, logger: quietLogger)
+            } catch {
+                guard case .apiServerBindFailed = error else { throw error }
+                lastError = error
+            }
+        }
+        throw lastError!
     }
 
     private func tearDown() async {

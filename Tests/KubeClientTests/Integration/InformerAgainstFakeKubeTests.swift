@@ -5,7 +5,7 @@ import Testing
 
 /// Informers over KubeClient's REST lister-watcher against FakeKube over real HTTPS: after each kind of
 /// failure the store ends equal to the server's state, checked against a fresh list.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct InformerAgainstFakeKubeTests {
     /// Backoff runs twenty times faster than real time (0.8 s becomes 40 ms); see `AcceleratedClock`.
     static let clock = AcceleratedClock(factor: 20)
@@ -35,7 +35,7 @@ struct InformerAgainstFakeKubeTests {
         try await fixture.withClient { client in
             let informer = makeInformer(client)
             try await withRunning(informer) {
-                try await withDeadline(.seconds(10), "first sync") { try await informer.waitUntilSynced() }
+                try await withDeadline(.seconds(45), "first sync") { try await informer.waitUntilSynced() }
                 try await awaitConverged(informer, server: fixture.server, client: client, "initial sync")
                 try await body(informer, client)
             }
@@ -162,7 +162,7 @@ struct InformerAgainstFakeKubeTests {
                     let second = factory.acquire(key)
                     #expect(first.informer === second.informer)
                     let informer = first.informer
-                    try await withDeadline(.seconds(10), "first sync") { try await informer.waitUntilSynced() }
+                    try await withDeadline(.seconds(45), "first sync") { try await informer.waitUntilSynced() }
 
                     fixture.server.store.create(.pods, Self.barePod("elsewhere", namespace: "other"))
                     fixture.server.dropWatches()

@@ -82,7 +82,7 @@ func freshPodVersions(_ client: KubeClient, namespace: String?) async throws -> 
 @discardableResult
 func awaitConverged(
     _ informer: Informer<Pod>, server: FakeKubeServer, client: KubeClient, namespace: String? = nil,
-    within limit: Duration = .seconds(20), _ what: String = "informer store equals the server"
+    within limit: Duration = .seconds(45), _ what: String = "informer store equals the server"
 ) async throws -> Versions {
     let events = informer.subscribe()
     let last = Locked<(store: Versions, server: Versions)>(([:], [:]))
@@ -130,7 +130,7 @@ private func freshList(_ client: KubeClient, namespace: String?) async throws ->
 /// Creates a sentinel pod and returns the informer events that arrived before it: events are delivered in
 /// order, so the sentinel's ADDED marks "everything the server did before it has been seen".
 func eventsBeforeSentinel(
-    _ events: InformerEvents<Pod>, server: FakeKubeServer, name: String, within limit: Duration = .seconds(10)
+    _ events: InformerEvents<Pod>, server: FakeKubeServer, name: String, within limit: Duration = .seconds(30)
 ) async throws -> [InformerEvent<Pod>] {
     server.store.create(
         .pods,
@@ -161,7 +161,7 @@ extension InformerEvent {
 
 /// Polls `condition` until it holds. Only for facts no event announces (an informer's status); bounded.
 func poll(
-    _ what: String, within limit: Duration = .seconds(10), every interval: Duration = .milliseconds(10),
+    _ what: String, within limit: Duration = .seconds(30), every interval: Duration = .milliseconds(10),
     _ condition: @escaping @Sendable () -> Bool
 ) async throws {
     try await withDeadline(limit, what) {

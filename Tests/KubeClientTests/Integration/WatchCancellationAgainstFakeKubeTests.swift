@@ -5,7 +5,7 @@ import Testing
 
 /// A client that cancels a watch closes its connection; the server must notice and forget the watch at once,
 /// as kube-apiserver does. Otherwise FakeKube's `openWatches` (the steady-state proof of berth) counts ghosts.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct WatchCancellationAgainstFakeKubeTests {
     @Test func serverForgetsACancelledWatchPromptly() async throws {
         try await FakeKubeFixture.with { fixture in

@@ -135,7 +135,14 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["BerthDaemon", "FakeKube", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "ConformanceTests", dependencies: ["FakeKube"]),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: [
+                "FakeKube",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

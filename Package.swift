@@ -33,6 +33,7 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(name: "Reconcile"),
+        .target(name: "ReconcileTesting", dependencies: ["Reconcile"]),
         .target(
             name: "KubeClient",
             dependencies: [
@@ -84,6 +85,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -101,7 +103,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile"]),
+        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "ReconcileTesting"]),
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
@@ -115,7 +117,7 @@ let package = Package(
         ),
         .testTarget(name: "KubePortForwardTests", dependencies: ["KubePortForward", "FakeKube"]),
         .testTarget(name: "FakeKubeTests", dependencies: ["FakeKube"]),
-        .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon"]),
+        .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon", "ReconcileTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BerthDaemon", "FakeKube"]),
         .testTarget(name: "ConformanceTests", dependencies: ["FakeKube"]),
     ],

@@ -1,0 +1,165 @@
+@testable import BerthDaemon
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real files in a temporary directory, watched through real inotify. Serialized because one test counts
+/// the process's inotify descriptors.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct FileWatchTests {
+    static let debounce = Duration.milliseconds(50)
+    /// Long enough that a change that should have been reported would have been (many debounce windows).
+    static let silence = Duration.milliseconds(400)
+
+    /// Runs `body` while a background task forwards the watcher's batches into an inbox.
+    private func watching(
+        _ paths: [String],
+        _ body: (Inbox<Set<String>>) async throws -> Void
+    ) async throws {
+        let watcher = try FileWatcher(paths: paths, debounce: Self.debounce, logger: quietLogger)
+        let inbox = Inbox<Set<String>>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await batch in watcher { inbox.put(batch) }
+            }
+            try await body(inbox)
+            group.cancelAll()
+        }
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        // In place: same inode, truncated and rewritten, as `echo x > file` does.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+    }
+
+    @Test func aWriteInPlaceIsReported() async throws {
+        try await withTemporaryDirectory { dir in
+            let file = dir + "/forwards.yaml"
+            try "a: 1\n".write(toFile: file, atomically: false, encoding: .utf8)
+            try await watching([file]) { inbox in
+                try write("a: 2\n", to: file)
+                #expect(await inbox.take(within: .seconds(5)) == [file])
+            }
+        }
+    }
+
+    @Test func anAtomicSaveByRenameIsReportedEveryTime() async throws {
+        try await withTemporaryDirectory { dir in
+            let file = dir + "/forwards.yaml"
+            try "a: 1\n".write(toFile: file, atomically: false, encoding: .utf8)
+            try await watching([file]) { inbox in
+                // Like vim/VS Code: write a sibling, rename it over the original. Twice, because after the
+                // first rename the original inode is gone and only the directory watch can see the second.
+                for round in 2...3 {
+                    let temporary = dir + "/.forwards.yaml.swp"
+                    try "a: \(round)\n".write(toFile: temporary, atomically: false, encoding: .utf8)
+                    #expect(rename(temporary, file) == 0)
+                    #expect(await inbox.take(within: .seconds(5)) == [file])
+                }
+            }
+        }
+    }
+
+    @Test func deletingAndRecreatingAreBothReported() async throws {
+        try await withTemporaryDirectory { dir in
+            let file = dir + "/forwards.yaml"
+            try "a: 1\n".write(toFile: file, atomically: false, encoding: .utf8)
+            try await watching([file]) { inbox in
+                #expect(unlink(file) == 0)
+                #expect(await inbox.take(within: .seconds(5)) == [file])
+                try "a: 2\n".write(toFile: file, atomically: false, encoding: .utf8)
+                #expect(await inbox.take(within: .seconds(5)) == [file])
+                try write("a: 3\n", to: file)
+                #expect(await inbox.take(within: .seconds(5)) == [file])
+            }
+        }
+    }
+
+    @Test func aMissingFileIsReportedWhenItAppears() async throws {
+        try await withTemporaryDirectory { dir in
+            let file = dir + "/later.env"
+            try await watching([file]) { inbox in
+                try "X=1\n".write(toFile: file, atomically: true, encoding: .utf8)
+                #expect(await inbox.take(within: .seconds(5)) == [file])
+            }
+        }
+    }
+
+    @Test func anUnrelatedFileInTheSameDirectoryIsIgnored() async throws {
+        try await withTemporaryDirectory { dir in
+            let file = dir + "/forwards.yaml"
+            let other = dir + "/notes.txt"
+            try "a: 1\n".write(toFile: file, atomically: false, encoding: .utf8)
+            try await watching([file]) { inbox in
+                try "x\n".write(toFile: other, atomically: true, encoding: .utf8)
+                try "y\n".write(toFile: other, atomically: false, encoding: .utf8)
+                #expect(unlink(other) == 0)
+                #expect(await inbox.take(within: Self.silence) == nil)
+                // The watcher still works: the next real change is reported alone.
+                try write("a: 2\n", to: file)
+                #expect(await inbox.take(within: .seconds(5)) == [file])
+            }
+        }
+    }
+
+    @Test func quickSuccessiveWritesAreReportedOnce() async throws {
+        try await withTemporaryDirectory { dir in
+            let file = dir + "/forwards.yaml"
+            let env = dir + "/.env"
+            try "a: 1\n".write(toFile: file, atomically: false, encoding: .utf8)
+            try "A=1\n".write(toFile: env, atomically: false, encoding: .utf8)
+            try await watching([file, env]) { inbox in
+                for value in 2...6 { try write("a: \(value)\n", to: file) }
+                try write("A=2\n", to: env)
+                #expect(await inbox.take(within: .seconds(5)) == [file, env])
+                #expect(await inbox.take(within: Self.silence) == nil)
+            }
+        }
+    }
+
+    @Test func aMissingDirectoryIsAnErrorNamingIt() throws {
+        #expect(throws: DaemonError.watchAddFailed(path: "/nonexistent-berth-dir", errno: ENOENT)) {
+            try FileWatcher(paths: ["/nonexistent-berth-dir/forwards.yaml"], logger: quietLogger)
+        }
+    }
+
+    @Test func cancellingTheConsumerClosesTheInotifyDescriptor() async throws {
+        let baseline = Self.inotifyDescriptors()
+        try await withTemporaryDirectory { dir in
+            let file = dir + "/forwards.yaml"
+            try "a: 1\n".write(toFile: file, atomically: false, encoding: .utf8)
+            try await watching([file]) { inbox in
+                #expect(Self.inotifyDescriptors() == baseline + 1)
+                try write("a: 2\n", to: file)
+                #expect(await inbox.take(within: .seconds(5)) == [file])
+            }
+        }
+        // The reader thread closes its descriptors as it exits; there is no event to await for that.
+        #expect(await eventually { Self.inotifyDescriptors() == baseline })
+    }
+
+    @Test func inotifyRecordsAreParsed() {
+        var bytes: [UInt8] = []
+        func append<T>(_ value: T) { withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) } }
+        append(Int32(1)); append(UInt32(IN_MODIFY)); append(UInt32(0)); append(UInt32(8))
+        bytes.append(contentsOf: Array("a.yaml".utf8) + [0, 0])
+        append(Int32(2)); append(UInt32(IN_IGNORED)); append(UInt32(0)); append(UInt32(0))
+        let events = bytes.withUnsafeBytes { InotifyEvent.parse($0) }
+        #expect(events == [
+            InotifyEvent(watch: 1, mask: UInt32(IN_MODIFY), name: "a.yaml"),
+            InotifyEvent(watch: 2, mask: UInt32(IN_IGNORED), name: ""),
+        ])
+    }
+
+    static func inotifyDescriptors() -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.filter { entry in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) == "anon_inode:inotify"
+        }.count
+    }
+}

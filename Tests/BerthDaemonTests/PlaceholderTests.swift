@@ -1,7 +1,0 @@
-import Testing
-
-@Suite struct BerthDaemonTestsPlaceholder {
-    @Test func compiles() {
-        #expect(Bool(true))
-    }
-}

@@ -1,7 +1,0 @@
-import Testing
-
-@Suite struct ReconcileTestsPlaceholder {
-    @Test func compiles() {
-        #expect(Bool(true))
-    }
-}

@@ -40,7 +40,8 @@ struct HostTests {
                 #expect(mode.permissions == 0o600)
                 #expect(fileMode(host.stateFile.path)?.permissions == 0o600)
                 let (viaSocket, _) = try await HostClient(path: host.controlSocketPath).status()
-                #expect(viaSocket == (await daemon.status()))
+                let direct = await daemon.status()
+                #expect(viaSocket == direct)
                 let state = try #require(try host.stateFile.read())
                 #expect(state.owner == ProcessIdentity.current())
                 #expect(state.controlSocket == host.controlSocketPath)
@@ -130,7 +131,7 @@ struct HostTests {
         while true {
             do {
                 return try await client.status(after: generation)
-            } catch .daemonNotRunning where ContinuousClock.now < deadline {
+            } catch DaemonError.daemonNotRunning where ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
             }
         }

@@ -127,8 +127,8 @@ struct ProcessEndToEndTests {
     private func deletePodsUnderTraffic(_ world: ProcessWorld, manifest: String, before: [String: Any]) async throws {
         let webPort = try #require(before.localPort("web"))
         let oldPods = Set(Self.names.compactMap { before.pod($0) })
-        let outcomes = Mutex<[(started: ContinuousClock.Instant, ok: Bool, detail: String)]>([])
-        let stop = Mutex(false)
+        let outcomes = Shared<[(started: ContinuousClock.Instant, ok: Bool, detail: String)]>([])
+        let stop = Shared(false)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withTaskGroup(of: Void.self) { requests in
@@ -142,7 +142,7 @@ struct ProcessEndToEndTests {
                                 outcomes.withLock { $0.append((started, false, "\(error)")) }
                             }
                         }
-                        try? await Task.sleep(until: started + .milliseconds(50))
+                        try? await Task.sleep(until: started + .milliseconds(50), clock: .continuous)
                     }
                 }
             }

@@ -276,3 +276,16 @@ final class LineReader: Sendable {
         }
     }
 }
+
+/// A mutex-protected value that child tasks can share by reference.
+final class Shared<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) {
+        mutex = Mutex(value)
+    }
+
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
+    }
+}

@@ -31,7 +31,7 @@ extension DaemonHost {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await board.wait(past: generation) }
             group.addTask { [clock] in try? await clock.sleep(for: Self.longPollLimit) }
-            await group.next()
+            _ = await group.next()
             group.cancelAll()
         }
     }

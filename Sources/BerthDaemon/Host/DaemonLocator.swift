@@ -79,7 +79,7 @@ public struct HostClient: Sendable {
 
     /// Asks the daemon to stop. A daemon that closes the connection while stopping counts as having agreed.
     public func down() async throws(DaemonError) {
-        do {
+        do throws(DaemonError) {
             _ = try await client.call(HostRequest(.down), expecting: HostResponse.self)
         } catch .controlRequestFailed {
             // The daemon may stop (and close its socket) before the reply is flushed.

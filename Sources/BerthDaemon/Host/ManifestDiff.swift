@@ -8,6 +8,13 @@ public struct ManifestDiff: Codable, Sendable, Hashable {
         public var running: String
         /// The value in the files.
         public var files: String
+
+        /// Creates a field change.
+        public init(field: String, running: String, files: String) {
+            self.field = field
+            self.running = running
+            self.files = files
+        }
     }
 
     /// A forward present on both sides with different fields.
@@ -16,6 +23,12 @@ public struct ManifestDiff: Codable, Sendable, Hashable {
         public var name: String
         /// The fields that differ, in ``ForwardDefinition/fieldOrder``.
         public var fields: [FieldChange]
+
+        /// Creates a changed forward.
+        public init(name: String, fields: [FieldChange]) {
+            self.name = name
+            self.fields = fields
+        }
     }
 
     /// In the files, not run by the daemon.

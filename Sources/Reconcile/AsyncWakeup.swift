@@ -82,7 +82,7 @@ public final class AsyncWakeup: Sendable {
             var signalled = false
             // The loser may still have consumed a signal before it saw the cancellation.
             for await result in group where result { signalled = true }
-            return signalled || state.withLock { $0.pending }
+            return signalled
         }
     }
 

@@ -95,6 +95,38 @@ import Testing
         await server.stop()
     }
 
+    @Test func aClientThatDoesNotReadStopsTheUpstreamReads() async throws {
+        let server = try await TestServer.start(.source(bytes: Self.size))
+        let connector = CountingConnector(servers: [pod("source"): server])
+        try await withForward(.init(name: "slow", warmStreams: 0), connector: connector, endpoint: pod("source")) { forward in
+            let port = forward.port
+            let client = try await connectClient(port: port)
+            // Nothing reads the client yet. Without backpressure the forward would read all 64 MiB;
+            // with it, reading stops once the socket buffers and one watermark are full. The stall
+            // has no event of its own, so wait for the count to stop moving.
+            var last = -1
+            try await eventually("upstream reads stall", within: 10) {
+                let now = await forward.counters().bytesOut
+                defer { last = now }
+                try await Task.sleep(for: .milliseconds(100))
+                return now > 0 && now == last
+            }
+            #expect(last < 32 * 1024 * 1024, "the forward read \(last) bytes for a client that read none")
+            let received = try await withTimeout(60, "drain after the stall") {
+                try await client.executeThenClose { (inbound, _) async throws in
+                    var received = 0
+                    for try await buffer in inbound {
+                        #expect(TestPattern.matches(buffer, at: received))
+                        received += buffer.readableBytes
+                    }
+                    return received
+                }
+            }
+            #expect(received == Self.size)
+        }
+        await server.stop()
+    }
+
     @Test func oneHundredConcurrentConnectionsEachGetTheirOwnBytes() async throws {
         let server = try await TestServer.start(.echo(greeting: nil))
         let connector = CountingConnector(servers: [pod("echo"): server])
@@ -159,6 +191,11 @@ import Testing
                     outbound.finish()
                     var iterator = inbound.makeAsyncIterator()
                     let echoed = try await iterator.read(count: 7)
+                    let open = await forward.connections()
+                    #expect(open.count == 1)
+                    #expect(open.first?.bytesIn == 7)
+                    #expect(open.first?.bytesOut == 7)
+                    #expect(open.first?.endpoint == pod("echo"))
                     return (echoed, await forward.counters().openConnections)
                 }
             }

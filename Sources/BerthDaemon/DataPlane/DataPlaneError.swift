@@ -20,6 +20,7 @@ public enum DataPlaneError: Error, Sendable, Equatable, CustomStringConvertible 
     /// `run()` was called a second time; a forward's listener can be served only once.
     case alreadyRunning(forward: String)
 
+    /// A sentence for the user: what failed, where, and the likely cause.
     public var description: String {
         switch self {
         case .portInUse(let address, let port):

@@ -20,5 +20,6 @@ public struct UpstreamEndpoint: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
+    /// `pod/NAMESPACE/NAME:PORT`, as it appears in logs and status.
     public var description: String { "pod/\(namespace)/\(podName):\(port)" }
 }

@@ -38,3 +38,54 @@ public final class ProgressSignal: Sendable {
         }
     }
 }
+
+/// What a polling step of `ProgressSignal.until` concluded.
+public enum ProgressCheck: Sendable {
+    /// The awaited condition holds.
+    case done
+    /// The step made progress itself (e.g. advanced a manual clock): check again at once.
+    case again
+    /// Nothing to do but wait for the next bump.
+    case wait
+}
+
+/// `ProgressSignal.until` gave up: the condition did not hold within the limit.
+public struct ProgressTimeout: Error, CustomStringConvertible {
+    /// The limit that passed.
+    public var limit: Duration
+    /// What was awaited.
+    public var waitingFor: String
+
+    /// "gave up after …".
+    public var description: String { "gave up after \(limit) waiting for \(waitingFor)" }
+}
+
+extension ProgressSignal {
+    /// Re-runs `check` after every bump until it says `.done`. A real-time guard (not a synchronisation
+    /// device) turns a condition that never comes true into a `ProgressTimeout` instead of a hung test.
+    public func until(
+        _ waitingFor: @autoclosure () -> String = "a condition", within limit: Duration = .seconds(10),
+        _ check: () -> ProgressCheck
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Task.sleep(for: limit)
+                self.bump()  // wake the loop so it sees the deadline
+            }
+            defer { group.cancelAll() }
+            let deadline = ContinuousClock.now.advanced(by: limit)
+            while true {
+                let generation = self.generation
+                switch check() {
+                case .done: return
+                case .again: continue
+                case .wait: break
+                }
+                if ContinuousClock.now >= deadline || Task.isCancelled {
+                    throw ProgressTimeout(limit: limit, waitingFor: waitingFor())
+                }
+                await wait(beyond: generation)
+            }
+        }
+    }
+}

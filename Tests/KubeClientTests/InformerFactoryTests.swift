@@ -22,12 +22,8 @@ private final class FakeCluster: Sendable {
 
     var fakes: [FakeListerWatcher<Widget>] { made.withLock { $0.map(\.1) } }
 
-    func until(_ condition: () -> Bool) async {
-        while true {
-            let generation = progress.generation
-            if condition() { return }
-            await progress.wait(beyond: generation)
-        }
+    func until(_ condition: () -> Bool) async throws {
+        try await progress.until { condition() ? .done : .wait }
     }
 }
 
@@ -47,7 +43,7 @@ struct InformerFactoryTests {
         try await b.informer.waitUntilSynced()
         let fakes = cluster.fakes
         #expect(fakes.count == 1)
-        await cluster.until { fakes[0].openWatchCount == 1 }
+        try await cluster.until { fakes[0].openWatchCount == 1 }
         #expect(fakes[0].listCalls.count == 1)
         #expect(fakes[0].watchCalls.count == 1)
         host.cancel()
@@ -82,7 +78,7 @@ struct InformerFactoryTests {
         var changes = a.informer.subscribe().makeAsyncIterator()
         try await a.informer.waitUntilSynced()
         let fake = cluster.fakes[0]
-        await cluster.until { fake.openWatchCount == 1 }
+        try await cluster.until { fake.openWatchCount == 1 }
 
         a.release()
         a.release()  // idempotent: does not take b's reference
@@ -93,7 +89,7 @@ struct InformerFactoryTests {
 
         b.release()
         #expect(factory.leaseCounts.isEmpty)
-        await cluster.until { fake.openWatchCount == 0 }
+        try await cluster.until { fake.openWatchCount == 0 }
         #expect(await changes.next().map(summary) == nil)  // the subscription ends with the informer
         if case .stopped = b.informer.status {} else { Issue.record("status \(b.informer.status)") }
         let calls = (fake.listCalls.count, fake.watchCalls.count)
@@ -127,7 +123,7 @@ struct InformerFactoryTests {
         host.cancel()
         try await host.value
         let fakes = cluster.fakes
-        await cluster.until { fakes.allSatisfy { $0.openWatchCount == 0 } }
+        try await cluster.until { fakes.allSatisfy { $0.openWatchCount == 0 } }
         for lease in leases {
             if case .stopped = lease.informer.status {} else { Issue.record("status \(lease.informer.status)") }
         }

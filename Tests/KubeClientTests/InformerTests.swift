@@ -49,7 +49,7 @@ struct InformerTests {
         #expect(Set(listed.map(summary)) == ["+a", "+b", "resynced"])
         #expect(listed.last.map(summary) == "resynced")
 
-        await h.until { h.fake.openWatchCount == 1 }
+        try await h.until { h.fake.openWatchCount == 1 }
         h.fake.upsert(Widget("c"))
         h.fake.upsert(Widget("a", size: 1))
         h.fake.delete(ObjectKey(namespace: "shop", name: "b"))
@@ -72,7 +72,7 @@ struct InformerTests {
         var fast = informer.subscribe(capacity: 10_000).makeAsyncIterator()
         let task = Task { await informer.run() }
         try await informer.waitUntilSynced()
-        await h.until { h.fake.openWatchCount == 1 }
+        try await h.until { h.fake.openWatchCount == 1 }
         for i in 0..<20 { h.fake.upsert(Widget("w\(i)")) }
         let seen = await collect(&fast) { if case .added(let w) = $0 { w.metadata.name == "w19" } else { false } }
         #expect(seen.count == 21)  // resynced + 20 adds
@@ -93,7 +93,7 @@ struct InformerTests {
         let informer = makeInformer(h)
         let task = Task { await informer.run() }
         let waiter = Task { try await informer.waitUntilSynced() }
-        await h.until { h.clock.sleeperCount == 1 }
+        try await h.until { h.clock.sleeperCount == 1 }
         if case .backingOff(.transport(_, let description), _) = informer.status {
             #expect(description == "connection refused")
         } else {

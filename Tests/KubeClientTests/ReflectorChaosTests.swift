@@ -20,7 +20,7 @@ struct ReflectorChaosTests {
         let throttled = KubeClientError.api(status: Status(message: "slow down", reason: "TooManyRequests", code: 429), request: "WATCH widgets", retryAfterSeconds: 1)
 
         try await h.withReflector(seed: seed) {
-            await h.settle()
+            try await h.settle()
             for step in 0..<400 {
                 let roll = Int.random(in: 0..<100, using: &rng)
                 let name = "w\(Int.random(in: 0..<60, using: &rng))"
@@ -68,12 +68,12 @@ struct ReflectorChaosTests {
                         offline = false
                         h.fake.setOffline(false)
                     }
-                    await h.settle()
+                    try await h.settle()
                     #expect(h.storeEqualsSource, "seed \(seed) step \(step)")
                 }
             }
             if offline { h.fake.setOffline(false) }
-            await h.settle()
+            try await h.settle()
         }
         #expect(h.storeEqualsSource)
         #expect(h.store.snapshot().objects == h.fake.objects)

@@ -11,8 +11,8 @@ struct ReflectorTests {
         for i in 0..<1203 { h.fake.upsert(Widget("w\(i)")) }
         let listedAt = h.fake.resourceVersion
         try await h.withReflector {
-            await h.settle()
-            await h.until { h.fake.openWatchCount == 1 }
+            try await h.settle()
+            try await h.until { h.fake.openWatchCount == 1 }
         }
         let lists = h.fake.listCalls
         #expect(lists.count == 3)
@@ -31,17 +31,17 @@ struct ReflectorTests {
         let h = WatchHarness()
         for i in 0..<5 { h.fake.upsert(Widget("w\(i)")) }
         try await h.withReflector {
-            await h.settle()
-            await h.until { h.fake.openWatchCount == 1 }
+            try await h.settle()
+            try await h.until { h.fake.openWatchCount == 1 }
             h.fake.upsert(Widget("w5"))
             h.fake.upsert(Widget("w0", size: 9))
-            await h.settle()
+            try await h.settle()
             let seen = h.store.resourceVersion
             h.fake.dropWatches()
             h.fake.delete(ObjectKey(namespace: "shop", name: "w1"))
             h.fake.upsert(Widget("w6"))
-            await h.settle()
-            await h.until { h.fake.watchCalls.count == 2 && h.fake.openWatchCount == 1 }
+            try await h.settle()
+            try await h.until { h.fake.watchCalls.count == 2 && h.fake.openWatchCount == 1 }
             #expect(h.fake.watchCalls[1].resourceVersion == seen)
         }
         #expect(h.fake.listCalls.count == 1)
@@ -54,13 +54,13 @@ struct ReflectorTests {
         let h = WatchHarness()
         h.fake.upsert(Widget("a"))
         try await h.withReflector {
-            await h.settle()
-            await h.until { h.fake.openWatchCount == 1 }
+            try await h.settle()
+            try await h.until { h.fake.openWatchCount == 1 }
             h.fake.upsert(Widget("b"))
-            await h.settle()
+            try await h.settle()
             h.fake.sendBookmarks()
             h.fake.closeWatches()
-            await h.until { h.fake.watchCalls.count == 2 && h.fake.openWatchCount == 1 }
+            try await h.until { h.fake.watchCalls.count == 2 && h.fake.openWatchCount == 1 }
         }
         #expect(h.fake.listCalls.count == 1)
         #expect(h.fake.watchCalls[1].resourceVersion == h.fake.resourceVersion)
@@ -71,10 +71,10 @@ struct ReflectorTests {
         let h = WatchHarness()
         h.fake.upsert(Widget("a"))
         try await h.withReflector {
-            await h.settle()
-            await h.until { h.fake.openWatchCount == 1 }
+            try await h.settle()
+            try await h.until { h.fake.openWatchCount == 1 }
             h.fake.closeWatches()  // no event, no time passed on the manual clock
-            await h.settle { h.fake.listCalls.count == 2 && h.fake.openWatchCount == 1 }
+            try await h.settle { h.fake.listCalls.count == 2 && h.fake.openWatchCount == 1 }
         }
         #expect(h.sleepCount == 1)
         #expect(h.fake.listCalls[1].resourceVersionMatch == "NotOlderThan")
@@ -88,18 +88,18 @@ struct ReflectorTests {
         let h = WatchHarness()
         for i in 0..<10 { h.fake.upsert(Widget("w\(i)")) }
         try await h.withReflector {
-            await h.settle()
-            await h.until { h.fake.openWatchCount == 1 }
+            try await h.settle()
+            try await h.until { h.fake.openWatchCount == 1 }
             let lastSeen = h.store.resourceVersion
             // A partition: while the reflector cannot reach the server, objects change and history is compacted.
             h.fake.setOffline(true)
-            await h.until { h.clock.sleeperCount == 1 }
+            try await h.until { h.clock.sleeperCount == 1 }
             for i in 0..<3 { h.fake.delete(ObjectKey(namespace: "shop", name: "w\(i)")) }
             h.fake.upsert(Widget("w5", size: 50))
             h.fake.upsert(Widget("new"))
             h.fake.compact()
             h.fake.setOffline(false)
-            await h.settle()
+            try await h.settle()
             let relist = try #require(h.fake.listCalls.last)
             #expect(relist.resourceVersion == lastSeen)
             #expect(relist.resourceVersionMatch == "NotOlderThan")
@@ -124,7 +124,7 @@ struct ReflectorTests {
         let failure = KubeClientError.api(status: Status(message: "etcd unavailable", reason: "InternalError", code: 500), request: "LIST widgets", retryAfterSeconds: nil)
         h.fake.failNextLists([failure, failure, failure, failure])
         try await h.withReflector {
-            await h.settle()
+            try await h.settle()
         }
         let sleeps = h.sleeps.withLock { $0 }
         #expect(sleeps.count == 4)
@@ -146,7 +146,7 @@ struct ReflectorTests {
         let throttled = KubeClientError.api(status: Status(message: "slow down", reason: "TooManyRequests", code: 429), request: "WATCH widgets", retryAfterSeconds: 20)
         h.fake.failNextWatches([refused, throttled])
         try await h.withReflector {
-            await h.settle { h.fake.openWatchCount == 1 }
+            try await h.settle { h.fake.openWatchCount == 1 }
         }
         let sleeps = h.sleeps.withLock { $0 }
         #expect(sleeps.count == 2)
@@ -160,10 +160,10 @@ struct ReflectorTests {
         h.fake.upsert(Widget("a"))
         let reflector = h.reflector()
         let task = Task { await reflector.run() }
-        await h.until { h.fake.openWatchCount == 1 }
+        try await h.until { h.fake.openWatchCount == 1 }
         task.cancel()
         await task.value
-        await h.until { h.fake.openWatchCount == 0 }
+        try await h.until { h.fake.openWatchCount == 0 }
         let calls = (h.fake.listCalls.count, h.fake.watchCalls.count)
         h.fake.upsert(Widget("b"))
         h.fake.dropWatches()
@@ -176,7 +176,7 @@ struct ReflectorTests {
         h.fake.failNextLists([KubeClientError.transport(request: "LIST widgets", description: "connection refused")])
         let reflector = h.reflector()
         let task = Task { await reflector.run() }
-        await h.until { h.clock.sleeperCount == 1 }
+        try await h.until { h.clock.sleeperCount == 1 }
         task.cancel()
         await task.value
         #expect(h.clock.sleeperCount == 0)

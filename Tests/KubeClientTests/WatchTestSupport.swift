@@ -95,23 +95,19 @@ final class WatchHarness: Sendable {
     }
 
     /// Waits until `condition` holds, re-checking after every bit of progress; never advances the clock.
-    func until(_ condition: () -> Bool) async {
-        while true {
-            let generation = progress.generation
-            if condition() { return }
-            await progress.wait(beyond: generation)
-        }
+    func until(_ condition: () -> Bool) async throws {
+        try await progress.until { condition() ? .done : .wait }
     }
 
     /// Lets the reflector converge: re-checks after every bit of progress, and whenever the reflector is asleep
     /// (backoff) advances the manual clock to its wake-up time. Returns once the store equals the fake's state.
-    func settle(until condition: (() -> Bool)? = nil) async {
+    func settle(until condition: (() -> Bool)? = nil) async throws {
         let done = condition ?? { self.storeEqualsSource }
-        while true {
-            let generation = progress.generation
-            if done() { return }
-            if clock.advanceToNextDeadline() { continue }
-            await progress.wait(beyond: generation)
+        try await progress.until(
+            "store \(store.snapshot().count) objects at \(store.resourceVersion ?? "-"), source \(fake.objects.count) at \(fake.resourceVersion)"
+        ) {
+            if done() { return .done }
+            return clock.advanceToNextDeadline() ? .again : .wait
         }
     }
 }

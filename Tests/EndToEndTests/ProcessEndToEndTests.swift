@@ -68,7 +68,7 @@ struct ProcessEndToEndTests {
             let up = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig])
             defer { up.stop() }
             let ready = try await world.awaitStatus(manifest, "three Ready forwards") { $0.allPhases(Self.names, are: "Ready") }
-            #expect((ready["pid"] as? NSNumber)?.int32Value == up.pid)
+            #expect(ready.pid == Int(up.pid))
             for name in Self.names {
                 let forward = try #require(ready.forward(name))
                 #expect(forward.keys.contains("reason"), "every forward carries a reason key (null when Ready)")
@@ -188,7 +188,7 @@ struct ProcessEndToEndTests {
             let second = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig], log: "up-2.log")
             defer { second.stop() }
             let ready = try await world.awaitStatus(manifest, "Ready again under a new daemon") { status in
-                (status["pid"] as? NSNumber)?.int32Value == second.pid && status.allPhases(Self.names, are: "Ready")
+                status.pid == Int(second.pid) && status.allPhases(Self.names, are: "Ready")
             }
             for name in Self.names {
                 let port = try #require(ready.localPort(name))

@@ -123,8 +123,11 @@ extension Dictionary where Key == String, Value == Any {
     func pod(_ name: String) -> String? { forward(name)?["pod"] as? String }
 
     func localPort(_ name: String) -> Int? {
-        ((forward(name)?["ports"] as? [[String: Any]])?.first?["localPort"] as? NSNumber)?.intValue
+        jsonInt((forward(name)?["ports"] as? [[String: Any]])?.first?["localPort"])
     }
+
+    /// The daemon's PID.
+    var pid: Int? { jsonInt(self["pid"]) }
 
     func allPhases(_ names: [String], are phase: String) -> Bool { names.allSatisfy { self.phase($0) == phase } }
 }
@@ -287,5 +290,15 @@ final class Shared<Value: Sendable>: Sendable {
 
     func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
         mutex.withLock { body(&$0) }
+    }
+}
+
+/// A JSON number as an Int, however JSONSerialization boxed it.
+func jsonInt(_ value: Any?) -> Int? {
+    switch value {
+    case let int as Int: int
+    case let number as NSNumber: number.intValue
+    case let double as Double: Int(double)
+    default: nil
     }
 }

@@ -36,9 +36,14 @@ extension DaemonHost {
         }
     }
 
-    /// Probes every Ready forward at once; a failed probe rebinds its forward.
-    func probeReadyForwards() async {
-        let ready = await daemon.status().forwards.filter { $0.phase == .ready }.map(\.name)
+    /// Probes every Ready forward (of `names`, when given) at once; a failed probe rebinds its forward.
+    /// Returns the names it probed.
+    @discardableResult
+    func probeReadyForwards(among names: Set<String>? = nil) async -> [String] {
+        let ready = await daemon.status().forwards
+            .filter { $0.phase == .ready && names?.contains($0.name) ?? true }
+            .map(\.name)
+        guard !ready.isEmpty || names == nil else { return [] }
         var targets: [String: [Forward]] = [:]
         for name in ready {
             targets[name] = await daemon.reconciler.runningForwards(of: name)
@@ -57,5 +62,6 @@ extension DaemonHost {
         } catch {
             logger.warning("cannot refresh the state file", metadata: ["error": "\(error)"])
         }
+        return ready
     }
 }

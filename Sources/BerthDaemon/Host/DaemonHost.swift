@@ -87,6 +87,7 @@ public struct DaemonHost: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve { request in await self.answer(request) } }
             group.addTask { await self.publish(changes) }
+            group.addTask { await self.runScheduledProbes() }
             defer {
                 board.finish()
                 group.cancelAll()

@@ -39,7 +39,7 @@ struct HostTests {
                 #expect(mode.type == S_IFSOCK)
                 #expect(mode.permissions == 0o600)
                 #expect(fileMode(host.stateFile.path)?.permissions == 0o600)
-                let (viaSocket, _) = try await HostClient(path: host.controlSocketPath).status()
+                let viaSocket = try await HostClient(path: host.controlSocketPath).status().status
                 let direct = await daemon.status()
                 #expect(viaSocket == direct)
                 let state = try #require(try host.stateFile.read())
@@ -110,9 +110,9 @@ struct HostTests {
                 // The socket appears before the daemon loads its manifest: wait until the forward is known.
                 var generation: UInt64?
                 while true {
-                    let (status, next) = try await waitForSocketThenStatus(client, after: generation)
-                    if status.forwards.contains(where: { $0.name == "web" }) { break }
-                    generation = next
+                    let snapshot = try await waitForSocketThenStatus(client, after: generation)
+                    if snapshot.status.forwards.contains(where: { $0.name == "web" }) { break }
+                    generation = snapshot.generation
                 }
                 let running = try await client.running()
                 #expect(running.map(\.name) == ["web"])
@@ -126,7 +126,7 @@ struct HostTests {
     }
 
     /// The status, waiting (bounded) for the socket to be bound by a host that is starting in another task.
-    private func waitForSocketThenStatus(_ client: HostClient, after generation: UInt64?) async throws -> (DaemonStatus, UInt64) {
+    private func waitForSocketThenStatus(_ client: HostClient, after generation: UInt64?) async throws -> HostClient.Snapshot {
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             do {

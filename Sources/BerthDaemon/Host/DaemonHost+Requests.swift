@@ -48,7 +48,7 @@ extension DaemonHost {
         for name in ready {
             targets[name] = await daemon.reconciler.runningForwards(of: name)
         }
-        let results = await ForwardProber(clock: clock, logger: logger).probe(targets)
+        let results = await ForwardProber(clock: HostClock(clock), logger: logger).probe(targets)
         for (name, result) in results where !result.ok {
             logger.warning("probe failed; rebinding", metadata: ["forward": "\(name)", "error": "\(result.error ?? "")"])
             for forward in targets[name] ?? [] {

@@ -4,23 +4,20 @@ extension DaemonHost {
 
     /// Probes each forward whose manifest entry sets `probe: {interval: …}`, every interval while it is Ready.
     func runScheduledProbes() async {
-        await runScheduledProbes(clock: clock)
-    }
-
-    private func runScheduledProbes<C: Clock<Duration>>(clock: C) async {
-        var lastProbe: [String: C.Instant] = [:]
+        let clock = HostClock(self.clock)
+        var lastProbe: [String: Duration] = [:]
         while !Task.isCancelled {
-            let now = clock.now
+            let now = clock.elapsed()
             let due = daemon.manifest.current.forwards.filter { spec in
                 guard spec.enabled, let probe = spec.probe else { return false }
-                return lastProbe[spec.name].map { $0.duration(to: now) >= probe.interval } ?? true
+                return lastProbe[spec.name].map { now - $0 >= probe.interval } ?? true
             }.map(\.name)
             if !due.isEmpty {
                 // Only Ready forwards are probed; the others are looked at again on the next tick.
                 for name in await probeReadyForwards(among: Set(due)) { lastProbe[name] = now }
             }
             do {
-                try await clock.sleep(for: Self.probeScheduleTick)
+                try await clock.sleep(Self.probeScheduleTick)
             } catch {
                 return
             }

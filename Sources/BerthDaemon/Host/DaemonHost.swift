@@ -1,4 +1,3 @@
-import AsyncAlgorithms
 import Foundation
 import Logging
 import NIOCore
@@ -110,19 +109,33 @@ public struct DaemonHost: Sendable {
         }
     }
 
-    /// Rewrites the state file after every burst of status changes, and moves the watch generation on.
+    /// Moves the watch generation on at every status change, and rewrites the state file once per burst:
+    /// after a change it waits `stateDebounce`, then writes the status as it is then (changes that arrived
+    /// meanwhile are in it; a change during the write leads to one more write).
     private func publish(_ changes: AsyncStream<DaemonStatus>) async {
-        await publish(changes, clock: clock)
-    }
-
-    private func publish<C: Clock<Duration>>(_ changes: AsyncStream<DaemonStatus>, clock: C) async {
-        for await _ in changes.debounce(for: stateDebounce, clock: clock) {
-            board.bump()
-            do {
-                try writeState(await currentStatus())
-            } catch {
-                logger.warning("cannot refresh the state file", metadata: ["error": "\(error)"])
+        let (dirty, mark) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let clock = HostClock(self.clock)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in changes {
+                    board.bump()
+                    mark.yield()
+                }
+                mark.finish()
             }
+            for await _ in dirty {
+                do {
+                    try await clock.sleep(stateDebounce)
+                } catch {
+                    break
+                }
+                do {
+                    try writeState(await currentStatus())
+                } catch {
+                    logger.warning("cannot refresh the state file", metadata: ["error": "\(error)"])
+                }
+            }
+            group.cancelAll()
         }
     }
 

@@ -61,28 +61,38 @@ public struct HostClient: Sendable {
         client = ControlClient(path: path, eventLoopGroup: eventLoopGroup)
     }
 
+    /// A status and its generation.
+    public struct Snapshot: Sendable, Hashable {
+        /// The daemon's status.
+        public var status: DaemonStatus
+        /// Pass it to ``HostClient/status(after:)`` to wait for the next change.
+        public var generation: UInt64
+    }
+
     /// The status now, and its generation; with `after`, waits (up to half a minute) for a newer one.
-    public func status(after generation: UInt64? = nil) async throws(DaemonError) -> (DaemonStatus, UInt64) {
+    /// - Throws: ``DaemonError``, `daemonNotRunning` or `controlRequestFailed` when the daemon is gone.
+    public func status(after generation: UInt64? = nil) async throws -> Snapshot {
         let response = try await client.call(HostRequest(.status, after: generation), expecting: HostResponse.self)
-        return (try require(response.status), response.generation ?? 0)
+        return Snapshot(status: try require(response.status), generation: response.generation ?? 0)
     }
 
     /// Probes every Ready forward end to end, then returns the status with the results.
-    public func probe() async throws(DaemonError) -> DaemonStatus {
+    public func probe() async throws -> DaemonStatus {
         try require(try await client.call(HostRequest(.probe), expecting: HostResponse.self).status)
     }
 
     /// The forwards the daemon runs, field by field.
-    public func running() async throws(DaemonError) -> [ForwardDefinition] {
+    public func running() async throws -> [ForwardDefinition] {
         try require(try await client.call(HostRequest(.diff), expecting: HostResponse.self).running)
     }
 
     /// Asks the daemon to stop. A daemon that closes the connection while stopping counts as having agreed.
-    public func down() async throws(DaemonError) {
-        do throws(DaemonError) {
+    public func down() async throws {
+        do {
             _ = try await client.call(HostRequest(.down), expecting: HostResponse.self)
-        } catch .controlRequestFailed {
+        } catch let error as DaemonError {
             // The daemon may stop (and close its socket) before the reply is flushed.
+            guard case .controlRequestFailed = error else { throw error }
         }
     }
 

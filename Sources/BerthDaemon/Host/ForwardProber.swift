@@ -8,7 +8,7 @@ import NIOCore
 /// A forward whose probe fails is rebound: its data-plane endpoint is cleared and the forward is queued for
 /// reconcile, which points it at a ready endpoint again with fresh warm streams.
 struct ForwardProber: Sendable {
-    let clock: any Clock<Duration>
+    let clock: HostClock
     let logger: Logger
 
     /// Probes each forward of `targets` concurrently; the results are keyed by forward name.
@@ -43,16 +43,11 @@ struct ForwardProber: Sendable {
     }
 
     private func measure(_ forward: Forward, _ endpoint: UpstreamEndpoint) async throws -> Duration {
-        try await timed(clock) {
-            let stream = try await forward.connector.connect(to: endpoint, on: forward.eventLoop)
-            try? await stream.channel.close()
-        }
-    }
-
-    private func timed<C: Clock<Duration>>(_ clock: C, _ body: () async throws -> Void) async throws -> Duration {
-        let start = clock.now
-        try await body()
-        return start.duration(to: clock.now)
+        let start = clock.elapsed()
+        let stream = try await forward.connector.connect(to: endpoint, on: forward.eventLoop)
+        let took = clock.elapsed() - start
+        try? await stream.channel.close()
+        return took
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
@@ -63,7 +58,7 @@ struct ForwardProber: Sendable {
 
 extension Double {
     fileprivate func rounded(toPlaces places: Int) -> Double {
-        let scale = pow(10, Double(places))
+        let scale = Foundation.pow(10.0, Double(places))
         return (self * scale).rounded() / scale
     }
 }

@@ -37,10 +37,7 @@ struct DiffCommand: AsyncParsableCommand {
         guard case .running(_, let client) = finding else {
             throw DaemonCLI.reportNotRunning(finding, files: paths, json: output == .json)
         }
-        let running: [ForwardDefinition]
-        do {
-            running = try await client.running()
-        } catch DaemonError.daemonNotRunning, DaemonError.controlRequestFailed {
+        guard let running = await running(from: client) else {
             throw DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: paths, json: output == .json)
         }
         let diff = ManifestDiff(running: running, files: files.forwards.map(ForwardDefinition.init))
@@ -49,5 +46,10 @@ struct DiffCommand: AsyncParsableCommand {
         case .json: print(DaemonCLI.json(diff))
         }
         if !diff.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The daemon's forwards, or nil when it went away since it was found.
+    private func running(from client: HostClient) async -> [ForwardDefinition]? {
+        try? await client.running()
     }
 }

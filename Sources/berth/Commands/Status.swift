@@ -43,16 +43,17 @@ struct StatusCommand: AsyncParsableCommand {
             throw DaemonCLI.reportNotRunning(finding, files: manifest.paths(), json: output == .json)
         }
         do {
-            var (status, generation) = try await client.status()
-            if probe { status = try await client.probe() }
+            let first = try await client.status()
+            let status = probe ? try await client.probe() : first.status
             print(render(status))
             guard watch else { throw DaemonCLI.exitCode(for: status) }
+            var last = first
             while true {
-                let (next, nextGeneration) = try await client.status(after: generation)
-                if nextGeneration != generation || next != status { print(render(next)) }
-                (status, generation) = (next, nextGeneration)
+                let next = try await client.status(after: last.generation)
+                if next != last { print(render(next.status)) }
+                last = next
             }
-        } catch DaemonError.daemonNotRunning, DaemonError.controlRequestFailed {
+        } catch let error as DaemonError where DaemonCLI.meansGone(error) {
             // The daemon went away between the lookup and the request (or while watching).
             throw DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), json: output == .json)
         }
@@ -140,6 +141,14 @@ enum DaemonCLI {
             if let cleaned { print("(removed the state of a daemon that is gone: \(cleaned))") }
         }
         return notRunningExit
+    }
+
+    /// Whether a failed request means the daemon is gone (stopped, or died, since it was found).
+    static func meansGone(_ error: DaemonError) -> Bool {
+        switch error {
+        case .daemonNotRunning, .controlRequestFailed: true
+        default: false
+        }
     }
 
     /// 0 when every enabled forward is Ready, 1 otherwise.

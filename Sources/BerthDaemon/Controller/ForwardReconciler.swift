@@ -90,7 +90,7 @@ public actor ForwardReconciler: Reconciler {
             let message = "cannot use the kubeconfig: \(error)"
             record(name, error: message)
             statuses.update(failed(spec, cluster: spec.context, namespace: spec.namespace ?? "", reason: "KubeconfigInvalid", message: message))
-            return .error(DaemonError.clusterUnavailable(forward: name, context: spec.context, reason: "\(error)"))
+            return .error(ControllerError.clusterUnavailable(forward: name, context: spec.context, reason: "\(error)"))
         }
         let namespace = spec.namespace ?? cluster.client.namespace
         let scope = ObservedState.Scope(cluster: cluster.id, namespace: namespace)
@@ -100,7 +100,7 @@ public actor ForwardReconciler: Reconciler {
         if let failure = await converge(listenersOf: spec, cluster: cluster) {
             record(name, error: failure.message)
             statuses.update(failed(spec, cluster: cluster.id, namespace: namespace, reason: failure.reason, message: failure.message))
-            return .error(DaemonError.listenFailed(forward: name, reason: failure.message))
+            return .error(ControllerError.listenFailed(forward: name, reason: failure.message))
         }
 
         switch observed.health(of: scope, resources: resources) {
@@ -113,7 +113,7 @@ public actor ForwardReconciler: Reconciler {
             record(name, error: message)
             await clearEndpoint(name, reason: message)
             statuses.update(failed(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message))
-            return .error(DaemonError.observeFailed(forward: name, reason: message))
+            return .error(ControllerError.observeFailed(forward: name, reason: message))
         case .synced:
             break
         }

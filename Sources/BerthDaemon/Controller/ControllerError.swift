@@ -1,7 +1,8 @@
 import BerthManifest
 
-/// Failures of the controller side of the daemon, named after the step that failed.
-public enum DaemonError: Error, Sendable, CustomStringConvertible {
+/// Failures of the controller side of the daemon (desired and observed state, listeners), named after the
+/// step that failed. The OS plumbing (inotify, netlink, lock, state file) reports `DaemonError`.
+public enum ControllerError: Error, Sendable, CustomStringConvertible {
     /// The manifest files are invalid at start-up; each error names its file, line and column.
     case manifestInvalid(ManifestErrors)
     /// The kubeconfig or context for a forward cannot be used.

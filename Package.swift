@@ -97,6 +97,7 @@ let package = Package(
             dependencies: [
                 "BerthManifest", "BerthDaemon", "FakeKube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(

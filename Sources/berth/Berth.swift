@@ -18,6 +18,9 @@ struct Berth: AsyncParsableCommand {
             Validate.self,
             Version.self,
             Up.self, ForwardCommand.self,
+            StatusCommand.self,
+            DiffCommand.self,
+            DownCommand.self,
         ]
     )
 

@@ -36,11 +36,13 @@ struct Up: AsyncParsableCommand {
             kubeconfig: kubeconfig, context: context,
             logger: DaemonRunner.logger(level: live ? .warning : .info)))
         do {
-            try await DaemonRunner.run(daemon) { changes in
-                guard live else { return }
-                for await status in changes {
-                    // Clear the screen and redraw: the table is small and changes rarely.
-                    FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n").utf8))
+            try await DaemonHost(daemon: daemon, logger: daemon.configuration.logger).run {
+                try await DaemonRunner.run(daemon) { changes in
+                    guard live else { return }
+                    for await status in changes {
+                        // Clear the screen and redraw: the table is small and changes rarely.
+                        FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n").utf8))
+                    }
                 }
             }
         } catch ControllerError.manifestInvalid(let errors) {

@@ -1,0 +1,103 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Finds the daemon serving a manifest set, for `berth status|diff|down`, and tells the truth when none runs:
+/// state left by a dead daemon is reported as not running, and removed.
+public struct DaemonLocator: Sendable {
+    /// What the locator found.
+    public enum Finding: Sendable {
+        /// A live daemon: its published state and a client for its control socket.
+        case running(DaemonState<DaemonStatus>, HostClient)
+        /// No daemon serves these files. `cleaned` says what stale state was removed, if any.
+        case notRunning(cleaned: String?)
+    }
+
+    /// The files that name the daemon.
+    public let manifestSet: ManifestSet
+    /// Where daemons publish their state.
+    public let runtimeDirectory: RuntimeDirectory
+    private let eventLoopGroup: any EventLoopGroup
+
+    /// Creates a locator.
+    public init(
+        manifestSet: ManifestSet, runtimeDirectory: RuntimeDirectory = .standard(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.manifestSet = manifestSet
+        self.runtimeDirectory = runtimeDirectory
+        self.eventLoopGroup = eventLoopGroup
+    }
+
+    /// Reads and validates the state file; a dead owner's state and socket are removed.
+    public func locate() -> Finding {
+        let stateFile = StateFile<DaemonStatus>(path: runtimeDirectory.stateFilePath(for: manifestSet))
+        switch stateFile.readValidated() {
+        case .live(let state):
+            return .running(state, HostClient(path: state.controlSocket, eventLoopGroup: eventLoopGroup))
+        case .removedStale(let reason):
+            removeStaleSocket()
+            return .notRunning(cleaned: reason)
+        case .absent:
+            return .notRunning(cleaned: nil)
+        }
+    }
+
+    private func removeStaleSocket() {
+        let path = runtimeDirectory.controlSocketPath(for: manifestSet)
+        if UnixSocketProbe.connect(path: path) == .refused { unlink(path) }
+    }
+}
+
+/// Typed calls over a daemon's control socket.
+public struct HostClient: Sendable {
+    /// The control socket's path.
+    public let path: String
+    private let client: ControlClient
+
+    /// A client for the socket at `path`.
+    public init(path: String, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.path = path
+        client = ControlClient(path: path, eventLoopGroup: eventLoopGroup)
+    }
+
+    /// A status and its generation.
+    public struct Snapshot: Sendable, Hashable {
+        /// The daemon's status.
+        public var status: DaemonStatus
+        /// Pass it to ``HostClient/status(after:)`` to wait for the next change.
+        public var generation: UInt64
+    }
+
+    /// The status now, and its generation; with `after`, waits (up to half a minute) for a newer one.
+    /// - Throws: ``DaemonError``, `daemonNotRunning` or `controlRequestFailed` when the daemon is gone.
+    public func status(after generation: UInt64? = nil) async throws -> Snapshot {
+        let response = try await client.call(HostRequest(.status, after: generation), expecting: HostResponse.self)
+        return Snapshot(status: try require(response.status), generation: response.generation ?? 0)
+    }
+
+    /// Probes every Ready forward end to end, then returns the status with the results.
+    public func probe() async throws -> DaemonStatus {
+        try require(try await client.call(HostRequest(.probe), expecting: HostResponse.self).status)
+    }
+
+    /// The forwards the daemon runs, field by field.
+    public func running() async throws -> [ForwardDefinition] {
+        try require(try await client.call(HostRequest(.diff), expecting: HostResponse.self).running)
+    }
+
+    /// Asks the daemon to stop. A daemon that closes the connection while stopping counts as having agreed.
+    public func down() async throws {
+        do {
+            _ = try await client.call(HostRequest(.down), expecting: HostResponse.self)
+        } catch let error as DaemonError {
+            // The daemon may stop (and close its socket) before the reply is flushed.
+            guard case .controlRequestFailed = error else { throw error }
+        }
+    }
+
+    private func require<T>(_ value: T?) throws(DaemonError) -> T {
+        guard let value else { throw .controlRequestFailed(socketPath: path, reason: "the daemon's reply lacks the expected field") }
+        return value
+    }
+}

@@ -1,0 +1,45 @@
+/// A request on the daemon's control socket, as `berth status|diff|down` send it.
+public struct HostRequest: Codable, Sendable, Hashable {
+    /// What the client asks for.
+    public enum Command: String, Codable, Sendable {
+        /// The status now (with live connection counters and the last probe results).
+        case status
+        /// The manifest the daemon runs, for `berth diff`.
+        case diff
+        /// Stop the daemon; the reply comes before it exits.
+        case down
+        /// Probe every Ready forward end to end at once, then reply with the status.
+        case probe
+    }
+
+    /// What the client asks for.
+    public var command: Command
+    /// With `status`: answer only once the status generation is past this one (a long poll for `--watch`).
+    public var after: UInt64?
+
+    /// Creates a request.
+    public init(_ command: Command, after: UInt64? = nil) {
+        self.command = command
+        self.after = after
+    }
+}
+
+/// The daemon's answer to a ``HostRequest``.
+public struct HostResponse: Codable, Sendable, Hashable {
+    /// The status (for `status` and `probe`).
+    public var status: DaemonStatus?
+    /// The generation of `status`: pass it as ``HostRequest/after`` to wait for the next change.
+    public var generation: UInt64?
+    /// The forwards the daemon runs now, field by field (for `diff`).
+    public var running: [ForwardDefinition]?
+    /// True when the daemon accepted a `down` request and is stopping.
+    public var stopping: Bool?
+
+    /// Creates a response.
+    public init(status: DaemonStatus? = nil, generation: UInt64? = nil, running: [ForwardDefinition]? = nil, stopping: Bool? = nil) {
+        self.status = status
+        self.generation = generation
+        self.running = running
+        self.stopping = stopping
+    }
+}

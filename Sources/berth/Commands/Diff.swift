@@ -1,0 +1,55 @@
+import ArgumentParser
+import BerthDaemon
+import BerthManifest
+import Foundation
+
+/// `berth diff`: what the daemon runs against what the manifest files say now.
+struct DiffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Compare the forwards the daemon runs with what the manifest files say now.",
+        discussion: """
+            Loads the files as `berth up` would (overlays, --env-file, the environment) and compares them,
+            forward by forward and field by field, with what the daemon serving them runs: `+` added in the
+            files, `-` removed from the files, `~` changed (running -> files).
+
+            Exit codes: 0 no differences, 1 differences, 2 the files are invalid or unreadable (or usage
+            error), 3 no daemon runs for these files.
+            """
+    )
+
+    @OptionGroup var manifest: ManifestOptions
+
+    @Option(name: .shortAndLong, help: "Output format: text or json.")
+    var output: OutputFormat = .text
+
+    func run() async throws {
+        let paths = manifest.paths()
+        let files: Manifest
+        switch ManifestLoader.load(paths: paths, envFilePaths: manifest.envFiles) {
+        case .success(let manifest):
+            files = manifest
+        case .failure(let errors):
+            FileHandle.standardError.write(Data((errors.description + "\n").utf8))
+            throw ExitStatus.usage.exitCode
+        }
+        let finding = DaemonLocator(manifestSet: ManifestSet(paths: paths)).locate()
+        guard case .running(_, let client) = finding else {
+            throw DaemonCLI.reportNotRunning(finding, files: paths, json: output == .json)
+        }
+        guard let running = await running(from: client) else {
+            throw DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: paths, json: output == .json)
+        }
+        let diff = ManifestDiff(running: running, files: files.forwards.map(ForwardDefinition.init))
+        switch output {
+        case .text: print(diff.render())
+        case .json: print(DaemonCLI.json(diff))
+        }
+        if !diff.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The daemon's forwards, or nil when it went away since it was found.
+    private func running(from client: HostClient) async -> [ForwardDefinition]? {
+        try? await client.running()
+    }
+}

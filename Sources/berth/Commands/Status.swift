@@ -1,0 +1,178 @@
+import ArgumentParser
+import BerthDaemon
+import Foundation
+import Yams
+
+/// `berth status`: asks the daemon serving the manifest files how every forward is doing.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the forwards of the daemon serving the manifest files.",
+        discussion: """
+            Finds the `berth up` daemon by its manifest files (the same -f files, in any order) and asks it over
+            its control socket. State left by a daemon that died is reported as not running, and removed.
+
+            --probe opens, for every Ready forward at once, a fresh port-forward stream to the pod's port and
+            reports whether it connected and how long it took; a forward whose probe fails is rebound.
+
+            Exit codes: 0 every enabled forward is Ready, 1 some forward is not Ready, 3 no daemon runs for
+            these files, 2 usage error.
+
+            Examples:
+              berth status
+              berth status -f forwards.yaml -f forwards.local.yaml -o json
+              berth status --watch
+              berth status --probe
+            """
+    )
+
+    @OptionGroup var manifest: ManifestOptions
+
+    @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
+    var output: StatusFormat = .table
+
+    @Flag(help: "Print again on every change, until the daemon stops (then exit 3).")
+    var watch = false
+
+    @Flag(help: "Probe every Ready forward end to end first.")
+    var probe = false
+
+    func run() async throws {
+        let finding = DaemonLocator(manifestSet: ManifestSet(paths: manifest.paths())).locate()
+        guard case .running(_, let client) = finding else {
+            throw DaemonCLI.reportNotRunning(finding, files: manifest.paths(), json: output == .json)
+        }
+        do {
+            let first = try await client.status()
+            let status = probe ? try await client.probe() : first.status
+            print(render(status))
+            guard watch else { throw DaemonCLI.exitCode(for: status) }
+            var last = first
+            while true {
+                let next = try await client.status(after: last.generation)
+                if next != last { print(render(next.status)) }
+                last = next
+            }
+        } catch let error as DaemonError where DaemonCLI.meansGone(error) {
+            // The daemon went away between the lookup and the request (or while watching).
+            throw DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), json: output == .json)
+        }
+    }
+
+    private func render(_ status: DaemonStatus) -> String {
+        switch output {
+        case .table:
+            return StatusTable.render(status) + DaemonCLI.probeLines(status)
+        case .json:
+            return DaemonCLI.json(StatusDocument(status))
+        case .yaml:
+            return (try? YAMLEncoder().encode(StatusDocument(status))) ?? ""
+        }
+    }
+}
+
+/// How `berth status` prints.
+enum StatusFormat: String, ExpressibleByArgument, CaseIterable {
+    /// The table `berth up` draws.
+    case table
+    /// `DaemonStatus` as JSON.
+    case json
+    /// `DaemonStatus` as YAML.
+    case yaml
+}
+
+/// `DaemonStatus` for `-o json|yaml`, with every forward's `reason` present (null when there is none), so
+/// scripts can read the keys without checking for them.
+struct StatusDocument: Encodable {
+    let status: DaemonStatus
+
+    init(_ status: DaemonStatus) {
+        self.status = status
+    }
+
+    private enum Keys: String, CodingKey {
+        case running, allReady, pid, startedAt, manifests, manifestErrors, forwards
+    }
+
+    private struct Forward: Encodable {
+        let status: ForwardStatus
+
+        private enum Keys: String, CodingKey { case reason }
+
+        func encode(to encoder: any Encoder) throws {
+            try status.encode(to: encoder)
+            if status.reason == nil {
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encodeNil(forKey: .reason)
+            }
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(true, forKey: .running)
+        try container.encode(status.allReady, forKey: .allReady)
+        try container.encode(status.pid, forKey: .pid)
+        try container.encode(status.startedAt, forKey: .startedAt)
+        try container.encode(status.manifests, forKey: .manifests)
+        try container.encode(status.manifestErrors, forKey: .manifestErrors)
+        try container.encode(status.forwards.map(Forward.init), forKey: .forwards)
+    }
+}
+
+/// What `status`, `diff` and `down` share: finding the daemon and telling the truth when there is none.
+enum DaemonCLI {
+    /// No daemon serves the files.
+    static let notRunningExit = ExitCode(3)
+
+    /// Prints that no daemon runs (and what stale state was removed); returns the exit code to throw.
+    static func reportNotRunning(_ finding: DaemonLocator.Finding, files: [String], json: Bool) -> ExitCode {
+        var cleaned: String?
+        if case .notRunning(let reason) = finding { cleaned = reason }
+        if json {
+            struct NotRunning: Encodable {
+                var running = false
+                var manifests: [String]
+                var staleStateRemoved: String?
+            }
+            print(Self.json(NotRunning(manifests: ManifestSet(paths: files).paths, staleStateRemoved: cleaned)))
+        } else {
+            print("no berth daemon is running for \(files.joined(separator: " + "))")
+            if let cleaned { print("(removed the state of a daemon that is gone: \(cleaned))") }
+        }
+        return notRunningExit
+    }
+
+    /// Whether a failed request means the daemon is gone (stopped, or died, since it was found).
+    static func meansGone(_ error: DaemonError) -> Bool {
+        switch error {
+        case .daemonNotRunning, .controlRequestFailed: true
+        default: false
+        }
+    }
+
+    /// 0 when every enabled forward is Ready, 1 otherwise.
+    static func exitCode(for status: DaemonStatus) -> ExitCode {
+        status.allReady ? .success : ExitCode(1)
+    }
+
+    /// `PROBE` lines under the table, for forwards that have been probed.
+    static func probeLines(_ status: DaemonStatus) -> String {
+        let probed = status.forwards.compactMap { forward in forward.probe.map { (forward.name, $0) } }
+        guard !probed.isEmpty else { return "" }
+        let width = probed.map(\.0.count).max() ?? 0
+        return "\n\nPROBE\n" + probed.map { name, probe in
+            let padded = name.padding(toLength: width, withPad: " ", startingAt: 0)
+            if probe.ok { return "\(padded)  connected in \(probe.milliseconds.map { String(format: "%.1f", $0) } ?? "?") ms" }
+            return "\(padded)  failed: \(probe.error ?? "unknown error")"
+        }.joined(separator: "\n")
+    }
+
+    /// Pretty, key-sorted JSON with ISO 8601 dates.
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

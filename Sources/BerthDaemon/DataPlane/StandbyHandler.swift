@@ -47,6 +47,12 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.exitFuture = exit.futureResult
     }
 
+    /// A handler that never made it into a pipeline (its channel closed first) still ends its wait:
+    /// whoever awaits `exitFuture` learns the stream died instead of waiting forever.
+    deinit {
+        if !finished { exit.succeed(.died) }
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
     }

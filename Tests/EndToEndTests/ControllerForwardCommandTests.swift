@@ -13,11 +13,7 @@ import Testing
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
-            let (lines, sink) = AsyncStream.makeStream(of: String.self)
-            output.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty { sink.finish() } else { sink.yield(String(decoding: data, as: UTF8.self)) }
-            }
+            let lines = chunks(of: output.fileHandleForReading).map { String(decoding: $0, as: UTF8.self) }
             let exited: AsyncStream<Int32> = AsyncStream { continuation in
                 process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
             }
@@ -36,7 +32,6 @@ import Testing
             process.interrupt()
             var status: Int32?
             for await code in exited { status = code }
-            output.fileHandleForReading.readabilityHandler = nil
             #expect(status == 0)
         }
     }

@@ -156,21 +156,16 @@ final class KubectlPortForward: Sendable {
         process.standardError = FileHandle.nullDevice
 
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
-        let pending = Mutex("")
-        stdout.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                continuation.finish()
-                return
-            }
-            let complete = pending.withLock { text -> [String] in
+        let reader = chunks(of: stdout.fileHandleForReading)
+        Task {
+            var text = ""
+            for await data in reader {
                 text += String(decoding: data, as: UTF8.self)
                 var parts = text.components(separatedBy: "\n")
                 text = parts.removeLast()
-                return parts
+                for line in parts { continuation.yield(line) }
             }
-            for line in complete { continuation.yield(line) }
+            continuation.finish()
         }
         try process.run()
 

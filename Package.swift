@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
@@ -69,6 +70,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,7 +118,16 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "KubePortForwardTests", dependencies: ["KubePortForward", "FakeKube"]),
-        .testTarget(name: "FakeKubeTests", dependencies: ["FakeKube"]),
+        .testTarget(
+            name: "FakeKubeTests",
+            dependencies: [
+                "FakeKube",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon", "ReconcileTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BerthDaemon", "FakeKube"]),
         .testTarget(name: "ConformanceTests", dependencies: ["FakeKube"]),

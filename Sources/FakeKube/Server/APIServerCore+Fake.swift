@@ -1,0 +1,47 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+extension APIServerCore {
+    /// `/fake/v1/…`: chaos and accounting, for the admin user only.
+    func fake(_ request: APIRequest, user: String, _ segments: [String]) -> APIResponse {
+        counters.count(verb: "fake", resource: segments.joined(separator: "/"))
+        guard user == Users.admin else {
+            return .json(.forbidden, APIStatus.forbiddenPath(user: user, verb: request.method == .GET ? "get" : "create", path: request.path))
+        }
+        let seconds = request.query["seconds"].flatMap(Double.init)
+        switch (request.method, segments) {
+        case (.GET, ["stats"]):
+            return .json(.ok, actions.stats().json)
+        case (.POST, ["stats", "reset"]):
+            counters.reset()
+        case (.POST, ["chaos", "drop-watches"]):
+            store.closeAllWatches()
+        case (.POST, ["chaos", "drop-portforwards"]):
+            registry.closeAll()
+        case (.POST, ["chaos", "compact"]):
+            store.compact()
+        case (.POST, ["chaos", "stall"]):
+            guard let seconds, seconds >= 0 else { return missing("seconds") }
+            chaos.stall(seconds: seconds)
+        case (.POST, ["chaos", "latency"]):
+            guard let milliseconds = request.query["milliseconds"].flatMap(Int.init), milliseconds >= 0 else {
+                return missing("milliseconds")
+            }
+            chaos.setLatency(.milliseconds(milliseconds))
+        case (.POST, ["chaos", "partition"]):
+            guard let seconds, seconds >= 0 else { return missing("seconds") }
+            let partition = actions.partition
+            return .thenRun(.json(.ok, APIStatus.success())) { partition(seconds) }
+        case (.POST, ["chaos", "restart"]):
+            return .thenRun(.json(.ok, APIStatus.success()), actions.restart)
+        default:
+            return .json(.notFound, APIStatus.unknownPath)
+        }
+        return .json(.ok, APIStatus.success())
+    }
+
+    private func missing(_ parameter: String) -> APIResponse {
+        .json(.badRequest, APIStatus.badRequest("query parameter \(parameter) is required (a number, 0 or more)"))
+    }
+}

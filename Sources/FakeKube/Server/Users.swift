@@ -1,0 +1,50 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// Who may do what: `admin` (client certificate CN=admin, or the admin bearer token) may do everything;
+/// `readonly` (its bearer token) may get, list and watch, and nothing else, in particular not
+/// `pods/portforward`.
+struct Users: Sendable {
+    static let admin = "admin"
+    static let readonly = "readonly"
+
+    let adminToken: String
+    let readonlyToken: String
+
+    static func generate() -> Users {
+        Users(adminToken: randomToken(), readonlyToken: randomToken())
+    }
+
+    private static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    /// The user a request authenticates as: the bearer token when present, else the verified client
+    /// certificate. Must run on the channel's event loop (it reads the TLS handler).
+    func authenticate(headers: HTTPHeaders, channel: any Channel) -> String? {
+        if let authorization = headers.first(name: "Authorization") {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+            let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+            switch token {
+            case adminToken: return Self.admin
+            case readonlyToken: return Self.readonly
+            default: return nil
+            }
+        }
+        guard let certificate = try? channel.pipeline.syncOperations.nioSSL_peerCertificate(),
+            let name = ClusterCertificates.commonName(of: certificate)
+        else { return nil }
+        return name == Self.admin ? Self.admin : nil
+    }
+
+    /// Whether `user` may perform `verb` on a resource (`pods/portforward` for port-forwards).
+    func allows(user: String, verb: String, resource: String) -> Bool {
+        if user == Self.admin { return true }
+        guard user == Self.readonly else { return false }
+        return ["get", "list", "watch"].contains(verb) && !resource.contains("/portforward")
+    }
+}

@@ -1,7 +1,0 @@
-import Testing
-
-@Suite struct ConformanceTestsPlaceholder {
-    @Test func compiles() {
-        #expect(Bool(true))
-    }
-}

@@ -1,0 +1,49 @@
+import FakeKube
+import Foundation
+
+/// Scenarios shared by the API server tests.
+enum TestScenarios {
+    /// A Deployment `web` (2 pods, named http port) behind Service `web`, a StatefulSet `db` (2 pods) and a
+    /// bare pod `lone` in namespace `other`. Delays are short so that tests await events quickly.
+    static let small = Scenario(
+        namespaces: ["default", "other"],
+        deployments: [
+            .init(
+                name: "web", replicas: 2, labels: ["app": "web"],
+                containers: [.init(name: "web", ports: [.init(name: "http", containerPort: 8080, behaviour: .http)])],
+                readinessDelay: 0.2, replacementDelay: 0.1)
+        ],
+        statefulsets: [
+            .init(
+                name: "db", replicas: 2, labels: ["app": "db"],
+                containers: [.init(name: "db", ports: [.init(name: "pg", containerPort: 5432, behaviour: .echo)])],
+                readinessDelay: 0.1, replacementDelay: 0.1)
+        ],
+        services: [
+            .init(name: "web", selector: ["app": "web"], ports: [.init(name: "http", port: 80, targetPort: .name("http"))])
+        ],
+        pods: [
+            .init(
+                name: "lone", namespace: "other", labels: ["app": "lone", "tier": "tools"],
+                containers: [.init(name: "c", ports: [
+                    .init(name: "echo", containerPort: 7000, behaviour: .echo),
+                    .init(name: "src", containerPort: 7001, behaviour: .source),
+                ])])
+        ])
+
+    /// The repository's `examples/demo-cluster.yaml`.
+    static var demoPath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/demo-cluster.yaml").path
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass; for state that has no event to await.
+func eventually(within seconds: Double = 5, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}

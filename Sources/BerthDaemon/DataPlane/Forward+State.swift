@@ -1,0 +1,157 @@
+import NIOCore
+
+extension Forward {
+    /// Where a connection goes: the endpoint, the generation it was chosen in, and maybe a warm stream.
+    struct Route: Sendable {
+        var endpoint: UpstreamEndpoint
+        var generation: UInt64
+        var warm: WarmStream?
+    }
+
+    /// How a connection's wait ended.
+    enum HoldOutcome: Sendable {
+        case bridge(Route)
+        case timedOut
+        case queueFull
+        case stopped
+    }
+
+    /// A connection waiting for an endpoint; `continuation` is nil until its task starts waiting.
+    struct HeldConnection {
+        var id: UInt64
+        var continuation: CheckedContinuation<HoldOutcome, Never>?
+    }
+
+    /// A connection whose bytes are flowing.
+    struct OpenConnection {
+        var endpoint: UpstreamEndpoint
+        var client: any Channel
+        var upstream: any Channel
+        var counters: ByteCounters
+        var usedWarmStream: Bool
+
+        func close() {
+            client.close(promise: nil)
+            upstream.close(promise: nil)
+        }
+    }
+
+    /// A pre-opened upstream stream waiting in the pool.
+    struct WarmStream: Sendable {
+        var id: UInt64
+        var stream: UpstreamStream
+        var exit: EventLoopFuture<StandbyExit>
+    }
+
+    /// Totals that only the actor writes.
+    struct Stats {
+        var totalConnections = 0
+        var upstreamConnects = 0
+        var connectsOnAcceptPath = 0
+        var warmStreamsUsed = 0
+        var lastConnectLatency: Duration?
+        var connectLatencySum = Duration.zero
+        var errors: [ForwardErrorKind: Int] = [:]
+
+        mutating func count(_ kind: ForwardErrorKind) {
+            errors[kind, default: 0] += 1
+        }
+
+        mutating func recordConnect(latency: Duration) {
+            upstreamConnects += 1
+            lastConnectLatency = latency
+            connectLatencySum += latency
+        }
+    }
+
+    // MARK: - Routing and holding
+
+    /// The route for a connection now, taking a warm stream if one is ready; nil without an endpoint.
+    func takeRoute() -> Route? {
+        guard let endpoint else { return nil }
+        let stream = warm.popFirst()
+        if stream != nil { refillWarm() }
+        return Route(endpoint: endpoint, generation: generation, warm: stream)
+    }
+
+    /// Routes a new connection, or queues it (without waiting yet) when there is no endpoint.
+    func admit() -> (id: UInt64, route: Route?, outcome: HoldOutcome?) {
+        nextConnectionID += 1
+        stats.totalConnections += 1
+        let id = nextConnectionID
+        if let route = takeRoute() { return (id, route, nil) }
+        guard lifecycle == .running else { return (id, nil, .stopped) }
+        guard held.count < configuration.maxHeldConnections else {
+            stats.count(.holdQueueFull)
+            return (id, nil, .queueFull)
+        }
+        held.append(HeldConnection(id: id))
+        return (id, nil, nil)
+    }
+
+    /// Queues a connection again after its route went stale while it was being bridged.
+    func reroute(id: UInt64) -> Route? {
+        if let route = takeRoute() { return route }
+        guard lifecycle == .running, held.count < configuration.maxHeldConnections else { return nil }
+        held.append(HeldConnection(id: id))
+        return nil
+    }
+
+    /// Waits until the held connection `id` is routed, times out, or the forward stops.
+    func awaitHeld(id: UInt64) async -> HoldOutcome {
+        if let outcome = parkedOutcomes.removeValue(forKey: id) { return outcome }
+        return await withCheckedContinuation { continuation in
+            if let index = held.firstIndex(where: { $0.id == id }) {
+                held[index].continuation = continuation
+            } else {
+                continuation.resume(returning: parkedOutcomes.removeValue(forKey: id) ?? .stopped)
+            }
+        }
+    }
+
+    /// The hold timeout of connection `id` ran out: close it if it is still waiting.
+    func expireHold(id: UInt64) {
+        guard let index = held.firstIndex(where: { $0.id == id }) else { return }
+        let entry = held.remove(at: index)
+        stats.count(.holdTimedOut)
+        deliver(.timedOut, to: entry)
+    }
+
+    func deliver(_ outcome: HoldOutcome, to entry: HeldConnection) {
+        if let continuation = entry.continuation {
+            continuation.resume(returning: outcome)
+        } else {
+            parkedOutcomes[entry.id] = outcome
+        }
+    }
+
+    // MARK: - Open connections
+
+    /// Records a bridged connection if its route is still current; false means the endpoint
+    /// changed meanwhile and the caller must close the stream and route again.
+    func register(id: UInt64, route: Route, client: any Channel, upstream: any Channel, counters: ByteCounters) -> Bool {
+        guard lifecycle == .running, route.generation == generation else { return false }
+        open[id] = OpenConnection(
+            endpoint: route.endpoint,
+            client: client,
+            upstream: upstream,
+            counters: counters,
+            usedWarmStream: route.warm != nil
+        )
+        if route.warm != nil { stats.warmStreamsUsed += 1 }
+        return true
+    }
+
+    func unregister(id: UInt64) {
+        open[id] = nil
+    }
+
+    func recordConnect(latency: Duration, onAcceptPath: Bool) {
+        stats.recordConnect(latency: latency)
+        if onAcceptPath { stats.connectsOnAcceptPath += 1 }
+    }
+
+    func count(_ kind: ForwardErrorKind) {
+        stats.count(kind)
+    }
+}

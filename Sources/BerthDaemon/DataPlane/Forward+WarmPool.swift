@@ -1,0 +1,117 @@
+import NIOCore
+
+extension Forward {
+    /// Opens warm streams until `warmStreams` are ready or opening for the current endpoint.
+    func refillWarm() {
+        guard lifecycle == .running, let endpoint, !warmRetryPending else { return }
+        let generation = self.generation
+        while warm.count + warmOpening < configuration.warmStreams {
+            warmOpening += 1
+            spawn { await self.openWarm(to: endpoint, generation: generation) }
+        }
+    }
+
+    /// Opens one warm stream, puts it in the pool, then watches it until it is used, dies or ages out.
+    nonisolated func openWarm(to endpoint: UpstreamEndpoint, generation: UInt64) async {
+        let stream: UpstreamStream
+        do {
+            stream = try await openStream(to: endpoint, onAcceptPath: false)
+        } catch {
+            await warmFailed(generation: generation, error: error)
+            return
+        }
+        let exit: EventLoopFuture<StandbyExit>
+        do {
+            exit = try await eventLoop.submit {
+                guard let standby = stream.channel.standbyHandler else { throw ChannelError.ioOnClosedChannel }
+                standby.becomeWarm()
+                // Reading while idle is how a server-side close is noticed.
+                try stream.channel.syncOptions?.setOption(.autoRead, value: true)
+                return standby.exitFuture
+            }.get()
+        } catch {
+            stream.channel.close(promise: nil)
+            await warmFailed(generation: generation, error: error)
+            return
+        }
+        guard let id = await warmOpened(stream: stream, exit: exit, generation: generation) else {
+            stream.channel.close(promise: nil)
+            return
+        }
+
+        let maxIdle = configuration.warmStreamMaxIdle
+        let clock = self.clock
+        await withTaskGroup(of: StandbyExit?.self) { group in
+            group.addTask { try? await exit.get() }
+            group.addTask {
+                try? await clock.sleep(for: maxIdle)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            switch first {
+            case .handedOut:
+                break
+            case .died:
+                await self.retireWarm(id: id, died: true)
+            case nil:
+                // Aged out (or the forward is stopping): close it before the kubelet would.
+                await self.retireWarm(id: id, died: false)
+            }
+        }
+    }
+
+    /// Adds a freshly opened stream to the pool; nil if it was opened for an endpoint now gone.
+    func warmOpened(
+        stream: UpstreamStream,
+        exit: EventLoopFuture<StandbyExit>,
+        generation: UInt64
+    ) -> UInt64? {
+        guard lifecycle == .running, generation == self.generation else { return nil }
+        warmOpening -= 1
+        warmFailures = 0
+        nextWarmID += 1
+        warm.append(WarmStream(id: nextWarmID, stream: stream, exit: exit))
+        logger.debug("warm stream ready", metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "warm": "\(warm.count)"])
+        return nextWarmID
+    }
+
+    /// Takes a stream out of the pool and closes it, then opens its replacement.
+    func retireWarm(id: UInt64, died: Bool) {
+        guard let index = warm.firstIndex(where: { $0.id == id }) else { return }
+        let retired = warm.remove(at: index)
+        retired.stream.channel.close(promise: nil)
+        if died {
+            stats.count(.warmStreamDied)
+            logger.info("warm stream closed by the server while idle; replacing it")
+        } else {
+            logger.debug("warm stream recycled before the idle timeout")
+        }
+        refillWarm()
+    }
+
+    private func warmFailed(generation: UInt64, error: any Error) {
+        guard lifecycle == .running, generation == self.generation else { return }
+        warmOpening -= 1
+        warmFailures += 1
+        stats.count(.warmConnectFailed)
+        let exponent = min(warmFailures - 1, 16)
+        let delay = min(configuration.warmRetryDelay * (1 << exponent), configuration.warmRetryMaxDelay)
+        logger.warning(
+            "cannot open a warm stream; retrying",
+            metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "error": "\(error)", "retryIn": "\(delay)"]
+        )
+        warmRetryPending = true
+        let clock = self.clock
+        spawn {
+            try? await clock.sleep(for: delay)
+            await self.warmRetryDue(generation: generation)
+        }
+    }
+
+    private func warmRetryDue(generation: UInt64) {
+        guard generation == self.generation else { return }
+        warmRetryPending = false
+        refillWarm()
+    }
+}

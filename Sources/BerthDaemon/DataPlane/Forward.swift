@@ -1,0 +1,214 @@
+import DequeModule
+import Logging
+import NIOCore
+
+/// One forward: a bound local listener whose accepted connections are bridged to the current
+/// upstream endpoint, each over its own upstream stream.
+///
+/// Decisions (where a connection goes, what an endpoint change closes, when a warm stream is
+/// replaced) are made here, in actor-isolated code; the bytes move in `PumpHandler`s on the
+/// listener's event loop. All work runs inside `run()`, so cancelling the caller's task stops the
+/// forward: the listener, held and open connections and warm streams are all closed.
+public actor Forward {
+    typealias Job = @Sendable () async -> Void
+
+    /// The forward's settings.
+    public nonisolated let configuration: ForwardConfiguration
+    /// The bound local address (with the chosen port when 0 was asked for).
+    public nonisolated var localAddress: SocketAddress { listener.localAddress }
+    /// The bound local port.
+    public nonisolated var port: Int { listener.port }
+
+    nonisolated let listener: ForwardListener
+    nonisolated let connector: any UpstreamConnector
+    nonisolated let clock: any Clock<Duration>
+    nonisolated let logger: Logger
+    nonisolated let bytes = ByteCounters()
+    nonisolated var eventLoop: any EventLoop { listener.eventLoop }
+
+    enum Lifecycle { case idle, running, stopped }
+    var lifecycle = Lifecycle.idle
+    var jobs: AsyncStream<Job>.Continuation?
+
+    var endpoint: UpstreamEndpoint?
+    /// Bumped on every endpoint change, so work started for an old endpoint can tell it is stale.
+    var generation: UInt64 = 0
+    var held = Deque<HeldConnection>()
+    var parkedOutcomes: [UInt64: HoldOutcome] = [:]
+    var open: [UInt64: OpenConnection] = [:]
+    var warm = Deque<WarmStream>()
+    var warmOpening = 0
+    var warmRetryPending = false
+    var warmFailures = 0
+    var nextConnectionID: UInt64 = 0
+    var nextWarmID: UInt64 = 0
+    var stats = Stats()
+
+    /// Creates a forward over a bound listener; nothing happens until `run()`.
+    /// - Parameters:
+    ///   - listener: the bound local socket; the forward owns it from now on.
+    ///   - connector: opens upstream streams on the listener's event loop.
+    ///   - clock: times the hold timeout, warm stream ages and retry delays.
+    ///   - logger: carries the caller's metadata; the forward adds its own.
+    public init(
+        listener: ForwardListener,
+        configuration: ForwardConfiguration,
+        connector: any UpstreamConnector,
+        clock: any Clock<Duration> = ContinuousClock(),
+        logger: Logger
+    ) {
+        self.listener = listener
+        self.configuration = configuration
+        self.connector = connector
+        self.clock = clock
+        var logger = logger
+        logger[metadataKey: "forward"] = "\(configuration.name)"
+        logger[metadataKey: "listen"] = "\(listener.localAddress)"
+        self.logger = logger
+    }
+
+    /// Serves the listener until the calling task is cancelled, then closes everything.
+    /// - Throws: `DataPlaneError.alreadyRunning` if called twice.
+    public nonisolated func run() async throws {
+        let (jobStream, jobSink) = AsyncStream.makeStream(of: Job.self)
+        try await start(jobs: jobSink)
+        logger.info("forward listening")
+        try await listener.serverChannel.executeThenClose { inbound in
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    await self.acceptLoop(inbound)
+                }
+                // Children are added only here; the stream ends on cancellation or a dead listener.
+                for await job in jobStream {
+                    group.addTask { await job() }
+                }
+                await self.shutdown()
+                group.cancelAll()
+            }
+        }
+        logger.info("forward stopped")
+    }
+
+    /// Bridges new connections, and the held ones in arrival order, to `newEndpoint`. Connections
+    /// open to a different pod are closed; warm streams are rebuilt for the new pod.
+    public func setEndpoint(_ newEndpoint: UpstreamEndpoint) {
+        guard newEndpoint != endpoint else { return }
+        logger.info("endpoint set", metadata: ["pod": "\(newEndpoint)", "held": "\(held.count)"])
+        changeEndpoint(to: newEndpoint)
+        refillWarm()
+        while !held.isEmpty, let route = takeRoute() {
+            let entry = held.removeFirst()
+            deliver(.bridge(route), to: entry)
+        }
+    }
+
+    /// Forgets the endpoint (its pod went away): its connections close, new ones are held.
+    public func clearEndpoint(reason: String) {
+        guard endpoint != nil else { return }
+        logger.info("endpoint cleared; holding new connections", metadata: ["reason": "\(reason)"])
+        changeEndpoint(to: nil)
+    }
+
+    /// The forward's counters now.
+    public func counters() -> ForwardCounters {
+        ForwardCounters(
+            endpoint: endpoint,
+            openConnections: open.count,
+            totalConnections: stats.totalConnections,
+            heldConnections: held.count,
+            warmStreamsReady: warm.count,
+            bytesIn: bytes.inCount,
+            bytesOut: bytes.outCount,
+            upstreamConnects: stats.upstreamConnects,
+            connectsOnAcceptPath: stats.connectsOnAcceptPath,
+            warmStreamsUsed: stats.warmStreamsUsed,
+            lastConnectLatency: stats.lastConnectLatency,
+            averageConnectLatency: stats.upstreamConnects == 0 ? nil : stats.connectLatencySum / stats.upstreamConnects,
+            errors: stats.errors
+        )
+    }
+
+    /// Every open connection now, oldest first.
+    public func connections() -> [ConnectionSnapshot] {
+        open.sorted { $0.key < $1.key }.map { id, connection in
+            ConnectionSnapshot(
+                id: id,
+                endpoint: connection.endpoint,
+                bytesIn: connection.counters.inCount,
+                bytesOut: connection.counters.outCount,
+                usedWarmStream: connection.usedWarmStream
+            )
+        }
+    }
+
+    // MARK: - Lifecycle
+
+    private func start(jobs: AsyncStream<Job>.Continuation) throws {
+        guard lifecycle == .idle else { throw DataPlaneError.alreadyRunning(forward: configuration.name) }
+        lifecycle = .running
+        self.jobs = jobs
+        refillWarm()
+    }
+
+    /// Runs `job` as a child of `run()`'s task group; false once the forward is stopping.
+    @discardableResult
+    func spawn(_ job: @escaping Job) -> Bool {
+        guard lifecycle == .running, let jobs else { return false }
+        if case .terminated = jobs.yield(job) { return false }
+        return true
+    }
+
+    private nonisolated func acceptLoop(_ inbound: NIOAsyncChannelInboundStream<any Channel>) async {
+        do {
+            for try await child in inbound {
+                if await !spawn({ await self.serve(child) }) {
+                    child.close(promise: nil)
+                }
+            }
+        } catch is CancellationError {
+            // The forward is stopping.
+        } catch {
+            logger.error("listener failed", metadata: ["error": "\(error)"])
+        }
+        // No more connections can arrive: stop the rest of the forward too.
+        await stopJobs()
+    }
+
+    private func stopJobs() {
+        jobs?.finish()
+    }
+
+    private func shutdown() {
+        lifecycle = .stopped
+        jobs?.finish()
+        jobs = nil
+        while let entry = held.popFirst() {
+            deliver(.stopped, to: entry)
+        }
+        for connection in open.values {
+            connection.close()
+        }
+        for stream in warm {
+            stream.stream.channel.close(promise: nil)
+        }
+        warm.removeAll()
+    }
+
+    private func changeEndpoint(to newEndpoint: UpstreamEndpoint?) {
+        endpoint = newEndpoint
+        generation &+= 1
+        warmOpening = 0
+        warmFailures = 0
+        warmRetryPending = false
+        for stream in warm {
+            stream.stream.channel.close(promise: nil)
+        }
+        warm.removeAll()
+        // Removed at once, so a second change cannot count them twice; their tasks end on the close.
+        for (id, connection) in open where connection.endpoint != newEndpoint {
+            stats.count(.endpointGone)
+            connection.close()
+            open[id] = nil
+        }
+    }
+}

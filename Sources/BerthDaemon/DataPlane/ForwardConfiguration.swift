@@ -1,0 +1,42 @@
+/// How one forward behaves; every knob has the default the manifest documents.
+public struct ForwardConfiguration: Sendable {
+    /// The forward's name, used in logs, errors and status.
+    public var name: String
+    /// How long an accepted connection waits for an endpoint before it is closed.
+    public var holdTimeout: Duration
+    /// How many connections may wait at once; more are closed on arrival, so a client storm during
+    /// an outage cannot pile up sockets without bound.
+    public var maxHeldConnections: Int
+    /// How many upstream streams to keep open ahead of demand (0 turns warm streams off).
+    public var warmStreams: Int
+    /// A warm stream idle this long is replaced, so the kubelet's idle timeout (5 min on hardened
+    /// clusters, v4 has no keepalive) never cuts a stream that is about to be handed out.
+    public var warmStreamMaxIdle: Duration
+    /// Bytes a warm stream may buffer from a server that speaks first before it stops reading.
+    public var warmStreamBufferLimit: Int
+    /// The first delay before retrying a failed warm stream; it doubles up to `warmRetryMaxDelay`.
+    public var warmRetryDelay: Duration
+    /// The longest delay between warm stream retries.
+    public var warmRetryMaxDelay: Duration
+
+    /// Creates a configuration with the documented defaults.
+    public init(
+        name: String,
+        holdTimeout: Duration = .seconds(10),
+        maxHeldConnections: Int = 256,
+        warmStreams: Int = 1,
+        warmStreamMaxIdle: Duration = .seconds(240),
+        warmStreamBufferLimit: Int = 64 * 1024,
+        warmRetryDelay: Duration = .milliseconds(500),
+        warmRetryMaxDelay: Duration = .seconds(30)
+    ) {
+        self.name = name
+        self.holdTimeout = holdTimeout
+        self.maxHeldConnections = maxHeldConnections
+        self.warmStreams = warmStreams
+        self.warmStreamMaxIdle = warmStreamMaxIdle
+        self.warmStreamBufferLimit = warmStreamBufferLimit
+        self.warmRetryDelay = warmRetryDelay
+        self.warmRetryMaxDelay = warmRetryMaxDelay
+    }
+}

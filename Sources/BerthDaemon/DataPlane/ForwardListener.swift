@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import NIOPosix
+
+/// A forward's bound local socket. It stays bound for the forward's whole life, whatever happens
+/// upstream, so clients keep their port (DESIGN invariant 4).
+///
+/// Accepted sockets get TCP_NODELAY (interactive protocols), SO_KEEPALIVE (dead clients are noticed),
+/// remote half-closure (a client's FIN is passed on, not taken as the end), and autoRead off: a
+/// connection that waits for an endpoint reads nothing until it is bridged.
+public struct ForwardListener: Sendable {
+    /// The address actually bound; with port 0 it carries the port the system chose.
+    public let localAddress: SocketAddress
+    /// The event loop of the listener, its connections and their upstream streams.
+    public let eventLoop: any EventLoop
+    let serverChannel: NIOAsyncChannel<any Channel, Never>
+
+    /// The bound port (the chosen one when 0 was asked for).
+    public var port: Int { localAddress.port ?? 0 }
+
+    /// Binds `host:port` (port 0 picks a free port) on one event loop.
+    /// - Throws: `DataPlaneError.portInUse`, `.bindPermissionDenied`, `.addressUnavailable` or `.bindFailed`.
+    public static func bind(
+        host: String,
+        port: Int,
+        eventLoop: any EventLoop,
+        backlog: Int32 = 256
+    ) async throws(DataPlaneError) -> ForwardListener {
+        let bootstrap = ServerBootstrap(group: eventLoop, childGroup: eventLoop)
+            .serverChannelOption(.backlog, value: backlog)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.autoRead, value: false)
+        do {
+            let server = try await bootstrap.bind(host: host, port: port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    let standby = StandbyHandler(bufferLimit: 64 * 1024, endOfInputIsDeath: false, eventLoop: child.eventLoop)
+                    try child.pipeline.syncOperations.addHandler(standby)
+                    return child as any Channel
+                }
+            }
+            guard let address = server.channel.localAddress else {
+                server.channel.close(promise: nil)
+                throw DataPlaneError.bindFailed(address: host, port: port, reason: "no local address after bind")
+            }
+            return ForwardListener(localAddress: address, eventLoop: eventLoop, serverChannel: server)
+        } catch let error as DataPlaneError {
+            throw error
+        } catch let error as IOError {
+            switch error.errnoCode {
+            case EADDRINUSE: throw .portInUse(address: host, port: port)
+            case EACCES, EPERM: throw .bindPermissionDenied(address: host, port: port)
+            case EADDRNOTAVAIL: throw .addressUnavailable(address: host, port: port)
+            default: throw .bindFailed(address: host, port: port, reason: "\(error)")
+            }
+        } catch {
+            throw .bindFailed(address: host, port: port, reason: "\(error)")
+        }
+    }
+
+    /// Closes a listener that will never be run; a running forward closes its own.
+    public func close() async {
+        try? await serverChannel.channel.close()
+    }
+}

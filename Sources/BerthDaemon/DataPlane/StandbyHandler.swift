@@ -1,0 +1,144 @@
+import DequeModule
+import NIOCore
+
+/// How a stand-by wait ended.
+enum StandbyExit: Sendable {
+    /// The channel was handed to the pump.
+    case handedOut
+    /// The channel closed (or, for a warm stream, its remote finished sending) before that.
+    case died
+}
+
+/// Guards a channel from the moment it exists until the pump takes it over: an accepted client
+/// waiting for an endpoint, an upstream stream between its connect and its bridge, a warm stream
+/// waiting for a connection.
+///
+/// It is needed even with autoRead off: when the remote sends its last bytes and a FIN, NIO reads
+/// everything up to the EOF at once, whatever autoRead says. Without this handler those bytes and
+/// the EOF would reach the pipeline's tail and be lost. Here they are kept, up to `bufferLimit`
+/// (past it, reads the handler controls stop), and replayed into the pump on hand-off.
+///
+/// A warm stream reads on purpose, so that a server-side close (the kubelet's idle timeout, a pod
+/// dying) is seen at once and the stream is dropped instead of being handed out dead; for it,
+/// `endOfInputIsDeath` is set, because a stream whose server already finished is of no use.
+final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+
+    private let bufferLimit: Int
+    private var buffered = Deque<ByteBuffer>()
+    private var bufferedBytes = 0
+    private var sawEndOfInput = false
+    private var suppressedRead = false
+    private var context: ChannelHandlerContext?
+    private var finished = false
+    private let exit: EventLoopPromise<StandbyExit>
+
+    /// Whether the remote's FIN makes the channel useless (true for warm streams).
+    var endOfInputIsDeath: Bool
+
+    /// Completes when the channel is handed out or dies, whichever comes first.
+    let exitFuture: EventLoopFuture<StandbyExit>
+
+    init(bufferLimit: Int, endOfInputIsDeath: Bool, eventLoop: any EventLoop) {
+        self.bufferLimit = bufferLimit
+        self.endOfInputIsDeath = endOfInputIsDeath
+        self.exit = eventLoop.makePromise()
+        self.exitFuture = exit.futureResult
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        finish(.died)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        bufferedBytes += buffer.readableBytes
+        buffered.append(buffer)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {}
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            sawEndOfInput = true
+            if endOfInputIsDeath { die(context: context) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(.died)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        die(context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if bufferedBytes >= bufferLimit {
+            suppressedRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    private func die(context: ChannelHandlerContext) {
+        finish(.died)
+        context.close(promise: nil)
+    }
+
+    private func finish(_ how: StandbyExit) {
+        guard !finished else { return }
+        finished = true
+        exit.succeed(how)
+    }
+
+    /// Turns a stream into a warm one: from now on its remote's FIN means it is dead.
+    func becomeWarm() {
+        endOfInputIsDeath = true
+        if sawEndOfInput, let context { die(context: context) }
+    }
+
+    /// Whether the channel can still be handed out (checked on its event loop).
+    var isAlive: Bool {
+        guard let context, !finished else { return false }
+        return context.channel.isActive
+    }
+
+    /// Hands the channel over: replays what was kept (bytes, then the EOF) to the handlers after
+    /// this one, the pump, and removes itself. False, with nothing changed, if the channel died.
+    func handOff() -> Bool {
+        guard let context, isAlive else { return false }
+        finish(.handedOut)
+        let hadData = !buffered.isEmpty
+        while let buffer = buffered.popFirst() {
+            context.fireChannelRead(NIOAny(buffer))
+        }
+        bufferedBytes = 0
+        if hadData { context.fireChannelReadComplete() }
+        if sawEndOfInput {
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
+        if suppressedRead {
+            suppressedRead = false
+            context.read()
+        }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        return true
+    }
+}
+
+extension Channel {
+    /// The channel's stand-by handler, if it has one. Must be called on the channel's event loop.
+    var standbyHandler: StandbyHandler? {
+        try? pipeline.syncOperations.handler(type: StandbyHandler.self)
+    }
+}

@@ -1,0 +1,40 @@
+import NIOCore
+import NIOPosix
+
+/// Dials a plain TCP server per endpoint: the upstream for tests, and for forwards whose target is
+/// directly reachable.
+public struct TCPUpstreamConnector: UpstreamConnector {
+    /// Maps an endpoint to the TCP address that serves it; nil means nothing listens there.
+    public typealias Resolver = @Sendable (UpstreamEndpoint) -> SocketAddress?
+
+    private let resolve: Resolver
+    private let supportsHalfClose: Bool
+
+    /// Creates a connector.
+    /// - Parameters:
+    ///   - supportsHalfClose: false makes the streams behave like WebSocket v4, which cannot carry a FIN.
+    ///   - resolve: where each endpoint is served.
+    public init(supportsHalfClose: Bool = true, resolve: @escaping Resolver) {
+        self.supportsHalfClose = supportsHalfClose
+        self.resolve = resolve
+    }
+
+    /// Connects to the endpoint's address on `eventLoop`, with autoRead off as the contract asks.
+    public func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
+        guard let address = resolve(endpoint) else {
+            throw DataPlaneError.upstreamConnectFailed(forward: "", endpoint: endpoint, reason: "no address for \(endpoint)")
+        }
+        let channel = try await ClientBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.allowRemoteHalfClosure, value: supportsHalfClose)
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try UpstreamStream.addStandbyHandler(to: channel.pipeline.syncOperations)
+                }
+            }
+            .connect(to: address)
+            .get()
+        return UpstreamStream(channel: channel, supportsHalfClose: supportsHalfClose)
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+@testable import BerthDaemon
+
+/// A connector that dials test servers and counts its calls, so tests can tell a warm hand-off
+/// from a connect on the accept path.
+final class CountingConnector: UpstreamConnector {
+    private let inner: TCPUpstreamConnector
+    private let calls = Atomic<Int>(0)
+
+    init(supportsHalfClose: Bool = true, servers: [UpstreamEndpoint: TestServer]) {
+        let addresses = servers.mapValues(\.address)
+        inner = TCPUpstreamConnector(supportsHalfClose: supportsHalfClose) { addresses[$0] }
+    }
+
+    var connectCalls: Int { calls.load(ordering: .relaxed) }
+
+    func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
+        calls.add(1, ordering: .relaxed)
+        return try await inner.connect(to: endpoint, on: eventLoop)
+    }
+}
+
+enum TestTimeout: Error { case expired(String) }
+
+/// A logger that stays quiet; the data plane's own logging is not what these tests check.
+/// Set `BERTH_TEST_LOG=1` to see it when debugging.
+let quietLogger: Logger = {
+    if ProcessInfo.processInfo.environment["BERTH_TEST_LOG"] != nil {
+        var logger = Logger(label: "berth.test") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .trace
+        return logger
+    }
+    return Logger(label: "berth.test") { _ in SwiftLogNoOpLogHandler() }
+}()
+
+func pod(_ name: String, port: Int = 8080) -> UpstreamEndpoint {
+    UpstreamEndpoint(namespace: "default", podName: name, podUID: "uid-\(name)", port: port)
+}
+
+/// Binds a forward on 127.0.0.1:0 and runs it while `body` runs; the forward is stopped after.
+func withForward<T: Sendable>(
+    _ configuration: ForwardConfiguration,
+    connector: any UpstreamConnector,
+    endpoint: UpstreamEndpoint? = nil,
+    _ body: (Forward) async throws -> T
+) async throws -> T {
+    let listener = try await ForwardListener.bind(
+        host: "127.0.0.1",
+        port: 0,
+        eventLoop: MultiThreadedEventLoopGroup.singleton.next()
+    )
+    let forward = Forward(listener: listener, configuration: configuration, connector: connector, logger: quietLogger)
+    if let endpoint { await forward.setEndpoint(endpoint) }
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await forward.run() }
+        do {
+            let result = try await body(forward)
+            group.cancelAll()
+            try await group.waitForAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}
+
+typealias TestClient = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+/// Connects a client to `port` on 127.0.0.1; its outbound `finish()` sends a FIN.
+func connectClient(port: Int) async throws -> TestClient {
+    try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .channelOption(.allowRemoteHalfClosure, value: true)
+        .connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try TestClient(
+                    wrappingChannelSynchronously: channel,
+                    configuration: .init(isOutboundHalfClosureEnabled: true)
+                )
+            }
+        }
+}
+
+/// Fails the test if `body` takes longer than `seconds`; the bound keeps a hang from stalling the suite.
+func withTimeout<T: Sendable>(
+    _ seconds: Int = 10,
+    _ what: String,
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let result = try await group.next() ?? nil else { throw TestTimeout.expired(what) }
+        return result
+    }
+}
+
+/// Polls `condition` until it holds, for at most `seconds`: only for state that has no event.
+func eventually(
+    _ what: String,
+    within seconds: Double = 5,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    throw TestTimeout.expired(what)
+}
+
+extension NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator {
+    /// Reads until `count` bytes arrived or the stream ended.
+    mutating func read(count: Int) async throws -> String {
+        var collected = ByteBuffer()
+        while collected.readableBytes < count, var next = try await self.next() {
+            collected.writeBuffer(&next)
+        }
+        return String(buffer: collected)
+    }
+
+    /// Reads until the stream ends (EOF or close); returns what arrived.
+    mutating func readToEnd() async -> String {
+        var collected = ByteBuffer()
+        do {
+            while var next = try await self.next() {
+                collected.writeBuffer(&next)
+            }
+        } catch {
+            // A reset counts as the end too.
+        }
+        return String(buffer: collected)
+    }
+}

@@ -1,0 +1,77 @@
+import NIOCore
+import Testing
+
+@testable import BerthDaemon
+
+@Suite struct ForwardEndpointTests {
+    @Test func changingTheEndpointClosesOnlyTheOldPodsConnections() async throws {
+        let podA = try await TestServer.start(.echo(greeting: "A"))
+        let podB = try await TestServer.start(.echo(greeting: "B"))
+        let connector = CountingConnector(servers: [pod("a"): podA, pod("b"): podB])
+        // A second forward to pod A proves the change is local to the forward it is made on.
+        try await withForward(.init(name: "other", warmStreams: 0), connector: connector, endpoint: pod("a")) { other in
+            try await withForward(.init(name: "main", warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
+                let oldConnection = try await connectClient(port: forward.port)
+                let otherConnection = try await connectClient(port: other.port)
+                try await withTimeout(10, "endpoint change") {
+                    try await oldConnection.executeThenClose { (oldIn, _) async throws in
+                        try await otherConnection.executeThenClose { (otherIn, otherOut) async throws in
+                            var oldReader = oldIn.makeAsyncIterator()
+                            var otherReader = otherIn.makeAsyncIterator()
+                            #expect(try await oldReader.read(count: 1) == "A")
+                            #expect(try await otherReader.read(count: 1) == "A")
+
+                            await forward.setEndpoint(pod("b"))
+
+                            // The connection to the old pod ends...
+                            #expect(await oldReader.readToEnd() == "")
+                            // ...new ones go to the new pod...
+                            let newConnection = try await connectClient(port: forward.port)
+                            try await newConnection.executeThenClose { (newIn, newOut) async throws in
+                                var newReader = newIn.makeAsyncIterator()
+                                #expect(try await newReader.read(count: 1) == "B")
+                                // ...and setting the same endpoint again leaves it alone.
+                                await forward.setEndpoint(pod("b"))
+                                try await newOut.write(ByteBuffer(string: "still"))
+                                #expect(try await newReader.read(count: 5) == "still")
+                            }
+                            // The other forward's connection to pod A is untouched.
+                            try await otherOut.write(ByteBuffer(string: "alive"))
+                            #expect(try await otherReader.read(count: 5) == "alive")
+                        }
+                    }
+                }
+                let counters = await forward.counters()
+                #expect(counters.errorCount(.endpointGone) == 1)
+                #expect(counters.endpoint == pod("b"))
+                #expect(await other.counters().errorCount(.endpointGone) == 0)
+            }
+        }
+        await podA.stop()
+        await podB.stop()
+    }
+
+    @Test func clearingTheEndpointClosesItsConnectionsAndKeepsTheListener() async throws {
+        let podA = try await TestServer.start(.echo(greeting: "A"))
+        let connector = CountingConnector(servers: [pod("a"): podA])
+        try await withForward(.init(name: "clear", holdTimeout: .seconds(5), warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
+            let port = forward.port
+            try await withTimeout(10, "clear endpoint") {
+                let connection = try await connectClient(port: port)
+                try await connection.executeThenClose { (inbound, _) async throws in
+                    var reader = inbound.makeAsyncIterator()
+                    #expect(try await reader.read(count: 1) == "A")
+                    await forward.clearEndpoint(reason: "pod deleted")
+                    #expect(await reader.readToEnd() == "")
+                }
+                // The port is still ours: a new client is accepted and held, not refused.
+                let next = try await connectClient(port: port)
+                try await eventually("connection held") { await forward.counters().heldConnections == 1 }
+                try await next.channel.close()
+            }
+            #expect(forward.port == port)
+            #expect(await forward.counters().endpoint == nil)
+        }
+        await podA.stop()
+    }
+}

@@ -1,0 +1,59 @@
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import BerthDaemon
+
+@Suite struct ListenerTests {
+    @Test func portZeroBindsAFreePortAndReportsIt() async throws {
+        let listener = try await ForwardListener.bind(host: "127.0.0.1", port: 0, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        #expect(listener.port > 0)
+        #expect(listener.localAddress.ipAddress == "127.0.0.1")
+        // The reported port is really ours: a second bind on it must fail.
+        await #expect(throws: DataPlaneError.portInUse(address: "127.0.0.1", port: listener.port)) {
+            _ = try await ForwardListener.bind(host: "127.0.0.1", port: listener.port, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        }
+        await listener.close()
+    }
+
+    @Test func portInUseIsATypedErrorNamingAddressAndPort() async throws {
+        let other = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = other.localAddress!.port!
+        do {
+            _ = try await ForwardListener.bind(host: "127.0.0.1", port: port, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+            Issue.record("bind on a used port succeeded")
+        } catch {
+            #expect(error == .portInUse(address: "127.0.0.1", port: port))
+            #expect(error.description.contains("127.0.0.1:\(port)"))
+        }
+        try await other.close()
+    }
+
+    @Test func unassignedAddressIsATypedError() async throws {
+        // 127.0.0.1/8 is all loopback on Linux, so use a TEST-NET address no interface has.
+        do {
+            _ = try await ForwardListener.bind(host: "192.0.2.1", port: 0, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+            Issue.record("bind on an unassigned address succeeded")
+        } catch {
+            #expect(error == .addressUnavailable(address: "192.0.2.1", port: 0))
+        }
+    }
+
+    @Test func acceptedSocketsHaveNoDelayAndKeepaliveAndWaitForTheBridge() async throws {
+        let listener = try await ForwardListener.bind(host: "127.0.0.1", port: 0, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: listener.port).get()
+        try await listener.serverChannel.executeThenClose { inbound in
+            var iterator = inbound.makeAsyncIterator()
+            let accepted = try #require(try await iterator.next())
+            #expect(try await accepted.getOption(.socketOption(.tcp_nodelay)).get() != 0)
+            #expect(try await accepted.getOption(.socketOption(.so_keepalive)).get() != 0)
+            #expect(try await accepted.getOption(.allowRemoteHalfClosure).get())
+            #expect(try await accepted.getOption(.autoRead).get() == false)
+            try await accepted.close()
+        }
+        // The client may already have seen the close.
+        try? await client.close()
+    }
+}

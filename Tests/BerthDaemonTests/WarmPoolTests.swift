@@ -1,0 +1,120 @@
+import NIOCore
+import Testing
+
+@testable import BerthDaemon
+
+@Suite struct WarmPoolTests {
+    @Test func sequentialConnectionsUsePreOpenedStreamsWithoutConnectingOnTheAcceptPath() async throws {
+        let podA = try await TestServer.start(.echo(greeting: nil))
+        let connector = CountingConnector(servers: [pod("a"): podA])
+        try await withForward(.init(name: "warm", warmStreams: 1), connector: connector, endpoint: pod("a")) { forward in
+            let port = forward.port
+            for round in 1...3 {
+                try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
+                // Every stream ever opened was opened ahead of its connection.
+                #expect(connector.connectCalls == round)
+                try await withTimeout(5, "round \(round)") {
+                    let client = try await connectClient(port: port)
+                    try await client.executeThenClose { (inbound, outbound) async throws in
+                        try await outbound.write(ByteBuffer(string: "hello \(round)"))
+                        outbound.finish()
+                        var reader = inbound.makeAsyncIterator()
+                        #expect(await reader.readToEnd() == "hello \(round)")
+                    }
+                }
+            }
+            let counters = await forward.counters()
+            #expect(counters.connectsOnAcceptPath == 0)
+            #expect(counters.warmStreamsUsed == 3)
+            #expect(counters.lastConnectLatency != nil)
+            #expect(counters.averageConnectLatency != nil)
+        }
+        await podA.stop()
+    }
+
+    @Test func aWarmStreamTheServerClosedIsReplacedNotHandedOut() async throws {
+        // The server cuts the first stream while it is idle, as the kubelet's idle timeout would.
+        let podA = try await TestServer.start(.echo(greeting: "fresh"), closeFirst: 1)
+        let connector = CountingConnector(servers: [pod("a"): podA])
+        try await withForward(.init(name: "dead", warmStreams: 1), connector: connector, endpoint: pod("a")) { forward in
+            let port = forward.port
+            // Depending on when the close lands, it is seen in the pool (died) or while the stream is
+            // still being set up (a failed open, retried after a backoff); either way it is replaced.
+            try await eventually("dead stream replaced") {
+                let counters = await forward.counters()
+                let noticed = counters.errorCount(.warmStreamDied) + counters.errorCount(.warmConnectFailed)
+                return noticed == 1 && counters.warmStreamsReady == 1
+            }
+            #expect(connector.connectCalls == 2)
+            try await withTimeout(5, "bridged over the replacement") {
+                let client = try await connectClient(port: port)
+                try await client.executeThenClose { (inbound, _) async throws in
+                    var reader = inbound.makeAsyncIterator()
+                    // The greeting was sent before the client existed: the warm stream kept it.
+                    #expect(try await reader.read(count: 5) == "fresh")
+                }
+            }
+            #expect(await forward.counters().connectsOnAcceptPath == 0)
+        }
+        await podA.stop()
+    }
+
+    @Test func warmStreamsAreRecycledBeforeTheirMaxIdleAge() async throws {
+        let podA = try await TestServer.start(.echo(greeting: nil))
+        let connector = CountingConnector(servers: [pod("a"): podA])
+        let configuration = ForwardConfiguration(name: "recycle", warmStreams: 1, warmStreamMaxIdle: .milliseconds(100))
+        try await withForward(configuration, connector: connector, endpoint: pod("a")) { forward in
+            try await eventually("recycled twice") { connector.connectCalls >= 3 }
+            try await eventually("a fresh one ready") { await forward.counters().warmStreamsReady == 1 }
+            #expect(await forward.counters().errorCount(.warmStreamDied) == 0)
+        }
+        await podA.stop()
+    }
+
+    @Test func anEndpointChangeRebuildsWarmStreamsForTheNewPod() async throws {
+        let podA = try await TestServer.start(.echo(greeting: "A"))
+        let podB = try await TestServer.start(.echo(greeting: "B"))
+        let connector = CountingConnector(servers: [pod("a"): podA, pod("b"): podB])
+        try await withForward(.init(name: "rebuild", warmStreams: 2), connector: connector, endpoint: pod("a")) { forward in
+            try await eventually("two warm to A") { await forward.counters().warmStreamsReady == 2 }
+            await forward.setEndpoint(pod("b"))
+            try await eventually("two warm to B") {
+                let ready = await forward.counters().warmStreamsReady
+                return podB.accepted == 2 && ready == 2
+            }
+            let port = forward.port
+            try await withTimeout(5, "bridged to B") {
+                let client = try await connectClient(port: port)
+                try await client.executeThenClose { (inbound, _) async throws in
+                    var reader = inbound.makeAsyncIterator()
+                    #expect(try await reader.read(count: 1) == "B")
+                }
+            }
+            #expect(await forward.counters().connectsOnAcceptPath == 0)
+        }
+        await podA.stop()
+        await podB.stop()
+    }
+
+    @Test func warmStreamsAreOffWhenZero() async throws {
+        let podA = try await TestServer.start(.echo(greeting: nil))
+        let connector = CountingConnector(servers: [pod("a"): podA])
+        try await withForward(.init(name: "cold", warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
+            let port = forward.port
+            try await withTimeout(5, "cold connection") {
+                let client = try await connectClient(port: port)
+                try await client.executeThenClose { (inbound, outbound) async throws in
+                    try await outbound.write(ByteBuffer(string: "x"))
+                    outbound.finish()
+                    var reader = inbound.makeAsyncIterator()
+                    #expect(await reader.readToEnd() == "x")
+                }
+            }
+            let counters = await forward.counters()
+            #expect(counters.connectsOnAcceptPath == 1)
+            #expect(counters.warmStreamsReady == 0)
+            #expect(connector.connectCalls == 1)
+        }
+        await podA.stop()
+    }
+}

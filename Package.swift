@@ -48,6 +48,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Fakes for code that consumes KubeClient's watch side: a scripted ListerWatcher and a manual clock.
+        .target(name: "KubeClientTesting", dependencies: ["KubeClient"]),
         .target(
             name: "KubePortForward",
             dependencies: [
@@ -109,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
-                "KubeClient", "FakeKube",
+                "KubeClient", "KubeClientTesting", "FakeKube",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -131,7 +131,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon", "ReconcileTesting"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BerthDaemon", "FakeKube"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["BerthDaemon", "FakeKube", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "ConformanceTests", dependencies: ["FakeKube"]),
     ],
     swiftLanguageModes: [.v6]

@@ -17,6 +17,7 @@ struct Berth: AsyncParsableCommand {
         subcommands: [
             Validate.self,
             Version.self,
+            Up.self, ForwardCommand.self,
         ]
     )
 

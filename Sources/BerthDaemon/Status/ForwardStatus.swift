@@ -25,6 +25,7 @@ public struct PortStatus: Codable, Sendable, Hashable {
     /// The container port number it resolved to on the current pod, when there is one.
     public var targetPort: Int?
 
+    /// Creates a port status.
     public init(address: String, localPort: Int?, remote: String, targetPort: Int? = nil) {
         self.address = address
         self.localPort = localPort
@@ -35,13 +36,20 @@ public struct PortStatus: Codable, Sendable, Hashable {
 
 /// Connection counters of a forward, summed over its listeners.
 public struct ConnectionCounters: Codable, Sendable, Hashable {
+    /// Connections bridged now.
     public var open: Int
+    /// Connections accepted since the forward started.
     public var total: Int
+    /// Connections waiting for an endpoint now.
     public var held: Int
+    /// Bytes from local clients to the pod.
     public var bytesIn: UInt64
+    /// Bytes from the pod to local clients.
     public var bytesOut: UInt64
+    /// Failures of every kind (connects, holds timed out, …).
     public var errors: Int
 
+    /// Creates counters.
     public init(open: Int = 0, total: Int = 0, held: Int = 0, bytesIn: UInt64 = 0, bytesOut: UInt64 = 0, errors: Int = 0) {
         self.open = open
         self.total = total
@@ -54,12 +62,16 @@ public struct ConnectionCounters: Codable, Sendable, Hashable {
 
 /// The outcome of an end-to-end probe of one forward.
 public struct ProbeResult: Codable, Sendable, Hashable {
+    /// Whether the probe stream opened.
     public var ok: Bool
     /// Milliseconds from dial to an open stream to the pod's port.
     public var milliseconds: Double?
+    /// Why it failed, when it did.
     public var error: String?
+    /// When the probe ran.
     public var at: Date
 
+    /// Creates a probe result.
     public init(ok: Bool, milliseconds: Double?, error: String?, at: Date) {
         self.ok = ok
         self.milliseconds = milliseconds
@@ -70,7 +82,9 @@ public struct ProbeResult: Codable, Sendable, Hashable {
 
 /// The truth about one forward, derived from its listeners and the observed cluster (invariant 7).
 public struct ForwardStatus: Codable, Sendable, Hashable {
+    /// The forward's name in the manifest.
     public var name: String
+    /// Where the forward is in its life.
     public var phase: ForwardPhase
     /// A machine word for why the forward is in this phase (`PortInUse`, `Forbidden`, `NotFound`, `NoEndpoints`, …).
     public var reason: String?
@@ -78,8 +92,11 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
     public var message: String?
     /// `service/web`, `pod/legacy-0`, `deployment/api`, `statefulset/db`, `selector/app=api`.
     public var target: String
+    /// The kubeconfig context it uses.
     public var context: String?
+    /// The target's namespace.
     public var namespace: String
+    /// One entry per port mapping, in manifest order.
     public var ports: [PortStatus]
     /// The pod the forward reaches now.
     public var pod: String?
@@ -87,9 +104,12 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
     public var since: Date
     /// The last error, kept after recovery so a flapping forward can be diagnosed.
     public var lastError: String?
+    /// Connection counters, summed over the ports.
     public var connections: ConnectionCounters
+    /// The last end-to-end probe, if any ran.
     public var probe: ProbeResult?
 
+    /// Creates a forward status.
     public init(
         name: String, phase: ForwardPhase, reason: String? = nil, message: String? = nil, target: String,
         context: String?, namespace: String, ports: [PortStatus], pod: String? = nil, since: Date,
@@ -113,15 +133,19 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
 
 /// Everything `berth status` shows: the daemon, its manifests, and every forward.
 public struct DaemonStatus: Codable, Sendable, Hashable {
+    /// The daemon's process id.
     public var pid: Int32
+    /// When the daemon started.
     public var startedAt: Date
     /// Absolute paths of the manifest files (and env files) this daemon serves.
     public var manifests: [String]
     /// Errors of the last reload, `FILE:LINE:COLUMN: error: MESSAGE`; empty when the files are valid.
     /// While non-empty the daemon keeps running the last good manifest.
     public var manifestErrors: [String]
+    /// Every forward of the manifest, in manifest order.
     public var forwards: [ForwardStatus]
 
+    /// Creates a daemon status.
     public init(pid: Int32, startedAt: Date, manifests: [String], manifestErrors: [String], forwards: [ForwardStatus]) {
         self.pid = pid
         self.startedAt = startedAt

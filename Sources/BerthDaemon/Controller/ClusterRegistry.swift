@@ -1,0 +1,54 @@
+import Foundation
+import KubeClient
+import Logging
+import Synchronization
+
+/// One `KubeClient` per (kubeconfig, context) for the whole daemon, and the cluster id informers are keyed by.
+///
+/// The async lookup goes through `KubeClientRegistry`; the resolved clients are also kept here by cluster id
+/// so informer factories, which must build lister-watchers synchronously, can find them.
+public final class ClusterRegistry: Sendable {
+    /// A resolved cluster: its id (the context name) and client.
+    public struct Cluster: Sendable {
+        /// The kubeconfig context name; the `cluster` of every `InformerKey` for it.
+        public let id: String
+        /// The shared client.
+        public let client: KubeClient
+        /// What the port-forward dialer needs: server, TLS and credentials.
+        public var connectionInfo: ClusterConnectionInfo { client.connectionInfo }
+    }
+
+    private let registry: KubeClientRegistry
+    private let kubeconfig: String?
+    private let contextOverride: String?
+    private let clients = Mutex<[String: KubeClient]>([:])
+
+    /// Creates a registry.
+    /// - Parameters:
+    ///   - kubeconfig: an explicit kubeconfig path; nil means `KUBECONFIG` or `~/.kube/config`.
+    ///   - context: replaces the kubeconfig's `current-context` for forwards that name no context.
+    public init(kubeconfig: String?, context: String?, environment: [String: String], logger: Logger) {
+        self.registry = KubeClientRegistry(environment: environment, logger: logger)
+        self.kubeconfig = kubeconfig
+        self.contextOverride = context
+    }
+
+    /// The cluster for a forward's `context` (nil: the override, else the current context).
+    /// - Throws: `KubeClientError.kubeconfig` / `.credentials` when the kubeconfig cannot be used.
+    public func cluster(context: String?) async throws -> Cluster {
+        let client = try await registry.client(kubeconfig: kubeconfig, context: context ?? contextOverride)
+        let id = client.configuration.contextName
+        clients.withLock { $0[id] = client }
+        return Cluster(id: id, client: client)
+    }
+
+    /// A client already resolved by `cluster(context:)`.
+    public func resolvedClient(_ id: String) -> KubeClient? {
+        clients.withLock { $0[id] }
+    }
+
+    /// Shuts every client down.
+    public func shutdown() async {
+        await registry.shutdown()
+    }
+}

@@ -1,0 +1,94 @@
+import BerthManifest
+import Foundation
+import KubeClient
+import NIOCore
+
+extension ForwardReconciler {
+    /// Why a forward's listeners could not all be bound.
+    struct ListenFailure {
+        var reason: String
+        var message: String
+    }
+
+    /// Makes the bound listeners match the spec's ports. A changed remote port keeps its listener (only the
+    /// endpoint moves); a changed local port or address moves it; changed hold/warm settings rebuild it; ports no
+    /// longer listed close. Returns the first bind failure; the ports that did bind keep serving.
+    func converge(listenersOf spec: ForwardSpec, cluster: ClusterRegistry.Cluster) async -> ListenFailure? {
+        let name = spec.name
+        var current = entries[name]?.ports.compactMap { $0 } ?? []
+        var next: [RunningPort?] = []
+        var failure: ListenFailure?
+        let host = Self.bindHost(spec.address)
+
+        for mapping in spec.ports {
+            if let index = current.firstIndex(where: {
+                $0.address == host && $0.requestedLocal == mapping.local && $0.hold == spec.hold && $0.warm == spec.warm
+            }) {
+                var kept = current.remove(at: index)
+                kept.remote = mapping.remote
+                next.append(kept)
+                continue
+            }
+            // The same port with other settings is rebuilt: close it first so the port can be bound again.
+            if let index = current.firstIndex(where: { $0.address == host && $0.requestedLocal == mapping.local && mapping.local != 0 }) {
+                await current.remove(at: index).handle.stop()
+            }
+            do {
+                next.append(try await start(spec, mapping: mapping, host: host, cluster: cluster))
+            } catch {
+                next.append(nil)
+                failure = failure ?? Self.listenFailure(error)
+            }
+        }
+        for leftover in current {
+            await leftover.handle.stop()
+        }
+        entries[name, default: Entry()].ports = next
+        // New listeners learn the endpoint already chosen (reconcile sets it again after resolving).
+        return failure
+    }
+
+    private func start(_ spec: ForwardSpec, mapping: PortMapping, host: String, cluster: ClusterRegistry.Cluster) async throws -> RunningPort {
+        let loop = eventLoopGroup.next()
+        let listener = try await ForwardListener.bind(host: host, port: mapping.local, eventLoop: loop)
+        let configuration = ForwardConfiguration(name: spec.name, holdTimeout: spec.hold, warmStreams: spec.warm)
+        var logger = logger
+        logger[metadataKey: "forward"] = "\(spec.name)"
+        let connector = PortForwardUpstreamConnector(forward: spec.name, connection: cluster.connectionInfo, logger: logger)
+        let forward = Forward(listener: listener, configuration: configuration, connector: connector, logger: logger)
+        let handle = await supervisor.start(forward)
+        logger.info("listening", metadata: ["local": "\(listener.localAddress)", "remote": "\(mapping.remote)"])
+        return RunningPort(
+            address: host, requestedLocal: mapping.local, remote: mapping.remote, hold: spec.hold, warm: spec.warm,
+            forward: forward, handle: handle)
+    }
+
+    /// Closes every listener of the forward (removed or disabled).
+    func tearDown(_ name: String) async {
+        let ports = entries[name]?.ports ?? []
+        entries[name]?.ports = []
+        entries[name]?.endpoint = nil
+        for port in ports {
+            await port?.handle.stop()
+        }
+    }
+
+    /// `localhost` binds the IPv4 loopback; literals bind as written.
+    static func bindHost(_ address: String) -> String {
+        address == "localhost" ? "127.0.0.1" : address
+    }
+
+    static func listenFailure(_ error: any Error) -> ListenFailure {
+        switch error {
+        case DataPlaneError.portInUse(let address, let port):
+            let holder = PortHolder.describe(port: port).map { " by \($0)" } ?? " by another process"
+            return ListenFailure(reason: "PortInUse", message: "cannot listen on \(address):\(port): the port is already in use\(holder)")
+        case DataPlaneError.bindPermissionDenied:
+            return ListenFailure(reason: "PermissionDenied", message: "\(error)")
+        case DataPlaneError.addressUnavailable:
+            return ListenFailure(reason: "AddressUnavailable", message: "\(error)")
+        default:
+            return ListenFailure(reason: "ListenFailed", message: "\(error)")
+        }
+    }
+}

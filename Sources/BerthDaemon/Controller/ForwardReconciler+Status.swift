@@ -1,0 +1,64 @@
+import BerthManifest
+import Foundation
+
+extension ForwardReconciler {
+    /// The status of `spec` from the listener table and the chosen endpoint (never from intent alone).
+    func status(
+        _ spec: ForwardSpec, cluster: String?, namespace: String, phase: ForwardPhase, reason: String? = nil, message: String? = nil
+    ) -> ForwardStatus {
+        let entry = entries[spec.name]
+        var result = baseStatus(spec, cluster: cluster, namespace: namespace, phase: phase, reason: reason, message: message)
+        result.pod = phase == .ready ? entry?.endpoint?.pod : nil
+        result.lastError = entry?.lastError
+        result.ports = spec.ports.enumerated().map { index, mapping in
+            let running = (entry?.ports.count ?? 0) > index ? entry?.ports[index] : nil
+            return PortStatus(
+                address: Self.bindHost(spec.address),
+                localPort: running?.forward.port,
+                remote: mapping.remote.description,
+                targetPort: phase == .ready ? entry?.endpoint.flatMap { index < $0.containerPorts.count ? $0.containerPorts[index] : nil } : nil)
+        }
+        return result
+    }
+
+    func failed(_ spec: ForwardSpec, cluster: String?, namespace: String, reason: String, message: String) -> ForwardStatus {
+        status(spec, cluster: cluster, namespace: namespace, phase: .failed, reason: reason, message: message)
+    }
+
+    func baseStatus(
+        _ spec: ForwardSpec, cluster: String?, namespace: String, phase: ForwardPhase, reason: String? = nil, message: String? = nil
+    ) -> ForwardStatus {
+        ForwardStatus(
+            name: spec.name, phase: phase, reason: reason, message: message, target: spec.target.description,
+            context: cluster, namespace: namespace,
+            ports: spec.ports.map { PortStatus(address: Self.bindHost(spec.address), localPort: nil, remote: $0.remote.description) },
+            since: Date())
+    }
+
+    /// Live connection counters of every running forward, summed over its ports.
+    public func connectionCounters() async -> [String: ConnectionCounters] {
+        var result: [String: ConnectionCounters] = [:]
+        for (name, entry) in entries {
+            var sum = ConnectionCounters()
+            for port in entry.ports {
+                guard let port else { continue }
+                let counters = await port.forward.counters()
+                sum.open += counters.openConnections
+                sum.total += counters.totalConnections
+                sum.held += counters.heldConnections
+                sum.bytesIn += UInt64(counters.bytesIn)
+                sum.bytesOut += UInt64(counters.bytesOut)
+                sum.errors += counters.errors.values.reduce(0, +)
+            }
+            result[name] = sum
+        }
+        return result
+    }
+
+    /// Closes every listener (daemon stop).
+    public func stopAll() async {
+        for name in entries.keys {
+            await tearDown(name)
+        }
+    }
+}

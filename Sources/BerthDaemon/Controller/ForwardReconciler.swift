@@ -1,0 +1,196 @@
+import BerthManifest
+import Foundation
+import KubeClient
+import Logging
+import NIOCore
+import NIOPosix
+import Reconcile
+
+/// Converges one forward, by name: reads the desired spec (the manifest) and the observed stores, then
+/// creates, keeps, moves or closes its listeners, points them at the chosen pod, and writes its status.
+///
+/// One key is never reconciled twice at once (the controller guarantees it), so each forward's entry is only
+/// touched by its own reconcile; entries of other forwards may change across every `await`, never this one.
+public actor ForwardReconciler: Reconciler {
+    /// The forward's name.
+    public typealias Key = String
+
+    /// One bound local port of a forward.
+    struct RunningPort {
+        var address: String
+        var requestedLocal: Int
+        var remote: RemotePort
+        var hold: Duration
+        var warm: Int
+        var forward: Forward
+        var handle: ForwardSupervisor.Handle
+    }
+
+    /// What reconcile knows about one forward between passes.
+    struct Entry {
+        var ports: [RunningPort?] = []
+        var endpoint: ResolvedEndpoint?
+        var unresolvedSince: Duration?
+        var lastError: String?
+    }
+
+    let desired: ManifestSource
+    let observed: ObservedState
+    let clusters: ClusterRegistry
+    let supervisor: ForwardSupervisor
+    let statuses: StatusStore
+    let eventLoopGroup: any EventLoopGroup
+    let elapsed: @Sendable () -> Duration
+    let logger: Logger
+    var entries: [String: Entry] = [:]
+
+    /// Creates the reconciler.
+    /// - Parameter clock: times the hold after which an endpoint-less forward turns Failed.
+    public init(
+        desired: ManifestSource, observed: ObservedState, clusters: ClusterRegistry, supervisor: ForwardSupervisor,
+        statuses: StatusStore, eventLoopGroup: any EventLoopGroup, clock: any Clock<Duration>, logger: Logger
+    ) {
+        self.desired = desired
+        self.observed = observed
+        self.clusters = clusters
+        self.supervisor = supervisor
+        self.statuses = statuses
+        self.eventLoopGroup = eventLoopGroup
+        self.elapsed = Self.stopwatch(clock)
+        self.logger = logger
+    }
+
+    private static func stopwatch<C: Clock<Duration>>(_ clock: C) -> @Sendable () -> Duration {
+        let start = clock.now
+        return { start.duration(to: clock.now) }
+    }
+
+    /// Converges forward `name`.
+    public func reconcile(_ name: String) async -> ReconcileResult {
+        let manifest = desired.current
+        guard let spec = manifest[name] else {
+            await tearDown(name)
+            observed.release(forward: name)
+            statuses.remove(name)
+            entries[name] = nil
+            logger.info("forward removed", metadata: ["forward": "\(name)"])
+            return .done
+        }
+        guard spec.enabled else {
+            await tearDown(name)
+            observed.release(forward: name)
+            statuses.update(baseStatus(spec, cluster: spec.context, namespace: spec.namespace ?? "", phase: .disabled))
+            return .done
+        }
+
+        let cluster: ClusterRegistry.Cluster
+        do {
+            cluster = try await clusters.cluster(context: spec.context)
+        } catch {
+            let message = "cannot use the kubeconfig: \(error)"
+            record(name, error: message)
+            statuses.update(failed(spec, cluster: spec.context, namespace: spec.namespace ?? "", reason: "KubeconfigInvalid", message: message))
+            return .error(DaemonError.clusterUnavailable(forward: name, context: spec.context, reason: "\(error)"))
+        }
+        let namespace = spec.namespace ?? cluster.client.namespace
+        let scope = ObservedState.Scope(cluster: cluster.id, namespace: namespace)
+        let resources = ObservedState.resources(forTargetKind: spec.target.kind)
+        observed.require(forward: name, scope: scope, resources: resources)
+
+        if let failure = await converge(listenersOf: spec, cluster: cluster) {
+            record(name, error: failure.message)
+            statuses.update(failed(spec, cluster: cluster.id, namespace: namespace, reason: failure.reason, message: failure.message))
+            return .error(DaemonError.listenFailed(forward: name, reason: failure.message))
+        }
+
+        switch observed.health(of: scope, resources: resources) {
+        case .syncing:
+            statuses.update(status(spec, cluster: cluster.id, namespace: namespace, phase: .pending,
+                                   reason: "CacheSyncing", message: "waiting for the first list of \(scope)"))
+            return .done  // the informers' first list enqueues this forward again
+        case .failing(let error):
+            let (reason, message) = Self.describe(error)
+            record(name, error: message)
+            await clearEndpoint(name, reason: message)
+            statuses.update(failed(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message))
+            return .error(DaemonError.observeFailed(forward: name, reason: message))
+        case .synced:
+            break
+        }
+
+        let resolution = TargetResolver.resolve(
+            target: spec.target, ports: spec.ports, namespace: namespace,
+            observed: observed.objects(in: scope), current: entries[name]?.endpoint?.pod)
+        switch resolution {
+        case .endpoint(let endpoint):
+            await setEndpoint(name, endpoint, namespace: namespace)
+            statuses.update(status(spec, cluster: cluster.id, namespace: namespace, phase: .ready))
+            return .done
+        case .unresolved(let reason, let message):
+            return await unresolved(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message)
+        }
+    }
+
+    /// No endpoint: hold new connections for the hold window (Pending or Rebinding), then report Failed.
+    private func unresolved(
+        _ spec: ForwardSpec, cluster: String, namespace: String, reason: UnresolvedReason, message: String
+    ) async -> ReconcileResult {
+        let name = spec.name
+        let hadEndpoint = entries[name]?.endpoint != nil
+        await clearEndpoint(name, reason: message)
+        let now = elapsed()
+        let since = entries[name]?.unresolvedSince ?? now
+        entries[name, default: Entry()].unresolvedSince = since
+        let waited = now - since
+        if waited < spec.hold {
+            let phase: ForwardPhase = hadEndpoint || statuses.forward(name)?.phase == .rebinding ? .rebinding : .pending
+            statuses.update(status(spec, cluster: cluster, namespace: namespace, phase: phase, reason: reason.rawValue, message: message))
+            // Look again when the hold runs out, unless an informer event comes first.
+            return .requeueAfter(spec.hold - waited)
+        }
+        record(name, error: message)
+        statuses.update(failed(spec, cluster: cluster, namespace: namespace, reason: reason.rawValue, message: message))
+        return .done  // an informer event (the target coming back) enqueues it again
+    }
+
+    // MARK: - Endpoint
+
+    private func setEndpoint(_ name: String, _ endpoint: ResolvedEndpoint, namespace: String) async {
+        let previous = entries[name]?.endpoint
+        entries[name, default: Entry()].endpoint = endpoint
+        entries[name, default: Entry()].unresolvedSince = nil
+        if previous != endpoint {
+            logger.info("endpoint chosen", metadata: ["forward": "\(name)", "pod": "\(endpoint.pod)"])
+        }
+        for (index, port) in (entries[name]?.ports ?? []).enumerated() {
+            guard let port, index < endpoint.containerPorts.count else { continue }
+            await port.forward.setEndpoint(UpstreamEndpoint(
+                namespace: namespace, podName: endpoint.pod, podUID: endpoint.uid, port: endpoint.containerPorts[index]))
+        }
+    }
+
+    private func clearEndpoint(_ name: String, reason: String) async {
+        entries[name]?.endpoint = nil
+        for port in entries[name]?.ports ?? [] {
+            await port?.forward.clearEndpoint(reason: reason)
+        }
+    }
+
+    private func record(_ name: String, error: String) {
+        entries[name, default: Entry()].lastError = error
+    }
+
+    /// Maps an informer failure to a status reason: RBAC denials name the verb and resource.
+    static func describe(_ error: KubeClientError) -> (reason: String, message: String) {
+        switch error {
+        case .api(let status, _, _) where status.code == 403:
+            return ("Forbidden", "forbidden: \(status.message ?? "list/watch denied")")
+        case .api(let status, _, _) where status.code == 401:
+            return ("Unauthorized", "unauthorized: the API server rejected the credentials")
+        case .transport:
+            return ("ClusterUnreachable", "cluster unreachable: \(error)")
+        default:
+            return ("ObserveFailed", "\(error)")
+        }
+    }
+}

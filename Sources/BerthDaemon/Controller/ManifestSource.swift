@@ -1,0 +1,101 @@
+import BerthManifest
+import Foundation
+import Logging
+import Synchronization
+
+/// The desired state: the manifest files (and env files) loaded and validated, reloaded when they change.
+///
+/// An invalid reload keeps the last good manifest running and records the errors, `FILE:LINE:COLUMN`, for
+/// status and the log. berth never writes the files.
+public final class ManifestSource: Sendable {
+    private enum Origin {
+        case files(paths: [String], envFiles: [String], environment: [String: String])
+        case fixed
+    }
+
+    private struct State {
+        var manifest = Manifest(forwards: [])
+        var errors: [String] = []
+    }
+
+    private let origin: Origin
+    private let debounce: Duration
+    private let clock: any Clock<Duration>
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    /// A source over files, watched after `load()`.
+    public init(
+        paths: [String], envFilePaths: [String], environment: [String: String],
+        debounce: Duration = .milliseconds(100), clock: any Clock<Duration> = ContinuousClock(), logger: Logger
+    ) {
+        origin = .files(paths: paths, envFiles: envFilePaths, environment: environment)
+        self.debounce = debounce
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// A fixed manifest built in memory (`berth forward`); nothing is watched.
+    public init(manifest: Manifest, logger: Logger) {
+        origin = .fixed
+        debounce = .zero
+        clock = ContinuousClock()
+        self.logger = logger
+        state.withLock { $0.manifest = manifest }
+    }
+
+    /// The files this source reads, manifests then env files.
+    public var paths: [String] {
+        switch origin {
+        case .files(let paths, let envFiles, _): paths + envFiles
+        case .fixed: []
+        }
+    }
+
+    /// The last good manifest.
+    public var current: Manifest { state.withLock { $0.manifest } }
+
+    /// The errors of the last reload; empty when it was valid.
+    public var errors: [String] { state.withLock { $0.errors } }
+
+    /// Loads the files; on success they become the desired state.
+    /// - Returns: the errors when the files are invalid (the previous state is kept).
+    @discardableResult
+    public func load() -> ManifestErrors? {
+        guard case .files(let paths, let envFiles, let environment) = origin else { return nil }
+        switch ManifestLoader.load(paths: paths, envFilePaths: envFiles, environment: environment) {
+        case .success(let manifest):
+            state.withLock {
+                $0.manifest = manifest
+                $0.errors = []
+            }
+            return nil
+        case .failure(let errors):
+            state.withLock { $0.errors = errors.errors.map(\.description) }
+            return errors
+        }
+    }
+
+    /// Watches the files until the task is cancelled; after each debounced burst of changes reloads and
+    /// calls `onReload(old, new)` with the manifests before and after (equal when the reload failed).
+    public func watch(onReload: @escaping @Sendable (_ old: Manifest, _ new: Manifest, _ errors: [String]) async -> Void) async {
+        guard case .files = origin else { return }
+        #if canImport(Glibc)
+        let changes = ManifestFileWatcher.changes(of: paths)
+        for await _ in changes {
+            do {
+                try await clock.sleep(for: debounce)
+            } catch {
+                return
+            }
+            let old = current
+            if let errors = load() {
+                logger.error("manifest reload failed; keeping the last valid manifest", metadata: ["errors": "\(errors)"])
+            } else {
+                logger.info("manifest reloaded", metadata: ["forwards": "\(current.forwards.count)"])
+            }
+            await onReload(old, current, self.errors)
+        }
+        #endif
+    }
+}

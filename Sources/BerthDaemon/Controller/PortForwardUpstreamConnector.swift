@@ -1,0 +1,79 @@
+import KubeClient
+import KubePortForward
+import Logging
+import NIOCore
+
+/// Opens each upstream stream as a port-forward WebSocket through the API server of the forward's cluster.
+///
+/// A 401 on the upgrade means the credential expired (exec plugin, rotated token file): the connector
+/// drops the cached credential and retries once. Every failure reaches the data plane as
+/// `DataPlaneError.upstreamConnectFailed` with a reason a user can act on.
+public struct PortForwardUpstreamConnector: UpstreamConnector {
+    private let forward: String
+    private let connection: ClusterConnectionInfo
+    private let logger: Logger
+
+    /// Creates a connector for one forward of one cluster.
+    public init(forward: String, connection: ClusterConnectionInfo, logger: Logger) {
+        self.forward = forward
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Dials `pods/NAME/portforward?ports=PORT` with the channel on `eventLoop`, autoRead off.
+    public func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
+        do {
+            return try await dial(endpoint, on: eventLoop)
+        } catch PortForwardError.upgradeRejected(401, _, _) {
+            await connection.invalidateCredentials()
+            do {
+                return try await dial(endpoint, on: eventLoop)
+            } catch {
+                throw mapped(error, endpoint: endpoint)
+            }
+        } catch {
+            throw mapped(error, endpoint: endpoint)
+        }
+    }
+
+    private func dial(_ endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
+        let info = connection
+        let dialer = try PortForwardDialer(
+            server: info.server.url,
+            tls: try await info.tlsConfiguration(),
+            serverName: info.serverName,
+            headers: { try await info.authorizationHeaders().map { ($0.name, $0.value) } },
+            eventLoopGroup: eventLoop,
+            logger: logger
+        )
+        let target = PortForwardTarget(namespace: endpoint.namespace, pod: endpoint.podName, port: endpoint.port)
+        let channel = try await dialer.dial(target) { channel in
+            // The pump reads on demand; nothing may reach the tail before it is installed.
+            try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+            return channel
+        }
+        return UpstreamStream(channel: channel, supportsHalfClose: false)
+    }
+
+    private func mapped(_ error: any Error, endpoint: UpstreamEndpoint) -> DataPlaneError {
+        .upstreamConnectFailed(forward: forward, endpoint: endpoint, reason: Self.reason(for: error))
+    }
+
+    /// A user-facing sentence for a dial failure; forbidden names the RBAC verb and resource to grant.
+    static func reason(for error: any Error) -> String {
+        switch error {
+        case PortForwardError.upgradeRejected(403, _, let message):
+            return "forbidden: the user may not create/get pods/portforward (\(message))"
+        case PortForwardError.upgradeRejected(401, _, _):
+            return "unauthorized: the API server rejected the credentials (Unauthorized)"
+        case PortForwardError.upgradeRejected(404, _, let message):
+            return "not found: \(message)"
+        case let error as PortForwardError:
+            return error.description
+        case let error as KubeClientError:
+            return error.description
+        default:
+            return "\(error)"
+        }
+    }
+}

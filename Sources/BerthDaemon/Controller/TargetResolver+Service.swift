@@ -1,0 +1,99 @@
+import BerthManifest
+import KubeClient
+
+extension TargetResolver {
+    /// Services go through their ready EndpointSlice endpoints; without any slice, through the selector's pods.
+    static func resolveService(
+        _ name: String, ports: [PortMapping], namespace: String, observed: ObservedObjects, current: String?
+    ) -> TargetResolution {
+        guard let service = observed.services.first(where: { $0.metadata.name == name }) else {
+            return .unresolved(.notFound, message: "service \"\(name)\" not found in namespace \(namespace)")
+        }
+        var servicePorts: [ServicePort] = []
+        for mapping in ports {
+            let reference: IntOrString = switch mapping.remote {
+            case .number(let number): .int(number)
+            case .name(let portName): .string(portName)
+            }
+            guard let port = service.port(reference) else {
+                return .unresolved(.servicePortNotFound, message: "service \"\(name)\" has no port \(mapping.remote)")
+            }
+            servicePorts.append(port)
+        }
+        let slices = observed.endpointSlices.filter { $0.serviceName == name }
+        guard !slices.isEmpty else {
+            return viaSelector(service, servicePorts: servicePorts, observed: observed, current: current)
+        }
+        let podsByName = Dictionary(observed.pods.compactMap { pod in pod.metadata.name.map { ($0, pod) } }, uniquingKeysWith: { a, _ in a })
+
+        // Candidates: ready endpoints backed by a pod, with the container port for each service port.
+        var candidates: [(pod: String, uid: String, ports: [Int], readySince: String)] = []
+        var portFailure: TargetResolution?
+        for slice in slices {
+            for endpoint in slice.endpoints ?? [] where endpoint.isReady {
+                guard let reference = endpoint.targetRef, reference.kind == nil || reference.kind == "Pod",
+                    let podName = reference.name
+                else { continue }
+                let pod = podsByName[podName]
+                if let pod, pod.isTerminating { continue }
+                var numbers: [Int] = []
+                for servicePort in servicePorts {
+                    if let number = slicePort(slice, for: servicePort) {
+                        numbers.append(number)
+                    } else if let number = targetPort(servicePort, pod: pod, headless: service.isHeadless) {
+                        numbers.append(number)
+                    } else {
+                        portFailure = .unresolved(.namedPortNotFound, message: "pod \"\(podName)\" has no TCP container port named \"\(servicePort.effectiveTargetPort)\" (service \(name) port \(servicePort.name ?? String(servicePort.port)))")
+                        break
+                    }
+                }
+                guard numbers.count == servicePorts.count else { continue }
+                if candidates.contains(where: { $0.pod == podName }) { continue }
+                candidates.append((podName, pod?.metadata.uid ?? reference.uid ?? "", numbers, pod?.readySince ?? "~"))
+            }
+        }
+        guard !candidates.isEmpty else {
+            return portFailure ?? .unresolved(.noReadyEndpoints, message: "service \"\(name)\" has no ready endpoints")
+        }
+        let chosen = candidates.first { $0.pod == current }
+            ?? candidates.min { ($0.readySince, $0.pod) < ($1.readySince, $1.pod) }!
+        return .endpoint(ResolvedEndpoint(pod: chosen.pod, uid: chosen.uid, containerPorts: chosen.ports))
+    }
+
+    /// The slice port whose name equals the service port's name (unnamed matches unnamed).
+    private static func slicePort(_ slice: EndpointSlice, for servicePort: ServicePort) -> Int? {
+        let wanted = servicePort.name ?? ""
+        return slice.ports?.first { ($0.name ?? "") == wanted && ($0.protocol ?? "TCP") == (servicePort.protocol ?? "TCP") }?.port
+    }
+
+    /// `targetPort` resolved for one pod: numbers as they are, names against its containers (protocol too).
+    private static func targetPort(_ servicePort: ServicePort, pod: Pod?, headless: Bool) -> Int? {
+        if headless, servicePort.targetPort == nil { return servicePort.port }
+        switch servicePort.effectiveTargetPort {
+        case .int(let number): return number
+        case .string(let portName): return pod?.containerPort(named: portName, protocol: servicePort.protocol ?? "TCP")
+        }
+    }
+
+    /// For a service without slices (pre-1.21 servers, or slices not yet written): its selector's pods.
+    private static func viaSelector(
+        _ service: Service, servicePorts: [ServicePort], observed: ObservedObjects, current: String?
+    ) -> TargetResolution {
+        let name = service.metadata.name ?? ""
+        guard let labels = service.spec?.selector, !labels.isEmpty else {
+            return .unresolved(.noReadyEndpoints, message: "service \"\(name)\" has no selector and no endpoints")
+        }
+        let selector = LabelSelector(matchLabels: labels)
+        let candidates = ordered(observed.pods.filter { selector.matches($0.metadata.labels) && $0.isServing }, current: current)
+        guard !candidates.isEmpty else {
+            return .unresolved(.noReadyEndpoints, message: "service \"\(name)\" has no ready endpoints")
+        }
+        for pod in candidates {
+            let numbers = servicePorts.compactMap { targetPort($0, pod: pod, headless: service.isHeadless) }
+            if numbers.count == servicePorts.count {
+                return .endpoint(ResolvedEndpoint(pod: pod.metadata.name ?? "", uid: pod.metadata.uid ?? "", containerPorts: numbers))
+            }
+        }
+        return .unresolved(.namedPortNotFound, message: "no ready pod of service \"\(name)\" declares the named target ports")
+    }
+}

@@ -1,0 +1,165 @@
+import BerthManifest
+import KubeClient
+
+/// What the cluster looks like to one forward: the store contents of its namespace.
+///
+/// A plain value, so that `TargetResolver` stays pure and its tests need no cluster.
+public struct ObservedObjects: Sendable {
+    /// Services of the namespace.
+    public var services: [Service]
+    /// EndpointSlices of the namespace.
+    public var endpointSlices: [EndpointSlice]
+    /// Pods of the namespace.
+    public var pods: [Pod]
+    /// Deployments of the namespace (only read for deployment targets).
+    public var deployments: [Deployment]
+    /// StatefulSets of the namespace (only read for statefulset targets).
+    public var statefulSets: [StatefulSet]
+
+    /// Creates the view.
+    public init(
+        services: [Service] = [], endpointSlices: [EndpointSlice] = [], pods: [Pod] = [],
+        deployments: [Deployment] = [], statefulSets: [StatefulSet] = []
+    ) {
+        self.services = services
+        self.endpointSlices = endpointSlices
+        self.pods = pods
+        self.deployments = deployments
+        self.statefulSets = statefulSets
+    }
+}
+
+/// The pod a forward reaches and the container port of each of its port mappings (same order).
+public struct ResolvedEndpoint: Sendable, Hashable {
+    /// The pod's name.
+    public var pod: String
+    /// The pod's UID; a pod recreated under the same name is another endpoint.
+    public var uid: String
+    /// The container port per port mapping of the spec, in the spec's order.
+    public var containerPorts: [Int]
+
+    /// Creates a resolved endpoint.
+    public init(pod: String, uid: String, containerPorts: [Int]) {
+        self.pod = pod
+        self.uid = uid
+        self.containerPorts = containerPorts
+    }
+}
+
+/// Why a target has no endpoint now; the raw value is the `reason` shown in status.
+public enum UnresolvedReason: String, Sendable, Hashable {
+    /// The service, pod, deployment or statefulset does not exist.
+    case notFound = "NotFound"
+    /// The target exists but no pod behind it is ready.
+    case noReadyEndpoints = "NoReadyEndpoints"
+    /// The service has no port with this number or name.
+    case servicePortNotFound = "ServicePortNotFound"
+    /// No container of the chosen pod declares a port with this name.
+    case namedPortNotFound = "NamedPortNotFound"
+    /// The service or workload selects no pods (no selector).
+    case noSelector = "NoSelector"
+}
+
+/// The outcome of resolving a forward's target against the observed cluster.
+public enum TargetResolution: Sendable, Hashable {
+    /// Connections go to this pod.
+    case endpoint(ResolvedEndpoint)
+    /// No pod can be used now; `message` says why in words a user can act on.
+    case unresolved(UnresolvedReason, message: String)
+}
+
+/// Picks the pod and container ports for a forward (PROTOCOLS.md §4.4, "what a well-behaved Swift client should do").
+///
+/// Pure: it reads only its arguments, so reconcile can call it on every pass and tests can table it.
+public enum TargetResolver {
+    /// Resolves `target` and `ports` in `namespace`.
+    /// - Parameter current: the pod the forward uses now; kept while it stays ready (stickiness), so a
+    ///   scale-up never moves a working forward.
+    public static func resolve(
+        target: ForwardTarget, ports: [PortMapping], namespace: String, observed: ObservedObjects, current: String? = nil
+    ) -> TargetResolution {
+        switch target {
+        case .service(let name):
+            return resolveService(name, ports: ports, namespace: namespace, observed: observed, current: current)
+        case .pod(let name):
+            guard let pod = observed.pods.first(where: { $0.metadata.name == name }) else {
+                return .unresolved(.notFound, message: "pod \"\(name)\" not found in namespace \(namespace)")
+            }
+            guard pod.isServing else {
+                let phase = pod.status?.phase ?? "Unknown"
+                let state = pod.isTerminating ? "terminating" : (pod.isRunning ? "Running but not Ready" : "in phase \(phase)")
+                return .unresolved(.noReadyEndpoints, message: "pod \"\(name)\" is \(state)")
+            }
+            return podEndpoint(pod, ports: ports.map(\.remote), description: "pod/\(name)")
+        case .deployment(let name):
+            guard let deployment = observed.deployments.first(where: { $0.metadata.name == name }) else {
+                return .unresolved(.notFound, message: "deployment \"\(name)\" not found in namespace \(namespace)")
+            }
+            return resolveSelector(deployment.spec?.selector, of: "deployment/\(name)", ports: ports, observed: observed, current: current)
+        case .statefulSet(let name):
+            guard let set = observed.statefulSets.first(where: { $0.metadata.name == name }) else {
+                return .unresolved(.notFound, message: "statefulset \"\(name)\" not found in namespace \(namespace)")
+            }
+            return resolveSelector(set.spec?.selector, of: "statefulset/\(name)", ports: ports, observed: observed, current: current)
+        case .selector(let labels):
+            return resolveSelector(LabelSelector(matchLabels: labels), of: target.description, ports: ports, observed: observed, current: current)
+        }
+    }
+
+    // MARK: - Pods by selector
+
+    private static func resolveSelector(
+        _ selector: LabelSelector?, of description: String, ports: [PortMapping], observed: ObservedObjects, current: String?
+    ) -> TargetResolution {
+        guard let selector, !selector.isEmpty else {
+            return .unresolved(.noSelector, message: "\(description) has no pod selector")
+        }
+        let candidates = observed.pods.filter { selector.matches($0.metadata.labels) && $0.isServing }
+        return pickPod(candidates, remotes: ports.map(\.remote), description: description, current: current)
+    }
+
+    /// Chooses among serving pods: the current one if still there, else the longest-ready; then resolves ports.
+    private static func pickPod(_ candidates: [Pod], remotes: [RemotePort], description: String, current: String?) -> TargetResolution {
+        guard !candidates.isEmpty else {
+            return .unresolved(.noReadyEndpoints, message: "no Running and Ready pod behind \(description)")
+        }
+        var lastFailure: TargetResolution?
+        for pod in ordered(candidates, current: current) {
+            let result = podEndpoint(pod, ports: remotes, description: description)
+            if case .endpoint = result { return result }
+            lastFailure = lastFailure ?? result
+        }
+        return lastFailure!
+    }
+
+    /// Current pod first, then ready-longest (oldest `Ready` transition), then oldest creation, then name.
+    static func ordered(_ pods: [Pod], current: String?) -> [Pod] {
+        pods.sorted { a, b in
+            let aCurrent = a.metadata.name == current, bCurrent = b.metadata.name == current
+            if aCurrent != bCurrent { return aCurrent }
+            let aReady = a.readySince ?? "~", bReady = b.readySince ?? "~"
+            if aReady != bReady { return aReady < bReady }
+            let aCreated = a.metadata.creationTimestamp ?? "~", bCreated = b.metadata.creationTimestamp ?? "~"
+            if aCreated != bCreated { return aCreated < bCreated }
+            return (a.metadata.name ?? "") < (b.metadata.name ?? "")
+        }
+    }
+
+    /// Resolves each remote port against the pod's containers: numbers as they are, names with protocol TCP.
+    private static func podEndpoint(_ pod: Pod, ports: [RemotePort], description: String) -> TargetResolution {
+        let name = pod.metadata.name ?? ""
+        var numbers: [Int] = []
+        for remote in ports {
+            switch remote {
+            case .number(let number):
+                numbers.append(number)
+            case .name(let portName):
+                guard let number = pod.containerPort(named: portName, protocol: "TCP") else {
+                    return .unresolved(.namedPortNotFound, message: "pod \"\(name)\" (\(description)) has no TCP container port named \"\(portName)\"")
+                }
+                numbers.append(number)
+            }
+        }
+        return .endpoint(ResolvedEndpoint(pod: name, uid: pod.metadata.uid ?? "", containerPorts: numbers))
+    }
+}

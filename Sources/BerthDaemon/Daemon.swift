@@ -1,0 +1,153 @@
+import BerthManifest
+import Foundation
+import Logging
+import Reconcile
+import Synchronization
+
+/// berth itself: keeps every forward of the manifest converged, the way a Kubernetes controller does.
+///
+/// `run()` hosts everything (informers, the reconcile controller, the forwards, the manifest watch) in one
+/// task group; `stop()` or cancelling the caller ends it: listeners close, connections drain, watches end.
+/// The lock, state file and control socket hook in through `status()` and `statusChanges()`.
+public final class Daemon: Sendable {
+    /// The daemon's settings.
+    public let configuration: DaemonConfiguration
+    let manifest: ManifestSource
+    let clusters: ClusterRegistry
+    let observed: ObservedState
+    let supervisor: ForwardSupervisor
+    let statuses: StatusStore
+    let reconciler: ForwardReconciler
+    let queue: WorkQueue<String>
+    private let stopRequest = OneShotSignal()
+
+    /// Creates a daemon; nothing runs until `run()`.
+    public init(configuration: DaemonConfiguration) {
+        self.configuration = configuration
+        let logger = configuration.logger
+        let manifest: ManifestSource
+        switch configuration.source {
+        case .files(let manifests, let envFiles):
+            manifest = ManifestSource(
+                paths: manifests, envFilePaths: envFiles, environment: configuration.environment,
+                debounce: configuration.reloadDebounce, clock: configuration.clock, logger: logger)
+        case .inline(let inline):
+            manifest = ManifestSource(manifest: inline, logger: logger)
+        }
+        let paths = manifest.paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let statuses = StatusStore(pid: ProcessInfo.processInfo.processIdentifier, startedAt: Date(), manifests: paths)
+        let clusters = ClusterRegistry(
+            kubeconfig: configuration.kubeconfig, context: configuration.context,
+            environment: configuration.environment, logger: logger)
+        let queue = WorkQueue<String>(clock: configuration.clock)
+        // The observed state enqueues the dependents of a scope on every event; the box breaks the cycle.
+        let box = DependentsBox()
+        let observed = ObservedState(clusters: clusters, clock: configuration.clock, logger: logger) { scope in
+            for name in box.dependents(scope) { queue.add(name) }
+        }
+        box.set(observed)
+        let supervisor = ForwardSupervisor(logger: logger)
+        self.manifest = manifest
+        self.statuses = statuses
+        self.clusters = clusters
+        self.queue = queue
+        self.observed = observed
+        self.supervisor = supervisor
+        self.reconciler = ForwardReconciler(
+            desired: manifest, observed: observed, clusters: clusters, supervisor: supervisor, statuses: statuses,
+            eventLoopGroup: configuration.eventLoopGroup, clock: configuration.clock, logger: logger)
+    }
+
+    /// Loads the manifest, then serves until `stop()` or cancellation.
+    /// - Throws: `DaemonError.manifestInvalid` when the files are invalid at start-up.
+    public func run() async throws {
+        if let errors = manifest.load() {
+            throw DaemonError.manifestInvalid(errors)
+        }
+        let logger = configuration.logger
+        let controller = Controller(
+            reconciler: reconciler, queue: queue,
+            configuration: .init(workers: configuration.workers, resyncInterval: configuration.resyncInterval),
+            clock: configuration.clock,
+            resyncKeys: { [manifest, statuses] in Self.allKeys(manifest.current, statuses.snapshot()) },
+            onError: { name, error in logger.warning("reconcile failed; retrying with backoff", metadata: ["forward": "\(name)", "error": "\(error)"]) })
+
+        statuses.setOrder(manifest.current.forwards.map(\.name))
+        for spec in manifest.current.forwards { queue.add(spec.name) }
+        logger.info("berth started", metadata: ["forwards": "\(manifest.current.forwards.count)"])
+
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.observed.run() }
+            group.addTask { await self.supervisor.run() }
+            group.addTask { await controller.run() }
+            group.addTask {
+                await self.manifest.watch { old, new, errors in
+                    self.statuses.setManifestErrors(errors)
+                    self.statuses.setOrder(new.forwards.map(\.name))
+                    for name in Self.changedKeys(old, new) { self.queue.add(name) }
+                }
+            }
+            await withTaskCancellationHandler {
+                await self.stopRequest.wait()
+            } onCancel: {
+                self.stopRequest.fire()
+            }
+            // Graceful stop: no new reconcile starts, listeners close, then the informers and forwards end.
+            logger.info("berth stopping")
+            self.queue.shutDown()
+            await self.reconciler.stopAll()
+            self.supervisor.finish()
+            self.observed.finish()
+            group.cancelAll()
+        }
+        await clusters.shutdown()
+        statuses.finish()
+        logger.info("berth stopped")
+    }
+
+    /// Asks `run()` to stop: listeners close, connections drain, watches end. Idempotent.
+    public func stop() {
+        stopRequest.fire()
+    }
+
+    /// Re-examines every forward (after a network change settles, for example): one pass each, not a storm.
+    public func resync() {
+        for name in Self.allKeys(manifest.current, statuses.snapshot()) { queue.add(name) }
+    }
+
+    /// The status now, with live connection counters.
+    public func status() async -> DaemonStatus {
+        var status = statuses.snapshot()
+        let counters = await reconciler.connectionCounters()
+        for index in status.forwards.indices {
+            if let live = counters[status.forwards[index].name] { status.forwards[index].connections = live }
+        }
+        return status
+    }
+
+    /// Every status change from now on (the current status first); ends when the daemon stops.
+    public func statusChanges() -> AsyncStream<DaemonStatus> {
+        statuses.changes()
+    }
+
+    /// Forwards whose spec changed, appeared or disappeared between two manifests.
+    static func changedKeys(_ old: Manifest, _ new: Manifest) -> [String] {
+        let names = Set(old.forwards.map(\.name)).union(new.forwards.map(\.name))
+        return names.filter { old[$0] != new[$0] }.sorted()
+    }
+
+    private static func allKeys(_ manifest: Manifest, _ status: DaemonStatus) -> [String] {
+        Array(Set(manifest.forwards.map(\.name)).union(status.forwards.map(\.name))).sorted()
+    }
+}
+
+/// Breaks the init-order cycle between the observed state (which enqueues dependents) and itself.
+private final class DependentsBox: Sendable {
+    private let observed = Mutex<ObservedState?>(nil)
+
+    func set(_ state: ObservedState) { observed.withLock { $0 = state } }
+
+    func dependents(_ scope: ObservedState.Scope) -> [String] {
+        observed.withLock { $0 }?.dependents(of: scope) ?? []
+    }
+}

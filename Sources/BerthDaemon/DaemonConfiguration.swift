@@ -1,0 +1,57 @@
+import BerthManifest
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// What a `Daemon` serves and how.
+public struct DaemonConfiguration: Sendable {
+    /// Where the desired state comes from.
+    public enum Source: Sendable {
+        /// Manifest files (overlays in order) and env files, watched for changes (`berth up`).
+        case files(manifests: [String], envFiles: [String])
+        /// A manifest built in memory, never reloaded (`berth forward`).
+        case inline(Manifest)
+    }
+
+    /// The desired state's source.
+    public var source: Source
+    /// An explicit kubeconfig path; nil means `KUBECONFIG` or `~/.kube/config`.
+    public var kubeconfig: String?
+    /// Replaces the kubeconfig's current context for forwards that name none.
+    public var context: String?
+    /// Variables for `${VAR}` (winning over env files) and for kubeconfig lookup.
+    public var environment: [String: String]
+    /// The daemon's logger; forwards add their own metadata.
+    public var logger: Logger
+    /// Times hold windows, debounce, backoff and resync.
+    public var clock: any Clock<Duration>
+    /// Where listeners and upstream streams run.
+    public var eventLoopGroup: any EventLoopGroup
+    /// Parallel reconciles of different forwards.
+    public var workers: Int
+    /// Interval of the full resync that catches anything an event missed.
+    public var resyncInterval: Duration
+    /// Quiet time after a file change before the manifest is reloaded.
+    public var reloadDebounce: Duration
+
+    /// Creates a configuration with berth's defaults.
+    public init(
+        source: Source, kubeconfig: String? = nil, context: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        workers: Int = 4, resyncInterval: Duration = .seconds(300), reloadDebounce: Duration = .milliseconds(100)
+    ) {
+        self.source = source
+        self.kubeconfig = kubeconfig
+        self.context = context
+        self.environment = environment
+        self.logger = logger
+        self.clock = clock
+        self.eventLoopGroup = eventLoopGroup
+        self.workers = workers
+        self.resyncInterval = resyncInterval
+        self.reloadDebounce = reloadDebounce
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import BerthDaemon
+import BerthManifest
+import Foundation
+
+/// `berth up`: runs every forward of the manifest in the foreground and keeps it converged.
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the manifest's forwards in the foreground and keep them alive.",
+        discussion: """
+            Watches the manifest files (and env files): an edit is applied within a fraction of a second, an
+            invalid edit keeps the last valid manifest running and shows the error. On a terminal a live table
+            of the forwards is redrawn on every change; otherwise log lines go to stderr.
+            SIGINT or SIGTERM stops accepting, closes every forward and exits 0.
+
+            Exit codes: 0 stopped by a signal, 1 invalid manifest at start-up, 2 usage error or unreadable file.
+
+            Examples:
+              berth up
+              berth up -f forwards.yaml -f forwards.local.yaml --env-file staging.env --context staging
+            """
+    )
+
+    @OptionGroup var manifest: ManifestOptions
+
+    @Option(help: ArgumentHelp("kubeconfig context for forwards that name none (instead of current-context).", valueName: "name"))
+    var context: String?
+
+    @Option(help: ArgumentHelp("kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).", valueName: "path"))
+    var kubeconfig: String?
+
+    func run() async throws {
+        let live = DaemonRunner.stdoutIsTerminal
+        let daemon = Daemon(configuration: DaemonConfiguration(
+            source: .files(manifests: manifest.paths(), envFiles: manifest.envFiles),
+            kubeconfig: kubeconfig, context: context,
+            logger: DaemonRunner.logger(level: live ? .warning : .info)))
+        do {
+            try await DaemonRunner.run(daemon) { changes in
+                guard live else { return }
+                for await status in changes {
+                    // Clear the screen and redraw: the table is small and changes rarely.
+                    FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n").utf8))
+                }
+            }
+        } catch DaemonError.manifestInvalid(let errors) {
+            FileHandle.standardError.write(Data((errors.description + "\n").utf8))
+            throw (errors.isReadFailure ? ExitStatus.usage : ExitStatus.invalid).exitCode
+        }
+    }
+}

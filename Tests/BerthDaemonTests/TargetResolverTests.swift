@@ -1,0 +1,128 @@
+import BerthManifest
+import KubeClient
+import Testing
+
+@testable import BerthDaemon
+
+/// Pods and services as the stores hold them, with only the fields resolution reads.
+private enum Cluster {
+    static func pod(
+        _ name: String, labels: [String: String] = ["app": "web"], ready: Bool = true, phase: String = "Running",
+        readySince: String = "2026-01-01T00:00:00Z", terminating: Bool = false, ports: [ContainerPort] = [.init(name: "http", containerPort: 8080)]
+    ) -> Pod {
+        Pod(
+            metadata: ObjectMeta(name: name, namespace: "default", uid: "uid-\(name)", deletionTimestamp: terminating ? "2026-01-02T00:00:00Z" : nil, labels: labels),
+            spec: PodSpec(containers: [Container(name: "c", ports: ports)]),
+            status: PodStatus(phase: phase, conditions: [Condition(type: "Ready", status: ready ? "True" : "False", lastTransitionTime: readySince)]))
+    }
+
+    static let service = Service(
+        metadata: ObjectMeta(name: "web", namespace: "default"),
+        spec: ServiceSpec(selector: ["app": "web"], ports: [ServicePort(name: "http", port: 80, targetPort: .string("http"))]))
+
+    static func slice(_ endpoints: [(String, Bool)], port: Int = 8080) -> EndpointSlice {
+        EndpointSlice(
+            metadata: ObjectMeta(name: "web-abc", namespace: "default", labels: [EndpointSlice.serviceNameLabel: "web"]),
+            addressType: "IPv4",
+            endpoints: endpoints.map { name, ready in
+                Endpoint(addresses: ["10.0.0.1"], conditions: EndpointConditions(ready: ready), targetRef: ObjectReference(kind: "Pod", name: name, uid: "uid-\(name)"))
+            },
+            ports: [EndpointPort(name: "http", port: port, protocol: "TCP")])
+    }
+}
+
+@Suite struct TargetResolverTests {
+    private func resolve(
+        _ target: ForwardTarget, _ remotes: [RemotePort] = [.number(80)], _ observed: ObservedObjects, current: String? = nil
+    ) -> TargetResolution {
+        TargetResolver.resolve(
+            target: target, ports: remotes.map { PortMapping(local: 0, remote: $0) }, namespace: "default",
+            observed: observed, current: current)
+    }
+
+    @Test func serviceUsesTheSlicePortOfTheReadyEndpoint() {
+        let observed = ObservedObjects(
+            services: [Cluster.service], endpointSlices: [Cluster.slice([("web-1", false), ("web-2", true)], port: 9000)],
+            pods: [Cluster.pod("web-1"), Cluster.pod("web-2")])
+        #expect(resolve(.service("web"), [.name("http")], observed) == .endpoint(ResolvedEndpoint(pod: "web-2", uid: "uid-web-2", containerPorts: [9000])))
+    }
+
+    @Test func serviceStaysWithTheEndpointInUseWhileReady() {
+        let observed = ObservedObjects(
+            services: [Cluster.service], endpointSlices: [Cluster.slice([("web-1", true), ("web-2", true)])],
+            pods: [Cluster.pod("web-1", readySince: "2026-01-01T00:00:00Z"), Cluster.pod("web-2", readySince: "2026-01-03T00:00:00Z")])
+        #expect(resolve(.service("web"), observed) == .endpoint(ResolvedEndpoint(pod: "web-1", uid: "uid-web-1", containerPorts: [8080])))
+        #expect(resolve(.service("web"), observed, current: "web-2") == .endpoint(ResolvedEndpoint(pod: "web-2", uid: "uid-web-2", containerPorts: [8080])))
+    }
+
+    @Test func serviceSkipsTerminatingPodsAndReportsNoReadyEndpoints() {
+        let observed = ObservedObjects(
+            services: [Cluster.service], endpointSlices: [Cluster.slice([("web-1", true)])],
+            pods: [Cluster.pod("web-1", terminating: true)])
+        guard case .unresolved(let reason, _) = resolve(.service("web"), observed) else {
+            Issue.record("a terminating pod must not be chosen")
+            return
+        }
+        #expect(reason == .noReadyEndpoints)
+    }
+
+    @Test func serviceErrorsNameWhatIsMissing() {
+        let observed = ObservedObjects(services: [Cluster.service])
+        #expect(resolve(.service("nope"), observed) == .unresolved(.notFound, message: "service \"nope\" not found in namespace default"))
+        guard case .unresolved(.servicePortNotFound, let message) = resolve(.service("web"), [.number(81)], observed) else {
+            Issue.record("port 81 is not a service port")
+            return
+        }
+        #expect(message.contains("81"))
+    }
+
+    @Test func serviceWithoutSlicesFallsBackToItsSelectorAndNamedTargetPort() {
+        let observed = ObservedObjects(services: [Cluster.service], pods: [Cluster.pod("web-1", ready: false), Cluster.pod("web-2")])
+        #expect(resolve(.service("web"), [.name("http")], observed) == .endpoint(ResolvedEndpoint(pod: "web-2", uid: "uid-web-2", containerPorts: [8080])))
+    }
+
+    @Test func podMustBeRunningAndReady() {
+        #expect(resolve(.pod("web-1"), [.name("http")], ObservedObjects(pods: [Cluster.pod("web-1")]))
+            == .endpoint(ResolvedEndpoint(pod: "web-1", uid: "uid-web-1", containerPorts: [8080])))
+        guard case .unresolved(.noReadyEndpoints, let message) = resolve(.pod("web-1"), ObservedObjects(pods: [Cluster.pod("web-1", phase: "Pending")])) else {
+            Issue.record("a pending pod must not be chosen")
+            return
+        }
+        #expect(message.contains("Pending"))
+        guard case .unresolved(.notFound, _) = resolve(.pod("gone"), ObservedObjects()) else {
+            Issue.record("a missing pod is NotFound")
+            return
+        }
+    }
+
+    @Test func namedPortMustExistWithTCP() {
+        let udp = Cluster.pod("dns-0", ports: [.init(name: "dns", containerPort: 53, protocol: "UDP")])
+        guard case .unresolved(.namedPortNotFound, let message) = resolve(.pod("dns-0"), [.name("dns")], ObservedObjects(pods: [udp])) else {
+            Issue.record("a UDP-only named port must not resolve")
+            return
+        }
+        #expect(message.contains("dns"))
+    }
+
+    @Test func workloadsAndSelectorsPickTheLongestReadyPod() {
+        let set = StatefulSet(metadata: ObjectMeta(name: "db", namespace: "default"), spec: WorkloadSpec(selector: LabelSelector(matchLabels: ["app": "db"])))
+        let pods = [
+            Cluster.pod("db-1", labels: ["app": "db"], readySince: "2026-01-02T00:00:00Z"),
+            Cluster.pod("db-0", labels: ["app": "db"], readySince: "2026-01-01T00:00:00Z"),
+            Cluster.pod("db-2", labels: ["app": "db"], ready: false),
+            Cluster.pod("web-1"),
+        ]
+        let observed = ObservedObjects(pods: pods, statefulSets: [set])
+        #expect(resolve(.statefulSet("db"), [.number(5432)], observed) == .endpoint(ResolvedEndpoint(pod: "db-0", uid: "uid-db-0", containerPorts: [5432])))
+        #expect(resolve(.selector(["app": "db"]), [.number(5432)], observed, current: "db-1")
+            == .endpoint(ResolvedEndpoint(pod: "db-1", uid: "uid-db-1", containerPorts: [5432])))
+        guard case .unresolved(.notFound, _) = resolve(.deployment("api"), observed) else {
+            Issue.record("a missing deployment is NotFound")
+            return
+        }
+        guard case .unresolved(.noReadyEndpoints, _) = resolve(.selector(["app": "none"]), observed) else {
+            Issue.record("a selector without pods has no endpoints")
+            return
+        }
+    }
+}

@@ -1,7 +1,0 @@
-import Testing
-
-@Suite struct EndToEndTestsPlaceholder {
-    @Test func compiles() {
-        #expect(Bool(true))
-    }
-}

@@ -18,6 +18,7 @@ struct Berth: AsyncParsableCommand {
             Validate.self,
             Version.self,
             Up.self, ForwardCommand.self,
+            Demo.self,
         ]
     )
 

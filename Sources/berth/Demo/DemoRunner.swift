@@ -44,7 +44,9 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
         self.clock = clock
         self.start = clock.now
         self.group = eventLoopGroup
-        (stopSignal, stopContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (signal, continuation) = AsyncStream.makeStream(of: Void.self)
+        stopSignal = signal
+        stopContinuation = continuation
     }
 
     /// Ends the demo (Ctrl-C); idempotent.
@@ -72,7 +74,7 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
         ])
 
         let failure = DaemonFailure()
-        let summary = await withTaskGroup(of: Void.self) { group -> DemoSummary in
+        let summary = await withTaskGroup(of: Void.self, returning: DemoSummary.self) { group in
             group.addTask {
                 do {
                     try await daemon.run()
@@ -115,17 +117,18 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
         ready: AsyncStream<Void>.Continuation, targets: AsyncStream<DemoTarget>.Continuation
     ) async {
         var tracker = RebindTracker()
+        var announced = false
         let known = DemoTargets(scenario: cluster.scenario)
         for await status in changes {
             console.show(status)
             let now = elapsed
             for event in tracker.observe(status, at: now) { describe(event, at: now) }
             for target in known.newTargets(in: status) { targets.yield(target) }
-            if tracker.allReadyOnce, !Task.isCancelled {
-                if ready.yield(()) != .terminated {
-                    ready.finish()
-                    console.printTable()
-                }
+            if tracker.allReadyOnce, !announced {
+                // Finishing the stream is the signal: the pod killer starts its schedule.
+                announced = true
+                ready.finish()
+                console.printTable()
             }
         }
         ready.finish()

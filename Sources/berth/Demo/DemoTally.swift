@@ -68,7 +68,7 @@ final class DemoTally: Sendable {
     /// Requests sent and failed so far.
     var counts: (sent: Int, failed: Int) {
         state.withLock { state in
-            state.targets.values.reduce(into: (0, 0)) { $0.0 += $1.sent; $0.1 += $1.failed }
+            state.targets.values.reduce(into: (sent: 0, failed: 0)) { $0.sent += $1.sent; $0.failed += $1.failed }
         }
     }
 

@@ -21,8 +21,9 @@ final class DemoTargets: Sendable {
     /// Reads which behaviour each container port has in each namespace of `scenario`.
     init(scenario: Scenario) {
         var behaviours: [String: [Int: PortBehaviour]] = [:]
-        let containers = (scenario.deployments + scenario.statefulsets).map { ($0.namespace, $0.containers) }
-            + scenario.pods.map { ($0.namespace, $0.containers) }
+        var containers: [(String, [Scenario.Container])] = []
+        for workload in scenario.deployments + scenario.statefulsets { containers.append((workload.namespace, workload.containers)) }
+        for pod in scenario.pods { containers.append((pod.namespace, pod.containers)) }
         for (namespace, list) in containers {
             for port in list.flatMap(\.ports) { behaviours[namespace, default: [:]][port.containerPort] = port.behaviour }
         }

@@ -60,6 +60,7 @@ func withForward<T: Sendable>(
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await forward.run() }
         do {
+            try await eventually("forward running") { await forward.lifecycle == .running }
             let result = try await body(forward)
             group.cancelAll()
             try await group.waitForAll()

@@ -33,29 +33,29 @@ import Testing
             let certificate = try await TestHTTPClient(server: server).request(.GET, "/api/v1/pods")
             #expect(certificate.status == .ok)
             let readonly = TestHTTPClient(server: server, credential: .token(server.readonlyToken))
-            let check1 = try await readonly.request(.GET, "/api/v1/namespaces/default/services/web").status == .ok
-            #expect(check1)
+            let readonlyGet = try await readonly.request(.GET, "/api/v1/namespaces/default/services/web")
+            #expect(readonlyGet.status == .ok)
             let delete = try await readonly.request(.DELETE, "/api/v1/namespaces/other/pods/lone")
             #expect(delete.status == .forbidden)
             #expect(delete.json?["message"] == "pods \"lone\" is forbidden: User \"readonly\" cannot delete resource \"pods\" in API group \"\" in the namespace \"other\"")
-            let check2 = try await readonly.request(.GET, "/fake/v1/stats").status == .forbidden
-            #expect(check2)
+            let readonlyStats = try await readonly.request(.GET, "/fake/v1/stats")
+            #expect(readonlyStats.status == .forbidden)
         }
     }
 
     @Test func discoveryListsTheServedResources() async throws {
         try await withServer { server in
             let client = TestHTTPClient(server: server)
-            let check3 = try await client.request(.GET, "/api").json?["versions"] == ["v1"]
-            #expect(check3)
+            let apiVersions = try await client.request(.GET, "/api")
+            #expect(apiVersions.json?["versions"] == ["v1"])
             let groups = try await client.request(.GET, "/apis").json?["groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
             #expect(groups == ["apps", "discovery.k8s.io"])
             let core = try await client.request(.GET, "/api/v1").json?["resources"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             #expect(Set(["pods", "pods/portforward", "services", "endpoints", "namespaces"]).isSubset(of: Set(core)))
             let slices = try await client.request(.GET, "/apis/discovery.k8s.io/v1").json?["resources"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
             #expect(slices == ["endpointslices"])
-            let check4 = try await client.request(.GET, "/apis/batch/v1").status == .notFound
-            #expect(check4)
+            let unservedGroup = try await client.request(.GET, "/apis/batch/v1")
+            #expect(unservedGroup.status == .notFound)
         }
     }
 
@@ -82,8 +82,8 @@ import Testing
             let missing = try await client.request(.GET, "/api/v1/namespaces/default/pods/nope")
             #expect(missing.status == .notFound)
             #expect(missing.json?["message"] == "pods \"nope\" not found")
-            let check5 = try await client.request(.GET, "/api/v1/namespaces/other").json?["kind"] == "Namespace"
-            #expect(check5)
+            let namespace = try await client.request(.GET, "/api/v1/namespaces/other")
+            #expect(namespace.json?["kind"] == "Namespace")
         }
     }
 
@@ -167,21 +167,15 @@ import Testing
     @Test func aWatchWithoutVersionStartsWithAddedAndEndsCleanlyOnTimeout() async throws {
         try await withServer { server in
             var added: [String] = []
-            var bookmarks = 0
-            let status = try await TestHTTPClient(server: server).watch("/api/v1/namespaces/other/pods?watch=true&timeoutSeconds=1&allowWatchBookmarks=true") { event in
-                if event["type"] == "ADDED" { added.append(event["object"]?["metadata"]?["name"]?.stringValue ?? "") }
-                if event["type"] == "BOOKMARK" {
-                    bookmarks += 1
-                    #expect(event["object"]?["kind"] == "Pod")
-                    #expect(event["object"]?["metadata"]?["resourceVersion"] != nil)
-                }
+            let status = try await TestHTTPClient(server: server).watch("/api/v1/namespaces/other/pods?watch=true&timeoutSeconds=1") { event in
+                #expect(event["type"] == "ADDED")
+                added.append(event["object"]?["metadata"]?["name"]?.stringValue ?? "")
                 return true
             }
             #expect(status == .ok)
             #expect(added == ["lone"])
-            _ = bookmarks
-            let check6 = try await eventually { server.stats().openWatches == 0 }
-            #expect(check6)
+            let watchesClosed = try await eventually { server.stats().openWatches == 0 }
+            #expect(watchesClosed)
         }
     }
 
@@ -248,12 +242,12 @@ import Testing
             let client = TestHTTPClient(server: server)
             server.resetStats()
             async let watching = client.watch("/api/v1/pods?watch=1") { _ in true }
-            let check7 = try await eventually { server.stats().openWatches == 1 }
-            #expect(check7)
+            let watchOpen = try await eventually { server.stats().openWatches == 1 }
+            #expect(watchOpen)
             let drop = try await client.request(.POST, "/fake/v1/chaos/drop-watches")
             #expect(drop.status == .ok)
-            let check8 = try await watching == .ok
-            #expect(check8, "the stream ends cleanly")
+            let watchStatus = try await watching
+            #expect(watchStatus == .ok, "the stream ends cleanly")
             let stats = try #require(try await client.request(.GET, "/fake/v1/stats").json)
             #expect(stats["requests"]?["watch pods"] == 1)
             #expect(stats["openWatches"] == 0)
@@ -271,14 +265,14 @@ import Testing
             let forced = try await client.request(.DELETE, "/api/v1/namespaces/other/pods/lone?gracePeriodSeconds=0", body: #"{"gracePeriodSeconds":0}"#)
             #expect(forced.status == .ok)
             #expect(server.object(.pods, namespace: "other", name: "lone") == nil)
-            let check9 = try await client.request(.DELETE, "/api/v1/namespaces/other/pods/lone").status == .notFound
-            #expect(check9)
+            let deleteAgain = try await client.request(.DELETE, "/api/v1/namespaces/other/pods/lone")
+            #expect(deleteAgain.status == .notFound)
             // The StatefulSet brings db-0 back under the same name once the old one is gone.
-            let check10 = try await eventually(within: 5) {
+            let recreated = try await eventually(within: 5) {
                 let pod = server.object(.pods, namespace: "default", name: "db-0")
                 return pod != nil && pod?["metadata"]?["deletionTimestamp"] == nil
             }
-            #expect(check10)
+            #expect(recreated)
         }
     }
 
@@ -293,10 +287,10 @@ import Testing
                 headers: [("Content-Type", "application/merge-patch+json")])
             #expect(patched.status == .ok)
             #expect(patched.json?["spec"]?["replicas"] == 3)
-            let check11 = try await eventually {
+            let scaledUp = try await eventually {
                 server.objects(.pods, namespace: "default").filter { $0["metadata"]?["labels"]?["app"] == "web" }.count == 3
             }
-            #expect(check11)
+            #expect(scaledUp)
             let put = try await client.request(
                 .PUT, "/apis/apps/v1/namespaces/default/statefulsets/db/scale",
                 body: #"{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"db"},"spec":{"replicas":1}}"#)
@@ -326,10 +320,10 @@ import Testing
             let port = server.port
             let before = server.store.resourceVersion
             _ = try await client.request(.POST, "/fake/v1/chaos/restart")
-            let check12 = try await eventually {
+            let answering = try await eventually {
                 (try? await client.request(.GET, "/api/v1/namespaces/other/pods/lone").status) == .ok
             }
-            #expect(check12)
+            #expect(answering)
             #expect(server.port == port)
             #expect(server.store.resourceVersion == before)
         }
@@ -348,13 +342,40 @@ import Testing
         }
     }
 
+    @Test func chaosEndpointsAddLatencyAndCompact() async throws {
+        try await withServer { server in
+            let client = TestHTTPClient(server: server)
+            let latency = try await client.request(.POST, "/fake/v1/chaos/latency?milliseconds=300")
+            #expect(latency.status == .ok)
+            let start = ContinuousClock.now
+            let slow = try await client.request(.GET, "/version")
+            #expect(slow.status == .ok)
+            #expect(ContinuousClock.now - start >= .milliseconds(280))
+            _ = try await client.request(.POST, "/fake/v1/chaos/latency?milliseconds=0")
+            let missing = try await client.request(.POST, "/fake/v1/chaos/stall")
+            #expect(missing.status == .badRequest)
+
+            let old = server.store.resourceVersion
+            try await server.deletePod(namespace: "other", name: "lone", force: true)
+            let compact = try await client.request(.POST, "/fake/v1/chaos/compact")
+            #expect(compact.status == .ok)
+            var first: JSON?
+            try await client.watch("/api/v1/pods?watch=1&resourceVersion=\(old)") { event in
+                first = event
+                return false
+            }
+            #expect(first?["type"] == "ERROR")
+            #expect(first?["object"]?["code"] == 410)
+        }
+    }
+
     @Test func stallDelaysAnswers() async throws {
         try await withServer { server in
             let client = TestHTTPClient(server: server)
             server.stall(seconds: 0.5)
             let start = ContinuousClock.now
-            let check13 = try await client.request(.GET, "/version").status == .ok
-            #expect(check13)
+            let version = try await client.request(.GET, "/version")
+            #expect(version.status == .ok)
             #expect(ContinuousClock.now - start >= .milliseconds(450))
         }
     }

@@ -24,8 +24,8 @@ import Testing
 
             let echo = try #require(server.localAddress(namespace: "other", pod: "lone", containerPort: 7000))
             let payload = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-            let check1 = try await roundTrip(to: echo, payload: payload) == payload
-            #expect(check1)
+            let echoed = try await roundTrip(to: echo, payload: payload)
+            #expect(echoed == payload)
 
             #expect(server.localAddress(namespace: "other", pod: "lone", containerPort: 9999) == nil)
         } catch {

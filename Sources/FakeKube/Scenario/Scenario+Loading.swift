@@ -104,6 +104,9 @@ extension Scenario {
         case .keyNotFound(let key, let context):
             return .scenarioInvalid(
                 path: path, location: location(context.codingPath + [key]), reason: "required field is missing")
+        case .dataCorrupted(let context) where context.underlyingError is YamlError:
+            let yamlError = context.underlyingError as! YamlError
+            return .scenarioInvalid(path: path, location: yamlLocation(yamlError), reason: "not valid YAML: \(yamlError)")
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
             return .scenarioInvalid(path: path, location: location(context.codingPath), reason: context.debugDescription)
         @unknown default:

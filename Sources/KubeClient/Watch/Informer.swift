@@ -106,17 +106,15 @@ public final class Informer<Object: KubeResource>: Sendable {
     // MARK: Running
 
     /// Runs the reflector until `stop()` is called or the task is cancelled, then finishes every subscription.
-    /// Runs at most once; later calls return at once.
+    /// Runs at most once; later calls, and calls after `stop()`, return at once.
     public func run() async {
         let proceed = state.withLock { state -> Bool in
             if state.started || state.stopRequested { return false }
             state.started = true
             return true
         }
-        guard proceed else {
-            shutDown()
-            return
-        }
+        // A stop before the start already shut the informer down (see `stop()`).
+        guard proceed else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.reflect { self.handle($0) } }
             group.addTask { await self.waitForStopRequest() }

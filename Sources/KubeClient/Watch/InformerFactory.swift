@@ -9,6 +9,7 @@ import Synchronization
 /// swift-service-lifecycle's `Service`), started before and shut down after the controller that acquires.
 public final class InformerFactory<Object: KubeResource>: Sendable {
     /// Makes the lister-watcher for a new informer: picks the cluster's client, namespace and selectors.
+    /// It runs under the factory's lock, so it must be quick and must not call back into the factory.
     public typealias MakeListerWatcher = @Sendable (InformerKey) -> any ListerWatcher<Object>
 
     private struct Entry {

@@ -106,11 +106,9 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
                 action = next
 
             case .keepWatching:
-                // Only returned while a stream is open, which `watch` consumes; resume watching defensively.
-                action = .watch(
-                    WatchOptions(
-                        labelSelector: labelSelector, fieldSelector: fieldSelector,
-                        resourceVersion: machine.lastResourceVersion))
+                // Only returned while a stream is open, which `watch` consumes; should one leak out here, treat
+                // it as a stream that ended after progress so the machine asks for a fresh watch.
+                action = machine.event(.watchEnded(duration: ReflectorStateMachine.shortWatch, events: 1))
 
             case .backoff(let error, let retryAfter):
                 var delay = backoff.next(now: origin.duration(to: clock.now))

@@ -40,36 +40,37 @@ final class ExternalProcess: Sendable {
         let continuation = lineContinuation
         let output = self.output
         let pending = LockedBox<[UInt8]>([])
-        stdoutPipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                continuation.finish()
-                milestone.yield(.stdoutClosed)
-                return
-            }
-            output.withLock { $0.stdout += data }
-            let lines = pending.withLock { pending -> [String] in
-                pending += data
-                var lines: [String] = []
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    lines.append(String(decoding: pending[..<newline], as: UTF8.self))
-                    pending.removeFirst(newline + 1)
-                }
-                return lines
-            }
-            for line in lines { continuation.yield(line) }
-        }
-        stderrPipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                milestone.yield(.stderrClosed)
-                return
-            }
-            output.withLock { $0.stderr += data }
-        }
+        // Blocking reads on threads of their own: FileHandle.readabilityHandler is crash-prone on Linux.
+        let stdoutHandle = stdoutPipe.fileHandleForReading
+        let stderrHandle = stderrPipe.fileHandleForReading
         try process.run()
+        Thread {
+            while true {
+                let data = stdoutHandle.availableData
+                if data.isEmpty { break }
+                output.withLock { $0.stdout += data }
+                let lines = pending.withLock { pending -> [String] in
+                    pending += data
+                    var lines: [String] = []
+                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                        lines.append(String(decoding: pending[..<newline], as: UTF8.self))
+                        pending.removeFirst(newline + 1)
+                    }
+                    return lines
+                }
+                for line in lines { continuation.yield(line) }
+            }
+            continuation.finish()
+            milestone.yield(.stdoutClosed)
+        }.start()
+        Thread {
+            while true {
+                let data = stderrHandle.availableData
+                if data.isEmpty { break }
+                output.withLock { $0.stderr += data }
+            }
+            milestone.yield(.stderrClosed)
+        }.start()
     }
 
     /// Lines of stdout as they arrive.

@@ -120,7 +120,9 @@ func roundTrip(to address: SocketAddress, payload: [UInt8]) async throws -> [UIn
         .channelOption(.allowRemoteHalfClosure, value: true)
         .connect(to: address) { channel in
             channel.eventLoop.makeCompletedFuture {
-                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                    wrappingChannelSynchronously: channel,
+                    configuration: .init(isOutboundHalfClosureEnabled: true))
             }
         }
     return try await channel.executeThenClose { inbound, outbound in

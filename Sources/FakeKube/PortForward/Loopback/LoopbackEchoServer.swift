@@ -20,7 +20,7 @@ public final class LoopbackEchoServer: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(EchoHandler())
+                    try channel.pipeline.syncOperations.addHandler(LoopbackEchoHandler())
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
@@ -34,7 +34,7 @@ public final class LoopbackEchoServer: Sendable {
     }
 }
 
-private final class EchoHandler: ChannelDuplexHandler {
+private final class LoopbackEchoHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

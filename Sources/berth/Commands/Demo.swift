@@ -18,7 +18,8 @@ struct Demo: AsyncParsableCommand {
             replaces every --kill-every seconds. It prints each rebind as it happens and, on Ctrl-C or after
             --duration, a summary: requests sent and failed, rebinds, the longest gap between two replies.
 
-            Exit codes: 0 every request succeeded, 1 some request failed, 2 usage error, 3 the demo could not start.
+            Exit codes: 0 the demo ran (failed requests are reported, not judged), 2 usage error, 3 the demo
+            could not start.
 
             Examples:
               swift run berth demo
@@ -73,6 +74,5 @@ struct Demo: AsyncParsableCommand {
             throw ExitCode(3)
         }
         console.print(summary.render())
-        if summary.failures > 0 { throw ExitCode(1) }
     }
 }

@@ -2,6 +2,10 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the demo speaks through a forwarded port, chosen by what the pod's server answers.
 enum DemoProtocol: String, Sendable {
     /// `GET /` and expect a 200.
@@ -15,6 +19,17 @@ enum DemoProbe {
     /// Why a request failed, in words a demo viewer understands.
     struct Failure: Error, CustomStringConvertible {
         var description: String
+    }
+
+    /// A failed request in a few words: a reset is what a client sees when the pod dies mid-request.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let failure as Failure: failure.description
+        case let io as IOError where io.errnoCode == ECONNRESET: "connection reset (its pod went away mid-request)"
+        case let io as IOError where io.errnoCode == ECONNREFUSED: "connection refused"
+        case ChannelError.connectTimeout: "connect timed out"
+        default: "\(error)"
+        }
     }
 
     /// Bounds what a reply may be; a pod never sends more than a small JSON body.

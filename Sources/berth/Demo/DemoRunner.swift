@@ -167,9 +167,10 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
             let began = clock.now
             sequence += 1
             var failure: String?
+            let number = sequence
             do {
                 try await withThrowingTaskGroup(of: Void.self) { race in
-                    race.addTask { try await DemoProbe.request(target.kind, port: target.port, sequence: sequence, group: self.group) }
+                    race.addTask { try await DemoProbe.request(target.kind, port: target.port, sequence: number, group: self.group) }
                     race.addTask {
                         try await self.clock.sleep(for: Self.requestTimeout)
                         throw DemoProbe.Failure(description: "no reply within \(DemoSummary.seconds(Self.requestTimeout))")
@@ -178,7 +179,7 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
                     try await race.next()
                 }
             } catch {
-                failure = "\(error)"
+                failure = DemoProbe.describe(error)
             }
             // A request cut short by the end of the demo is neither a success nor a failure.
             guard !Task.isCancelled else { return }

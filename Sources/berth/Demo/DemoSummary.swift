@@ -26,6 +26,8 @@ struct DemoSummary: Sendable {
     var rebinds: Int
     /// Pods the demo deleted.
     var podsDeleted: Int
+    /// Rounds of deletions (every `--kill-every`).
+    var killRounds: Int
     /// The longest time any target went without a successful reply.
     var longestGap: Duration
     /// The target of `longestGap`.
@@ -41,7 +43,7 @@ struct DemoSummary: Sendable {
             "",
             "berth demo summary (\(Self.seconds(elapsed)))",
             "  requests      \(requests) sent, \(failures) failed",
-            "  pods deleted  \(podsDeleted)",
+            "  pods deleted  \(podsDeleted) in \(killRounds) rounds",
             "  rebinds       \(rebinds)",
             "  longest gap   \(Self.seconds(longestGap))\(longestGapTarget.map { " (\($0))" } ?? "") between two successful replies",
         ]

@@ -26,6 +26,7 @@ final class DemoTally: Sendable {
         var failures: [FailureRecord] = []
         var rebinds = 0
         var podsDeleted = 0
+        var killRounds = 0
         var firstReplacementReady: Duration?
     }
 
@@ -62,7 +63,10 @@ final class DemoTally: Sendable {
 
     /// Records a round of pod deletions.
     func recordDeletions(_ count: Int) {
-        state.withLock { $0.podsDeleted += count }
+        state.withLock { state in
+            state.podsDeleted += count
+            state.killRounds += 1
+        }
     }
 
     /// Requests sent and failed so far.
@@ -83,7 +87,7 @@ final class DemoTally: Sendable {
             let afterReplacement = state.firstReplacementReady.map { ready in state.failures.filter { $0.at > ready }.count }
             return DemoSummary(
                 elapsed: elapsed, requests: perTarget.reduce(0) { $0 + $1.sent }, failures: perTarget.reduce(0) { $0 + $1.failed },
-                failuresAfterFirstReplacement: afterReplacement, rebinds: state.rebinds, podsDeleted: state.podsDeleted,
+                failuresAfterFirstReplacement: afterReplacement, rebinds: state.rebinds, podsDeleted: state.podsDeleted, killRounds: state.killRounds,
                 longestGap: longest?.value.longestGap ?? .zero, longestGapTarget: longest?.key, targets: perTarget,
                 failureDetails: state.failures)
         }

@@ -59,10 +59,10 @@ public final class Daemon: Sendable {
     }
 
     /// Loads the manifest, then serves until `stop()` or cancellation.
-    /// - Throws: `DaemonError.manifestInvalid` when the files are invalid at start-up.
+    /// - Throws: `ControllerError.manifestInvalid` when the files are invalid at start-up.
     public func run() async throws {
         if let errors = manifest.load() {
-            throw DaemonError.manifestInvalid(errors)
+            throw ControllerError.manifestInvalid(errors)
         }
         let logger = configuration.logger
         let controller = Controller(
@@ -80,6 +80,9 @@ public final class Daemon: Sendable {
             group.addTask { await self.observed.run() }
             group.addTask { await self.supervisor.run() }
             group.addTask { await controller.run() }
+            if self.configuration.watchNetwork {
+                group.addTask { await self.settleNetworkChanges() }
+            }
             group.addTask {
                 await self.manifest.watch { old, new, errors in
                     self.statuses.setManifestErrors(errors)

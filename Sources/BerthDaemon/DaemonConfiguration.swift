@@ -34,6 +34,8 @@ public struct DaemonConfiguration: Sendable {
     public var resyncInterval: Duration
     /// Quiet time after a file change before the manifest is reloaded.
     public var reloadDebounce: Duration
+    /// Whether network changes (netlink) trigger one settled resync.
+    public var watchNetwork: Bool
 
     /// Creates a configuration with berth's defaults.
     public init(
@@ -41,7 +43,8 @@ public struct DaemonConfiguration: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        workers: Int = 4, resyncInterval: Duration = .seconds(300), reloadDebounce: Duration = .milliseconds(100)
+        workers: Int = 4, resyncInterval: Duration = .seconds(300), reloadDebounce: Duration = .milliseconds(100),
+        watchNetwork: Bool = true
     ) {
         self.source = source
         self.kubeconfig = kubeconfig
@@ -53,5 +56,6 @@ public struct DaemonConfiguration: Sendable {
         self.workers = workers
         self.resyncInterval = resyncInterval
         self.reloadDebounce = reloadDebounce
+        self.watchNetwork = watchNetwork
     }
 }

@@ -23,8 +23,7 @@ func fileMode(_ path: String) -> (type: mode_t, permissions: mode_t)? {
     return (info.st_mode & S_IFMT, info.st_mode & 0o7777)
 }
 
-/// A logger that discards everything, for components that require one.
-let quietLogger = Logger(label: "berth.test") { _ in SwiftLogNoOpLogHandler() }
+// `quietLogger` is declared once for the whole test target, in DataPlaneTestSupport.swift.
 
 /// Runs a program to completion and returns its exit status.
 @discardableResult

@@ -33,7 +33,7 @@ private enum Cluster {
 
 @Suite struct TargetResolverTests {
     private func resolve(
-        _ target: ForwardTarget, _ remotes: [RemotePort] = [.number(80)], _ observed: ObservedObjects, current: String? = nil
+        _ target: ForwardTarget, ports remotes: [RemotePort] = [.number(80)], _ observed: ObservedObjects, current: String? = nil
     ) -> TargetResolution {
         TargetResolver.resolve(
             target: target, ports: remotes.map { PortMapping(local: 0, remote: $0) }, namespace: "default",
@@ -44,7 +44,7 @@ private enum Cluster {
         let observed = ObservedObjects(
             services: [Cluster.service], endpointSlices: [Cluster.slice([("web-1", false), ("web-2", true)], port: 9000)],
             pods: [Cluster.pod("web-1"), Cluster.pod("web-2")])
-        #expect(resolve(.service("web"), [.name("http")], observed) == .endpoint(ResolvedEndpoint(pod: "web-2", uid: "uid-web-2", containerPorts: [9000])))
+        #expect(resolve(.service("web"), ports: [.name("http")], observed) == .endpoint(ResolvedEndpoint(pod: "web-2", uid: "uid-web-2", containerPorts: [9000])))
     }
 
     @Test func serviceStaysWithTheEndpointInUseWhileReady() {
@@ -69,7 +69,7 @@ private enum Cluster {
     @Test func serviceErrorsNameWhatIsMissing() {
         let observed = ObservedObjects(services: [Cluster.service])
         #expect(resolve(.service("nope"), observed) == .unresolved(.notFound, message: "service \"nope\" not found in namespace default"))
-        guard case .unresolved(.servicePortNotFound, let message) = resolve(.service("web"), [.number(81)], observed) else {
+        guard case .unresolved(.servicePortNotFound, let message) = resolve(.service("web"), ports: [.number(81)], observed) else {
             Issue.record("port 81 is not a service port")
             return
         }
@@ -78,11 +78,11 @@ private enum Cluster {
 
     @Test func serviceWithoutSlicesFallsBackToItsSelectorAndNamedTargetPort() {
         let observed = ObservedObjects(services: [Cluster.service], pods: [Cluster.pod("web-1", ready: false), Cluster.pod("web-2")])
-        #expect(resolve(.service("web"), [.name("http")], observed) == .endpoint(ResolvedEndpoint(pod: "web-2", uid: "uid-web-2", containerPorts: [8080])))
+        #expect(resolve(.service("web"), ports: [.name("http")], observed) == .endpoint(ResolvedEndpoint(pod: "web-2", uid: "uid-web-2", containerPorts: [8080])))
     }
 
     @Test func podMustBeRunningAndReady() {
-        #expect(resolve(.pod("web-1"), [.name("http")], ObservedObjects(pods: [Cluster.pod("web-1")]))
+        #expect(resolve(.pod("web-1"), ports: [.name("http")], ObservedObjects(pods: [Cluster.pod("web-1")]))
             == .endpoint(ResolvedEndpoint(pod: "web-1", uid: "uid-web-1", containerPorts: [8080])))
         guard case .unresolved(.noReadyEndpoints, let message) = resolve(.pod("web-1"), ObservedObjects(pods: [Cluster.pod("web-1", phase: "Pending")])) else {
             Issue.record("a pending pod must not be chosen")
@@ -97,7 +97,7 @@ private enum Cluster {
 
     @Test func namedPortMustExistWithTCP() {
         let udp = Cluster.pod("dns-0", ports: [.init(name: "dns", containerPort: 53, protocol: "UDP")])
-        guard case .unresolved(.namedPortNotFound, let message) = resolve(.pod("dns-0"), [.name("dns")], ObservedObjects(pods: [udp])) else {
+        guard case .unresolved(.namedPortNotFound, let message) = resolve(.pod("dns-0"), ports: [.name("dns")], ObservedObjects(pods: [udp])) else {
             Issue.record("a UDP-only named port must not resolve")
             return
         }
@@ -113,8 +113,8 @@ private enum Cluster {
             Cluster.pod("web-1"),
         ]
         let observed = ObservedObjects(pods: pods, statefulSets: [set])
-        #expect(resolve(.statefulSet("db"), [.number(5432)], observed) == .endpoint(ResolvedEndpoint(pod: "db-0", uid: "uid-db-0", containerPorts: [5432])))
-        #expect(resolve(.selector(["app": "db"]), [.number(5432)], observed, current: "db-1")
+        #expect(resolve(.statefulSet("db"), ports: [.number(5432)], observed) == .endpoint(ResolvedEndpoint(pod: "db-0", uid: "uid-db-0", containerPorts: [5432])))
+        #expect(resolve(.selector(["app": "db"]), ports: [.number(5432)], observed, current: "db-1")
             == .endpoint(ResolvedEndpoint(pod: "db-1", uid: "uid-db-1", containerPorts: [5432])))
         guard case .unresolved(.notFound, _) = resolve(.deployment("api"), observed) else {
             Issue.record("a missing deployment is NotFound")

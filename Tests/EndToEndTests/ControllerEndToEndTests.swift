@@ -1,4 +1,4 @@
-import BerthDaemon
+@testable import BerthDaemon
 import FakeKube
 import Foundation
 import Testing
@@ -66,6 +66,7 @@ import Testing
                 let first = try await awaitStatus(daemon, "web and db Ready") { $0.isPhase("web", .ready) && $0.isPhase("db", .ready) }
                 let webPort = try #require(first.port("web"))
                 let dbPort = try #require(first.port("db"))
+                #expect(daemon.observed.informerCount == 4, "pods, services, endpointslices, statefulsets of default")
 
                 // Add lone, change web's remote port (by name now: same listener), remove db.
                 try harness.writeManifest("""
@@ -84,6 +85,7 @@ import Testing
                 }
                 #expect(edited.port("web") == webPort, "a changed remote port keeps the listener")
                 #expect(!TestHTTP.isListening(port: dbPort), "a removed forward closes its listener")
+                #expect(daemon.observed.informerCount == 3, "the statefulset informer is released with its last forward")
                 #expect(try await TestHTTP.get(port: try #require(edited.port("lone"))).contains("lone"))
 
                 // A broken edit: the error names the file and line; everything keeps running.

@@ -47,6 +47,11 @@ public final class ClusterRegistry: Sendable {
         clients.withLock { $0[id] }
     }
 
+    /// Every client resolved so far (for the network settle probe).
+    public var resolvedClients: [KubeClient] {
+        clients.withLock { Array($0.values) }
+    }
+
     /// Shuts every client down.
     public func shutdown() async {
         await registry.shutdown()

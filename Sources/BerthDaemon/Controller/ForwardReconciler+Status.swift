@@ -1,5 +1,6 @@
 import BerthManifest
 import Foundation
+import Logging
 
 extension ForwardReconciler {
     /// The status of `spec` from the listener table and the chosen endpoint (never from intent alone).
@@ -60,5 +61,20 @@ extension ForwardReconciler {
         for name in entries.keys {
             await tearDown(name)
         }
+    }
+}
+
+extension ForwardReconciler {
+    /// Writes a forward's status and logs the transition when its phase or reason changed, so every
+    /// transition is an event in the log (DESIGN.md, "A forward's life").
+    func publish(_ status: ForwardStatus) {
+        let previous = statuses.forward(status.name)
+        statuses.update(status)
+        guard previous?.phase != status.phase || previous?.reason != status.reason else { return }
+        var metadata: Logger.Metadata = ["forward": "\(status.name)", "phase": "\(status.phase.rawValue)"]
+        if let reason = status.reason { metadata["reason"] = "\(reason)" }
+        if let message = status.message { metadata["message"] = "\(message)" }
+        if let pod = status.pod { metadata["pod"] = "\(pod)" }
+        logger.log(level: status.phase == .failed ? .warning : .info, "forward \(status.phase.rawValue)", metadata: metadata)
     }
 }

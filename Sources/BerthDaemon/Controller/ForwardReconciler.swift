@@ -79,7 +79,7 @@ public actor ForwardReconciler: Reconciler {
         guard spec.enabled else {
             await tearDown(name)
             observed.release(forward: name)
-            statuses.update(baseStatus(spec, cluster: spec.context, namespace: spec.namespace ?? "", phase: .disabled))
+            publish(baseStatus(spec, cluster: spec.context, namespace: spec.namespace ?? "", phase: .disabled))
             return .done
         }
 
@@ -89,8 +89,8 @@ public actor ForwardReconciler: Reconciler {
         } catch {
             let message = "cannot use the kubeconfig: \(error)"
             record(name, error: message)
-            statuses.update(failed(spec, cluster: spec.context, namespace: spec.namespace ?? "", reason: "KubeconfigInvalid", message: message))
-            return .error(DaemonError.clusterUnavailable(forward: name, context: spec.context, reason: "\(error)"))
+            publish(failed(spec, cluster: spec.context, namespace: spec.namespace ?? "", reason: "KubeconfigInvalid", message: message))
+            return .error(ControllerError.clusterUnavailable(forward: name, context: spec.context, reason: "\(error)"))
         }
         let namespace = spec.namespace ?? cluster.client.namespace
         let scope = ObservedState.Scope(cluster: cluster.id, namespace: namespace)
@@ -99,21 +99,21 @@ public actor ForwardReconciler: Reconciler {
 
         if let failure = await converge(listenersOf: spec, cluster: cluster) {
             record(name, error: failure.message)
-            statuses.update(failed(spec, cluster: cluster.id, namespace: namespace, reason: failure.reason, message: failure.message))
-            return .error(DaemonError.listenFailed(forward: name, reason: failure.message))
+            publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: failure.reason, message: failure.message))
+            return .error(ControllerError.listenFailed(forward: name, reason: failure.message))
         }
 
         switch observed.health(of: scope, resources: resources) {
         case .syncing:
-            statuses.update(status(spec, cluster: cluster.id, namespace: namespace, phase: .pending,
+            publish(status(spec, cluster: cluster.id, namespace: namespace, phase: .pending,
                                    reason: "CacheSyncing", message: "waiting for the first list of \(scope)"))
             return .done  // the informers' first list enqueues this forward again
         case .failing(let error):
             let (reason, message) = Self.describe(error)
             record(name, error: message)
             await clearEndpoint(name, reason: message)
-            statuses.update(failed(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message))
-            return .error(DaemonError.observeFailed(forward: name, reason: message))
+            publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message))
+            return .error(ControllerError.observeFailed(forward: name, reason: message))
         case .synced:
             break
         }
@@ -124,7 +124,7 @@ public actor ForwardReconciler: Reconciler {
         switch resolution {
         case .endpoint(let endpoint):
             await setEndpoint(name, endpoint, namespace: namespace)
-            statuses.update(status(spec, cluster: cluster.id, namespace: namespace, phase: .ready))
+            publish(status(spec, cluster: cluster.id, namespace: namespace, phase: .ready))
             return .done
         case .unresolved(let reason, let message):
             return await unresolved(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message)
@@ -144,12 +144,12 @@ public actor ForwardReconciler: Reconciler {
         let waited = now - since
         if waited < spec.hold {
             let phase: ForwardPhase = hadEndpoint || statuses.forward(name)?.phase == .rebinding ? .rebinding : .pending
-            statuses.update(status(spec, cluster: cluster, namespace: namespace, phase: phase, reason: reason.rawValue, message: message))
+            publish(status(spec, cluster: cluster, namespace: namespace, phase: phase, reason: reason.rawValue, message: message))
             // Look again when the hold runs out, unless an informer event comes first.
             return .requeueAfter(spec.hold - waited)
         }
         record(name, error: message)
-        statuses.update(failed(spec, cluster: cluster, namespace: namespace, reason: reason.rawValue, message: message))
+        publish(failed(spec, cluster: cluster, namespace: namespace, reason: reason.rawValue, message: message))
         return .done  // an informer event (the target coming back) enqueues it again
     }
 

@@ -80,22 +80,27 @@ public final class ManifestSource: Sendable {
     /// calls `onReload(old, new)` with the manifests before and after (equal when the reload failed).
     public func watch(onReload: @escaping @Sendable (_ old: Manifest, _ new: Manifest, _ errors: [String]) async -> Void) async {
         guard case .files = origin else { return }
-        #if canImport(Glibc)
-        let changes = ManifestFileWatcher.changes(of: paths)
-        for await _ in changes {
-            do {
-                try await clock.sleep(for: debounce)
-            } catch {
-                return
-            }
-            let old = current
-            if let errors = load() {
-                logger.error("manifest reload failed; keeping the last valid manifest", metadata: ["errors": "\(errors)"])
-            } else {
-                logger.info("manifest reloaded", metadata: ["forwards": "\(current.forwards.count)"])
-            }
-            await onReload(old, current, self.errors)
+        let watcher: FileWatcher
+        do {
+            watcher = try FileWatcher(paths: paths, debounce: debounce, clock: clock, logger: logger)
+        } catch {
+            logger.error("cannot watch the manifest files; edits will not be applied", metadata: ["error": "\(error)"])
+            return
         }
-        #endif
+        // A change between the first load and the watch starting would be missed: look once more.
+        await reload(onReload)
+        for await _ in watcher {
+            await reload(onReload)
+        }
+    }
+
+    private func reload(_ onReload: @Sendable (_ old: Manifest, _ new: Manifest, _ errors: [String]) async -> Void) async {
+        let old = current
+        if let errors = load() {
+            logger.error("manifest reload failed; keeping the last valid manifest", metadata: ["errors": "\(errors)"])
+        } else if old != current {
+            logger.info("manifest reloaded", metadata: ["forwards": "\(current.forwards.count)"])
+        }
+        await onReload(old, current, errors)
     }
 }

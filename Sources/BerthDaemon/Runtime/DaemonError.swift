@@ -1,4 +1,3 @@
-import BerthManifest
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,16 +42,6 @@ public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A control message exceeded the line-length limit.
     case controlMessageTooLong(limit: Int)
 
-    // The controller's steps (merged here from Controller/DaemonError.swift: one error type per module).
-    /// The manifest files are invalid at start-up; each error names its file, line and column.
-    case manifestInvalid(ManifestErrors)
-    /// The kubeconfig or context for a forward cannot be used.
-    case clusterUnavailable(forward: String, context: String?, reason: String)
-    /// A forward's listener could not be bound (port in use, permission, address).
-    case listenFailed(forward: String, reason: String)
-    /// A forward's cluster cache cannot be listed or watched (forbidden, unreachable).
-    case observeFailed(forward: String, reason: String)
-
     /// A one-line explanation for logs and the CLI.
     public var description: String {
         switch self {
@@ -94,11 +83,6 @@ public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
             "the daemon at \(path) rejected the request: \(message)"
         case .controlMessageTooLong(let limit):
             "control message longer than \(limit) bytes"
-        case .manifestInvalid(let errors): errors.description
-        case .clusterUnavailable(let forward, let context, let reason):
-            "forward \(forward): cannot use context \(context ?? "(current)"): \(reason)"
-        case .listenFailed(let forward, let reason): "forward \(forward): \(reason)"
-        case .observeFailed(let forward, let reason): "forward \(forward): \(reason)"
         }
     }
 

@@ -43,7 +43,7 @@ struct Up: AsyncParsableCommand {
                     FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n").utf8))
                 }
             }
-        } catch DaemonError.manifestInvalid(let errors) {
+        } catch ControllerError.manifestInvalid(let errors) {
             FileHandle.standardError.write(Data((errors.description + "\n").utf8))
             throw (errors.isReadFailure ? ExitStatus.usage : ExitStatus.invalid).exitCode
         }

@@ -29,10 +29,10 @@ enum DaemonRunner {
         }
     }
 
-    /// A logger to stderr at `level`, for the daemon and its forwards.
+    /// A logger to stderr at `level` (or `$BERTH_LOG_LEVEL`: trace, debug, info, …), for the daemon and its forwards.
     static func logger(level: Logger.Level) -> Logger {
         var logger = Logger(label: "berth") { label in StreamLogHandler.standardError(label: label) }
-        logger.logLevel = level
+        logger.logLevel = ProcessInfo.processInfo.environment["BERTH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? level
         return logger
     }
 

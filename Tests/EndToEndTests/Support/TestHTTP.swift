@@ -67,7 +67,7 @@ enum TestHTTP {
 }
 
 /// Holds a listening socket on 127.0.0.1 (a port "already in use") until closed.
-final class PortSquatter {
+final class PortSquatter: Sendable {
     let port: Int
     private let fd: Int32
 

@@ -1,0 +1,42 @@
+import FakeKube
+import Foundation
+import NIOPosix
+import Testing
+
+@testable import BerthDaemon
+
+/// The production upstream connector against FakeKube's port-forward endpoint.
+@Suite struct ControllerPortForwardConnectorTests {
+    @Test func aForbiddenPortForwardNamesTheVerbAndResource() async throws {
+        try await Harness.with { harness in
+            let readonly = harness.directory.appendingPathComponent("readonly").path
+            try harness.server.writeKubeconfig(to: readonly, user: .readonly)
+            let clusters = ClusterRegistry(kubeconfig: readonly, context: nil, environment: [:], logger: Harness.quiet)
+            let cluster = try await clusters.cluster(context: nil)
+            let connector = PortForwardUpstreamConnector(forward: "lone", connection: cluster.connectionInfo, logger: Harness.quiet)
+            let target = UpstreamEndpoint(namespace: "default", podName: "lone", podUID: "", port: 7000)
+            await #expect {
+                _ = try await connector.connect(to: target, on: MultiThreadedEventLoopGroup.singleton.next())
+            } throws: { error in
+                guard case DataPlaneError.upstreamConnectFailed(let forward, _, let reason) = error else { return false }
+                return forward == "lone" && reason.hasPrefix("forbidden:") && reason.contains("pods/portforward")
+            }
+            await clusters.shutdown()
+        }
+    }
+
+    @Test func anAdminStreamReachesThePodWithAutoReadOff() async throws {
+        try await Harness.with { harness in
+            let clusters = ClusterRegistry(kubeconfig: harness.kubeconfig, context: nil, environment: [:], logger: Harness.quiet)
+            let cluster = try await clusters.cluster(context: nil)
+            let connector = PortForwardUpstreamConnector(forward: "lone", connection: cluster.connectionInfo, logger: Harness.quiet)
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let stream = try await connector.connect(to: UpstreamEndpoint(namespace: "default", podName: "lone", podUID: "", port: 7000), on: loop)
+            #expect(stream.channel.eventLoop === loop, "the data plane needs the stream on the forward's loop")
+            #expect(try await stream.channel.getOption(.autoRead) == false)
+            #expect(!stream.supportsHalfClose)
+            try await stream.channel.close()
+            await clusters.shutdown()
+        }
+    }
+}

@@ -189,7 +189,7 @@ def scale(ctx):
     for run in range(1 if ctx.quick else ctx.runs):
         up = BerthUp(ctx.berth, ctx.cluster.kubeconfig, path)
         try:
-            elapsed = up.wait_all_ready(count, 120)
+            elapsed = up.wait_all_ready(count, 45 if ctx.quick else 120)
             if elapsed is None:
                 log("scale: only %d of %d Ready: %s" % (len(up.endpoints_chosen()), count, up.process.tail(2)))
             pid = up.process.proc.pid

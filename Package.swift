@@ -98,6 +98,11 @@ let package = Package(
                 "BerthManifest", "BerthDaemon", "FakeKube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
+                // `berth demo`'s request loop.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -134,7 +139,7 @@ let package = Package(
         .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon", "ReconcileTesting"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BerthDaemon", "FakeKube", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["BerthDaemon", "FakeKube", "berth", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "ConformanceTests",

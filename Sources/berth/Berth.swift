@@ -21,6 +21,7 @@ struct Berth: AsyncParsableCommand {
             StatusCommand.self,
             DiffCommand.self,
             DownCommand.self,
+            Demo.self,
         ]
     )
 

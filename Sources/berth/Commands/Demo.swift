@@ -1,0 +1,78 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `berth demo`: berth against a fake cluster in this process, while every pod is deleted on a schedule.
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Try berth without a cluster: forwards that survive every pod being deleted every few seconds.",
+        discussion: """
+            Starts a fake Kubernetes cluster in this process (examples/demo-cluster.yaml, built in), runs berth on
+            examples/demo-forwards.yaml (built in, written next to a temporary kubeconfig), sends a request
+            through every forwarded port every 50 ms, and deletes every pod that a Deployment or StatefulSet
+            replaces every --kill-every seconds. It prints each rebind as it happens and, on Ctrl-C or after
+            --duration, a summary: requests sent and failed, rebinds, the longest gap between two replies.
+
+            Exit codes: 0 the demo ran (failed requests are reported, not judged), 2 usage error, 3 the demo
+            could not start.
+
+            Examples:
+              swift run berth demo
+              berth demo --duration 30 --kill-every 3 --free-ports
+            """
+    )
+
+    @Option(help: ArgumentHelp("Stop after this many seconds (default: run until Ctrl-C).", valueName: "seconds"))
+    var duration: Double?
+
+    @Option(name: .customLong("kill-every"), help: ArgumentHelp("Delete every replaceable pod this often.", valueName: "seconds"))
+    var killEvery: Double = 5
+
+    @Flag(name: .customLong("free-ports"), help: "Listen on free local ports instead of 18080, 18000, 19000 and 15432.")
+    var freePorts = false
+
+    @Flag(help: "Print plain lines even on a terminal (no live screen).")
+    var plain = false
+
+    func validate() throws {
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be more than 0 seconds") }
+        guard killEvery >= 0.5 else { throw ValidationError("--kill-every must be at least 0.5 seconds") }
+    }
+
+    func run() async throws {
+        let live = !plain && isatty(STDOUT_FILENO) == 1
+        let console = DemoConsole(mode: live ? .live : .plain) { text in
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        var logger = Logger(label: "berth.demo") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = .error
+        let runner = DemoRunner(
+            options: .init(duration: duration.map { .milliseconds(Int($0 * 1000)) },
+                           killEvery: .milliseconds(Int(killEvery * 1000)), freePorts: freePorts),
+            console: console, logger: logger, clock: ContinuousClock())
+
+        let queue = DispatchQueue(label: "berth.demo.signals")
+        let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { runner.stop() }
+            source.resume()
+            return source
+        }
+        defer { for source in sources { source.cancel() } }
+
+        let summary: DemoSummary
+        do {
+            summary = try await runner.run()
+        } catch {
+            FileHandle.standardError.write(Data("berth demo: \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+        console.print(summary.render())
+    }
+}

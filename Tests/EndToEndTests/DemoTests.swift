@@ -1,0 +1,123 @@
+import BerthDaemon
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import berth
+
+/// `berth demo`, in process: FakeKube, the daemon, the request loop and the pod killer, for a few seconds.
+@Suite struct DemoTests {
+    @Test func demoCarriesTrafficAcrossPodDeletionsAndReportsRebinds() async throws {
+        let lines = Lines()
+        let console = DemoConsole(mode: .plain) { lines.append($0) }
+        let runner = DemoRunner(
+            options: .init(duration: .seconds(8), killEvery: .seconds(2), freePorts: true, progressEvery: .seconds(2)),
+            console: console, logger: Harness.quiet, clock: ContinuousClock())
+        let summary = try await runner.run()
+        let output = lines.text
+
+        // The loop makes a request every 50 ms per port when replies are quick; a loaded debug build is slower.
+        #expect(summary.requests >= 20, "the request loop should run:\n\(output)")
+        #expect(summary.targets.count == 4, "web, api (two ports) and db should all carry requests:\n\(output)")
+        #expect(summary.killRounds >= 1 && summary.podsDeleted >= 5 * summary.killRounds,
+                "each round deletes web ×2, api ×1, postgres ×2:\n\(output)")
+        #expect(summary.rebinds >= 1, "a deletion should show as a rebind:\n\(output)")
+        #expect(output.contains("rebound"), "each rebind is printed as it happens:\n\(output)")
+        #expect(output.contains("NAME") && output.contains("Ready"), "the status table is shown:\n\(output)")
+        // berth holds the connections made while a forward has no pod, so only a request in flight when its pod
+        // dies can fail: at most one per port per round of deletions.
+        #expect(summary.failures <= summary.killRounds * summary.targets.count, "\(summary.render())\n\(output)")
+        #expect(summary.render().contains("\(summary.requests) sent, \(summary.failures) failed"))
+    }
+
+    @Test func stopEndsTheDemoWithASummary() async throws {
+        let (printed, sink) = AsyncStream.makeStream(of: String.self)
+        let console = DemoConsole(mode: .plain) { sink.yield($0) }
+        let runner = DemoRunner(
+            options: .init(duration: .seconds(30), killEvery: .seconds(60), freePorts: true),
+            console: console, logger: Harness.quiet, clock: ContinuousClock())
+        async let summary = runner.run()
+        // The status table is printed once every forward is Ready: then Ctrl-C.
+        for await text in printed where text.contains("NAME") {
+            runner.stop()
+            break
+        }
+        let result = try await summary
+        sink.finish()
+        #expect(result.podsDeleted == 0)
+        #expect(result.elapsed < .seconds(30), "stop() should end the demo before its duration")
+    }
+}
+
+/// The rebind tracker turns successive statuses into the demo's events.
+@Suite struct DemoRebindTrackerTests {
+    static func status(_ phase: ForwardPhase, pod: String?) -> DaemonStatus {
+        DaemonStatus(pid: 1, startedAt: Date(), manifests: [], manifestErrors: [], forwards: [
+            ForwardStatus(name: "web", phase: phase, target: "service/web", context: nil, namespace: "shop",
+                          ports: [], pod: pod, since: Date()),
+        ])
+    }
+
+    @Test func readyLostAndReboundOnANewPod() {
+        var tracker = RebindTracker()
+        #expect(tracker.observe(Self.status(.pending, pod: nil), at: .zero).isEmpty)
+        #expect(!tracker.allReadyOnce)
+        #expect(tracker.observe(Self.status(.ready, pod: "web-a"), at: .seconds(1)) == [.ready(forward: "web", pod: "web-a")])
+        #expect(tracker.allReadyOnce)
+        #expect(tracker.observe(Self.status(.rebinding, pod: nil), at: .seconds(2))
+            == [.lost(forward: "web", pod: "web-a", phase: .rebinding, message: nil)])
+        #expect(tracker.observe(Self.status(.ready, pod: "web-b"), at: .milliseconds(2500))
+            == [.rebound(forward: "web", from: "web-a", to: "web-b", after: .milliseconds(500))])
+        // The same status again is no news.
+        #expect(tracker.observe(Self.status(.ready, pod: "web-b"), at: .seconds(3)).isEmpty)
+    }
+
+    @Test func aStatefulSetPodRebornUnderItsNameIsARebind() {
+        var tracker = RebindTracker()
+        _ = tracker.observe(Self.status(.ready, pod: "db-0"), at: .zero)
+        _ = tracker.observe(Self.status(.rebinding, pod: nil), at: .seconds(1))
+        #expect(tracker.observe(Self.status(.ready, pod: "db-0"), at: .seconds(2))
+            == [.rebound(forward: "web", from: "db-0", to: "db-0", after: .seconds(1))])
+    }
+
+    @Test func aSwitchToAnotherReadyPodWithoutAGapIsARebind() {
+        var tracker = RebindTracker()
+        _ = tracker.observe(Self.status(.ready, pod: "web-a"), at: .zero)
+        #expect(tracker.observe(Self.status(.ready, pod: "web-b"), at: .seconds(1))
+            == [.rebound(forward: "web", from: "web-a", to: "web-b", after: .zero)])
+    }
+
+    @Test func aFailureIsReportedOnce() {
+        var tracker = RebindTracker()
+        var failed = Self.status(.failed, pod: nil)
+        failed.forwards[0].reason = "PortInUse"
+        #expect(tracker.observe(failed, at: .zero) == [.failed(forward: "web", reason: "PortInUse", message: nil)])
+        #expect(tracker.observe(failed, at: .seconds(1)).isEmpty)
+    }
+}
+
+/// The demo's built-in copies of its files match the files in `examples/`.
+@Suite struct DemoResourcesTests {
+    static let examples = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("examples")
+
+    @Test(arguments: [
+        ("demo-cluster.yaml", DemoResources.clusterYAML),
+        ("demo-forwards.yaml", DemoResources.forwardsYAML),
+    ])
+    func embeddedCopyMatchesTheFile(name: String, embedded: String) throws {
+        let file = try String(contentsOf: Self.examples.appendingPathComponent(name), encoding: .utf8)
+        #expect(file == embedded + "\n", "regenerate Sources/berth/Demo/DemoResources.swift from examples/\(name)")
+    }
+}
+
+/// Collects what the demo prints.
+private final class Lines: Sendable {
+    private let storage = Mutex<[String]>([])
+
+    func append(_ text: String) { storage.withLock { $0.append(text) } }
+
+    var text: String { storage.withLock { $0.joined() } }
+}

@@ -1,0 +1,158 @@
+"""The benchmark's client side: HTTP requests on fresh connections, bulk reads, bounded waits. Loopback only."""
+
+import socket
+import threading
+import time
+
+LOOPBACK = "127.0.0.1"
+
+
+class Deadline:
+    """A monotonic deadline: every wait in the harness is bounded by one."""
+
+    def __init__(self, seconds):
+        self.end = time.monotonic() + seconds
+
+    def left(self):
+        return max(0.0, self.end - time.monotonic())
+
+    def passed(self):
+        return time.monotonic() >= self.end
+
+
+def free_port():
+    """A port that was free a moment ago (the kernel picks it; the caller binds it soon after)."""
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, seconds):
+    """Polls until something accepts on the port (there is no event to wait for from outside a process)."""
+    deadline = Deadline(seconds)
+    while not deadline.passed():
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.005)
+    return False
+
+
+def http_get(port, timeout=15.0):
+    """One GET / on a new connection; returns the latency in seconds, raises on any failure."""
+    start = time.perf_counter()
+    with socket.create_connection((LOOPBACK, port), timeout=timeout) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.sendall(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        data = bytearray()
+        while len(data) < 65536:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    if not data.startswith(b"HTTP/1.") or b" 200 " not in data[:16]:
+        raise OSError("bad reply: %r" % bytes(data[:40]))
+    return time.perf_counter() - start
+
+
+def read_bytes(port, total, timeout=60.0):
+    """Reads `total` bytes from a server that streams (the `source` pod); returns bytes per second."""
+    with socket.create_connection((LOOPBACK, port), timeout=timeout) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        buffer = bytearray(1 << 20)
+        view = memoryview(buffer)
+        got = 0
+        start = time.perf_counter()
+        while got < total:
+            n = s.recv_into(view, min(len(buffer), total - got))
+            if n == 0:
+                raise OSError("stream ended after %d of %d bytes" % (got, total))
+            got += n
+        return total / (time.perf_counter() - start)
+
+
+def percentile(values, p):
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, int(round(p / 100.0 * (len(ordered) - 1)))))
+    return ordered[index]
+
+
+def sequential_latency(port, count, seconds):
+    """`count` GETs one after another, each on a new connection, within `seconds`: (p50 ms, p99 ms, errors)."""
+    deadline = Deadline(seconds)
+    latencies, errors = [], 0
+    for _ in range(count):
+        if deadline.passed():
+            break
+        try:
+            latencies.append(http_get(port, timeout=min(15.0, deadline.left() + 0.1)))
+        except OSError:
+            errors += 1
+    errors += count - len(latencies) - errors  # requests never made for lack of time count as errors
+    return (percentile(latencies, 50) * 1000 if latencies else None,
+            percentile(latencies, 99) * 1000 if latencies else None, errors)
+
+
+def concurrent_clients(port, clients, each, seconds):
+    """`clients` threads at once, each making `each` GETs on new connections: (errors, p99 ms, first error)."""
+    deadline = Deadline(seconds)
+    lock = threading.Lock()
+    latencies, errors, first = [], [0], [None]
+    barrier = threading.Barrier(clients)
+
+    def client():
+        try:
+            barrier.wait(timeout=30)
+        except threading.BrokenBarrierError:
+            pass
+        mine = []
+        failed = 0
+        for _ in range(each):
+            if deadline.passed():
+                failed += 1
+                continue
+            try:
+                mine.append(http_get(port, timeout=min(15.0, deadline.left() + 0.1)))
+            except OSError as error:
+                failed += 1
+                with lock:
+                    first[0] = first[0] or str(error)
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=deadline.left() + 20)
+    p99 = percentile(latencies, 99)
+    return errors[0], (p99 * 1000 if p99 is not None else None), first[0]
+
+
+def request_loop_across_deletion(port, delete, before, after, interval=0.05):
+    """A GET every `interval` s; `delete()` runs `before` s in; the loop goes on `after` s more.
+
+    Returns (failed requests after the deletion, seconds from the deletion to the next success or None)."""
+    start = time.monotonic()
+    deleted_at = None
+    failed_after = 0
+    recovered = None
+    end = start + before + after
+    while time.monotonic() < end:
+        began = time.monotonic()
+        if deleted_at is None and began - start >= before:
+            delete()
+            deleted_at = time.monotonic()
+        try:
+            http_get(port, timeout=max(0.1, min(15.0, end - began)))
+            if deleted_at is not None and recovered is None and began >= deleted_at:
+                recovered = time.monotonic() - deleted_at
+        except OSError:
+            if deleted_at is not None:
+                failed_after += 1
+        time.sleep(max(0.0, interval - (time.monotonic() - began)))
+    return failed_after, recovered

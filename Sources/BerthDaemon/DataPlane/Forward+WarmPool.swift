@@ -41,6 +41,7 @@ extension Forward {
 
         let maxIdle = configuration.warmStreamMaxIdle
         let clock = self.clock
+        let readyAt = ContinuousClock.now
         await withTaskGroup(of: StandbyExit?.self) { group in
             group.addTask { try? await exit.get() }
             group.addTask {
@@ -51,11 +52,15 @@ extension Forward {
             group.cancelAll()
             switch first {
             case .handedOut:
-                break
+                await self.warmStreamWorked()
             case .died:
-                await self.retireWarm(id: id, died: true)
+                // A stream the server closes at once (nothing listens on the pod port, say) is a failed
+                // open, not an idle timeout: retry it with backoff instead of in a tight loop.
+                let quickly = ContinuousClock.now - readyAt < Self.shortestHealthyWarmLife
+                await self.retireWarm(id: id, died: true, quickly: quickly)
             case nil:
                 // Aged out (or the forward is stopping): close it before the kubelet would.
+                await self.warmStreamWorked()
                 await self.retireWarm(id: id, died: false)
             }
         }
@@ -69,20 +74,33 @@ extension Forward {
     ) -> UInt64? {
         guard lifecycle == .running, generation == self.generation else { return nil }
         warmOpening -= 1
-        warmFailures = 0
         nextWarmID += 1
         warm.append(WarmStream(id: nextWarmID, stream: stream, exit: exit))
         logger.debug("warm stream ready", metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "warm": "\(warm.count)"])
         return nextWarmID
     }
 
-    /// Takes a stream out of the pool and closes it, then opens its replacement.
-    func retireWarm(id: UInt64, died: Bool) {
+    /// A warm stream that lived less than this before the server closed it counts as a failed open.
+    static var shortestHealthyWarmLife: Duration { .seconds(1) }
+
+    /// A warm stream was used, or lived out its idle age: opening them works, so failures start over.
+    func warmStreamWorked() {
+        warmFailures = 0
+    }
+
+    /// Takes a stream out of the pool and closes it, then opens its replacement (after a backoff
+    /// when the server closed it as soon as it was open).
+    func retireWarm(id: UInt64, died: Bool, quickly: Bool = false) {
         guard let index = warm.firstIndex(where: { $0.id == id }) else { return }
         let retired = warm.remove(at: index)
         retired.stream.channel.close(promise: nil)
         if died {
             stats.count(.warmStreamDied)
+            if quickly {
+                warmFailures += 1
+                scheduleWarmRetry(reason: "the server closed a new warm stream at once")
+                return
+            }
             logger.info("warm stream closed by the server while idle; replacing it")
         } else {
             logger.debug("warm stream recycled before the idle timeout")
@@ -95,11 +113,17 @@ extension Forward {
         warmOpening -= 1
         warmFailures += 1
         stats.count(.warmConnectFailed)
-        let exponent = min(warmFailures - 1, 16)
+        scheduleWarmRetry(reason: "\(error)")
+    }
+
+    /// Waits out the backoff of `warmFailures` failures in a row, then refills the pool.
+    private func scheduleWarmRetry(reason: String) {
+        let generation = self.generation
+        let exponent = min(max(warmFailures - 1, 0), 16)
         let delay = min(configuration.warmRetryDelay * (1 << exponent), configuration.warmRetryMaxDelay)
         logger.warning(
             "cannot open a warm stream; retrying",
-            metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "error": "\(error)", "retryIn": "\(delay)"]
+            metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "error": "\(reason)", "retryIn": "\(delay)"]
         )
         warmRetryPending = true
         let clock = self.clock

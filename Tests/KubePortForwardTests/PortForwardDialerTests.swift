@@ -154,6 +154,12 @@ struct PortForwardDialerTests {
     @Test func registryCountsAndClosesStreams() async throws {
         let fixture = try await Fixture.start()
         let stream = try await fixture.dialer.dial(PortForwardTarget(namespace: "default", pod: "echo-pod", port: 80))
+        // The server registers the session on its own event loop, a moment after the client has its
+        // port prefixes; the registry has no event to await, so poll it with a deadline.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while fixture.server.registry.openSessions != 1 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         #expect(fixture.server.registry.openSessions == 1)
         fixture.server.registry.closeAll(podUID: "uid-1")
         let ended = try await stream.executeThenClose { inbound, _ in

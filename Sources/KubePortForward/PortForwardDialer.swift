@@ -52,6 +52,7 @@ public struct PortForwardDialer: Sendable {
     /// - Parameters:
     ///   - server: the cluster's `server:` URL, `https://host:port[/path]` or `http://…`.
     ///   - tls: TLS settings for `https` (CA, client certificate, verification); nil means the system defaults.
+    ///   - contextCache: where the TLS context for `tls` is shared with other dialers; nil builds a new one.
     ///   - serverName: SNI and certificate name (kubeconfig `tls-server-name`); defaults to the URL host.
     ///   - headers: extra request headers, fetched for every dial (fresh tokens); never logged.
     ///   - eventLoopGroup: where connections run.
@@ -63,6 +64,7 @@ public struct PortForwardDialer: Sendable {
     public init(
         server: String,
         tls: TLSConfiguration? = nil,
+        contextCache: TLSContextCache? = nil,
         serverName: String? = nil,
         headers: @escaping @Sendable () async throws -> [(String, String)] = { [] },
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -80,7 +82,8 @@ public struct PortForwardDialer: Sendable {
         basePath = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
         if useTLS {
             do {
-                sslContext = try NIOSSLContext(configuration: tls ?? .makeClientConfiguration())
+                let configuration = tls ?? .makeClientConfiguration()
+                sslContext = try contextCache?.context(for: configuration) ?? NIOSSLContext(configuration: configuration)
             } catch {
                 throw .tlsConfigurationInvalid("\(error)")
             }

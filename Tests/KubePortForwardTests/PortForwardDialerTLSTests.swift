@@ -38,8 +38,10 @@ struct PortForwardDialerTLSTests {
         )
     }
 
-    @Test func echoesOverTLSWithAPrivateCAAndSNI() async throws {
-        let (certificate, key) = try Self.selfSigned()
+    /// A TLS port-forward server with that certificate, whose pod `echo-pod` echoes on port 80.
+    private static func tlsServer(
+        certificate: NIOSSLCertificate, key: NIOSSLPrivateKey
+    ) async throws -> (server: PortForwardLoopbackServer, echo: LoopbackEchoServer) {
         let echo = try await LoopbackEchoServer.start()
         let address = echo.address
         let pod = PortForwardPod(namespace: "default", name: "echo-pod", uid: "uid-1") { $0 == 80 ? address : nil }
@@ -47,6 +49,12 @@ struct PortForwardDialerTLSTests {
             configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
         )
         let server = try await PortForwardLoopbackServer.start(pods: [pod], tls: serverTLS)
+        return (server, echo)
+    }
+
+    @Test func echoesOverTLSWithAPrivateCAAndSNI() async throws {
+        let (certificate, key) = try Self.selfSigned()
+        let (server, echo) = try await Self.tlsServer(certificate: certificate, key: key)
         #expect(server.url.hasPrefix("https://127.0.0.1:"))
 
         var clientTLS = TLSConfiguration.makeClientConfiguration()
@@ -66,6 +74,41 @@ struct PortForwardDialerTLSTests {
             _ = try await untrusting.dial(PortForwardTarget(namespace: "default", pod: "echo-pod", port: 80))
         }
         if case .connectFailed = error {} else { Issue.record("expected connectFailed, got \(String(describing: error))") }
+
+        try await server.shutdown()
+        try await echo.shutdown()
+    }
+
+    @Test func dialersWithTheSameSettingsShareOneTLSContext() async throws {
+        let (certificate, key) = try Self.selfSigned()
+        let (otherCertificate, _) = try Self.selfSigned()
+        let (server, echo) = try await Self.tlsServer(certificate: certificate, key: key)
+        let target = PortForwardTarget(namespace: "default", pod: "echo-pod", port: 80)
+
+        let cache = TLSContextCache()
+        func dialer(trusting root: NIOSSLCertificate) throws -> PortForwardDialer {
+            // A fresh configuration per dialer, as the connector builds one per dial.
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates([root])
+            return try PortForwardDialer(
+                server: server.url, tls: tls, contextCache: cache, serverName: "localhost", logger: Logger(label: "test"))
+        }
+        for round in 1...2 {
+            let stream = try await dialer(trusting: certificate).dial(target)
+            let reply = try await stream.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "round \(round)"))
+                var iterator = inbound.makeAsyncIterator()
+                return try await iterator.next().map { String(buffer: $0) }
+            }
+            #expect(reply == "round \(round)")
+        }
+        #expect(cache.count == 1)
+
+        // Other trust roots are other settings: a context of their own, and this server is not trusted by it.
+        await #expect(throws: PortForwardError.self) {
+            _ = try await dialer(trusting: otherCertificate).dial(target)
+        }
+        #expect(cache.count == 2)
 
         try await server.shutdown()
         try await echo.shutdown()

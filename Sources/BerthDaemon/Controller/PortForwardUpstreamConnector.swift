@@ -11,12 +11,15 @@ import NIOCore
 public struct PortForwardUpstreamConnector: UpstreamConnector {
     private let forward: String
     private let connection: ClusterConnectionInfo
+    private let tlsContexts: TLSContextCache
     private let logger: Logger
 
     /// Creates a connector for one forward of one cluster.
-    public init(forward: String, connection: ClusterConnectionInfo, logger: Logger) {
+    /// - Parameter tlsContexts: shared by every forward of the daemon, so streams reuse one TLS context.
+    public init(forward: String, connection: ClusterConnectionInfo, tlsContexts: TLSContextCache = TLSContextCache(), logger: Logger) {
         self.forward = forward
         self.connection = connection
+        self.tlsContexts = tlsContexts
         self.logger = logger
     }
 
@@ -41,6 +44,7 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
         let dialer = try PortForwardDialer(
             server: info.server.url,
             tls: try await info.tlsConfiguration(),
+            contextCache: tlsContexts,
             serverName: info.serverName,
             headers: { try await info.authorizationHeaders().map { ($0.name, $0.value) } },
             eventLoopGroup: eventLoop,

@@ -12,17 +12,49 @@ import Testing
 final class CountingConnector: UpstreamConnector {
     private let inner: TCPUpstreamConnector
     private let calls = Atomic<Int>(0)
+    private let gate: ConnectGate?
+    private let ungated: Int
 
-    init(supportsHalfClose: Bool = true, servers: [UpstreamEndpoint: TestServer]) {
+    /// With a `gate`, every connect after the first `ungated` ones waits until the gate opens.
+    init(supportsHalfClose: Bool = true, servers: [UpstreamEndpoint: TestServer], gate: ConnectGate? = nil, ungated: Int = 0) {
         let addresses = servers.mapValues(\.address)
         inner = TCPUpstreamConnector(supportsHalfClose: supportsHalfClose) { addresses[$0] }
+        self.gate = gate
+        self.ungated = ungated
     }
 
     var connectCalls: Int { calls.load(ordering: .relaxed) }
 
     func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
-        calls.add(1, ordering: .relaxed)
+        let call = calls.add(1, ordering: .relaxed).newValue
+        if let gate, call > ungated { await gate.pass() }
         return try await inner.connect(to: endpoint, on: eventLoop)
+    }
+}
+
+/// Holds connects back until the test opens it, so a stream stays "being opened" as long as a test needs.
+final class ConnectGate: Sendable {
+    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    /// Returns at once when the gate is open, else when it opens.
+    func pass() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state in
+                if !state.open { state.waiting.append(continuation) }
+                return state.open
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Lets every waiting and future connect through.
+    func open() {
+        let waiting = state.withLock { state in
+            state.open = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
     }
 }
 
@@ -94,6 +126,19 @@ final class TestClient: Sendable {
         _ body: (NIOAsyncChannelInboundStream<ByteBuffer>, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> R
     ) async throws -> R {
         try await asyncChannel.executeThenClose(body)
+    }
+}
+
+/// One request on a new connection: sends `text`, half-closes, and expects it echoed back in full.
+func echoOnce(_ text: String, port: Int) async throws {
+    try await withTimeout(30, "echo \(text)") {
+        let client = try await connectClient(port: port)
+        try await client.executeThenClose { (inbound, outbound) async throws in
+            try await outbound.write(ByteBuffer(string: text))
+            outbound.finish()
+            var reader = inbound.makeAsyncIterator()
+            #expect(await reader.readToEnd() == text)
+        }
     }
 }
 

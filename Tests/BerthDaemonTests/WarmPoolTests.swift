@@ -13,21 +13,36 @@ import Testing
                 try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
                 // Every stream ever opened was opened ahead of its connection.
                 #expect(connector.connectCalls == round)
-                try await withTimeout(30, "round \(round)") {
-                    let client = try await connectClient(port: port)
-                    try await client.executeThenClose { (inbound, outbound) async throws in
-                        try await outbound.write(ByteBuffer(string: "hello \(round)"))
-                        outbound.finish()
-                        var reader = inbound.makeAsyncIterator()
-                        #expect(await reader.readToEnd() == "hello \(round)")
-                    }
-                }
+                try await echoOnce("hello \(round)", port: port)
             }
             let counters = await forward.counters()
             #expect(counters.connectsOnAcceptPath == 0)
             #expect(counters.warmStreamsUsed == 3)
             #expect(counters.lastConnectLatency != nil)
             #expect(counters.averageConnectLatency != nil)
+        }
+        await podA.stop()
+    }
+
+    @Test func aConnectionThatFindsTheRefillInFlightTakesItInsteadOfDialling() async throws {
+        let podA = try await TestServer.start(.echo(greeting: nil))
+        let gate = ConnectGate()
+        // The first warm stream opens at once; its refill stays in flight until the gate opens.
+        let connector = CountingConnector(servers: [pod("a"): podA], gate: gate, ungated: 1)
+        let configuration = ForwardConfiguration(name: "inflight", warmStreams: 1, warmStreamWaitLimit: .seconds(60))
+        try await withForward(configuration, connector: connector, endpoint: pod("a")) { forward in
+            let port = forward.port
+            try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
+            try await echoOnce("first", port: port)
+            try await eventually("refill in flight") { connector.connectCalls == 2 }
+            // The next client comes while the refill is still opening, as sequential clients do.
+            async let second: Void = echoOnce("second", port: port)
+            try await eventually("second admitted") { await forward.counters().totalConnections == 2 }
+            gate.open()
+            try await second
+            let counters = await forward.counters()
+            #expect(counters.connectsOnAcceptPath == 0)
+            #expect(counters.warmStreamsUsed == 2)
         }
         await podA.stop()
     }
@@ -101,15 +116,7 @@ import Testing
         let connector = CountingConnector(servers: [pod("a"): podA])
         try await withForward(.init(name: "cold", warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
             let port = forward.port
-            try await withTimeout(30, "cold connection") {
-                let client = try await connectClient(port: port)
-                try await client.executeThenClose { (inbound, outbound) async throws in
-                    try await outbound.write(ByteBuffer(string: "x"))
-                    outbound.finish()
-                    var reader = inbound.makeAsyncIterator()
-                    #expect(await reader.readToEnd() == "x")
-                }
-            }
+            try await echoOnce("x", port: port)
             let counters = await forward.counters()
             #expect(counters.connectsOnAcceptPath == 1)
             #expect(counters.warmStreamsReady == 0)

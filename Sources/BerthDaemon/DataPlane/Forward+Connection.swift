@@ -26,6 +26,9 @@ extension Forward {
             route = heldRoute
         }
 
+        if route.warm == nil, configuration.warmStreams > 0 {
+            route.warm = await waitForOpeningWarm(id: id, generation: route.generation)
+        }
         let counters = ByteCounters()
         while true {
             logger[metadataKey: "pod"] = "\(route.endpoint)"

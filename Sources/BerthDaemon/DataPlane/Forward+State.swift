@@ -36,6 +36,12 @@ extension Forward {
         }
     }
 
+    /// A connection waiting for the warm stream being opened (see `awaitOpeningWarm`).
+    struct WarmWaiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<WarmStream?, Never>
+    }
+
     /// A pre-opened upstream stream waiting in the pool.
     struct WarmStream: Sendable {
         var id: UInt64

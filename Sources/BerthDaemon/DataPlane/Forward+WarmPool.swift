@@ -75,9 +75,64 @@ extension Forward {
         guard lifecycle == .running, generation == self.generation else { return nil }
         warmOpening -= 1
         nextWarmID += 1
-        warm.append(WarmStream(id: nextWarmID, stream: stream, exit: exit))
+        let ready = WarmStream(id: nextWarmID, stream: stream, exit: exit)
+        if let waiter = warmWaiters.popFirst() {
+            // A connection is already waiting for this very stream: hand it over and open the next one.
+            waiter.continuation.resume(returning: ready)
+            refillWarm()
+            return nextWarmID
+        }
+        warm.append(ready)
         logger.debug("warm stream ready", metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "warm": "\(warm.count)"])
         return nextWarmID
+    }
+
+    /// For a connection that found the pool empty: waits (at most `warmStreamWaitLimit`) for a stream
+    /// already being opened, rather than dialling a second one that would be ready later. Sequential
+    /// clients arrive faster than a stream opens, so without this the refill was always in flight when
+    /// the next connection came, and that connection paid a whole dial of its own on top of it.
+    /// Returns nil when no stream is being opened, or none came in time: the caller then dials.
+    nonisolated func waitForOpeningWarm(id: UInt64, generation: UInt64) async -> WarmStream? {
+        let limit = configuration.warmStreamWaitLimit
+        let clock = self.clock
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await clock.sleep(for: limit)
+                    await self.stopWaitingForWarm(id: id)
+                } catch {
+                    // Cancelled: the stream came (or no wait was needed).
+                }
+            }
+            let stream = await self.awaitOpeningWarm(id: id, generation: generation)
+            group.cancelAll()
+            return stream
+        }
+    }
+
+    private func awaitOpeningWarm(id: UInt64, generation: UInt64) async -> WarmStream? {
+        guard lifecycle == .running, generation == self.generation else { return nil }
+        if let stream = warm.popFirst() {
+            refillWarm()
+            return stream
+        }
+        // Each stream in flight serves one waiter; a connection beyond them dials its own.
+        guard warmOpening > warmWaiters.count else { return nil }
+        return await withCheckedContinuation { continuation in
+            warmWaiters.append(WarmWaiter(id: id, continuation: continuation))
+        }
+    }
+
+    private func stopWaitingForWarm(id: UInt64) {
+        guard let index = warmWaiters.firstIndex(where: { $0.id == id }) else { return }
+        warmWaiters.remove(at: index).continuation.resume(returning: nil)
+    }
+
+    /// Sends the newest waiters off to dial on their own until at most `keeping` are left.
+    func releaseWarmWaiters(keeping: Int) {
+        while warmWaiters.count > max(keeping, 0), let waiter = warmWaiters.popLast() {
+            waiter.continuation.resume(returning: nil)
+        }
     }
 
     /// A warm stream that lived less than this before the server closed it counts as a failed open.
@@ -111,6 +166,7 @@ extension Forward {
     private func warmFailed(generation: UInt64, error: any Error) {
         guard lifecycle == .running, generation == self.generation else { return }
         warmOpening -= 1
+        releaseWarmWaiters(keeping: warmOpening)
         warmFailures += 1
         stats.count(.warmConnectFailed)
         scheduleWarmRetry(reason: "\(error)")

@@ -38,6 +38,8 @@ public actor Forward {
     var open: [UInt64: OpenConnection] = [:]
     var warm = Deque<WarmStream>()
     var warmOpening = 0
+    /// Connections that found the pool empty and wait for a stream being opened, oldest first.
+    var warmWaiters = Deque<WarmWaiter>()
     var warmRetryPending = false
     var warmFailures = 0
     var nextConnectionID: UInt64 = 0
@@ -192,6 +194,7 @@ public actor Forward {
             stream.stream.channel.close(promise: nil)
         }
         warm.removeAll()
+        releaseWarmWaiters(keeping: 0)
     }
 
     private func changeEndpoint(to newEndpoint: UpstreamEndpoint?) {
@@ -204,6 +207,7 @@ public actor Forward {
             stream.stream.channel.close(promise: nil)
         }
         warm.removeAll()
+        releaseWarmWaiters(keeping: 0)
         // Removed at once, so a second change cannot count them twice; their tasks end on the close.
         for (id, connection) in open where connection.endpoint != newEndpoint {
             stats.count(.endpointGone)

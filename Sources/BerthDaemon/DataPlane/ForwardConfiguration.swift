@@ -18,6 +18,10 @@ public struct ForwardConfiguration: Sendable {
     public var warmRetryDelay: Duration
     /// The longest delay between warm stream retries.
     public var warmRetryMaxDelay: Duration
+    /// How long a connection that finds the pool empty waits for a warm stream already being opened
+    /// before it opens its own. The stream in flight started earlier, so it is normally ready first;
+    /// the limit only bounds the wait on a dial that hangs.
+    public var warmStreamWaitLimit: Duration
 
     /// Creates a configuration with the documented defaults.
     public init(
@@ -28,7 +32,8 @@ public struct ForwardConfiguration: Sendable {
         warmStreamMaxIdle: Duration = .seconds(240),
         warmStreamBufferLimit: Int = 64 * 1024,
         warmRetryDelay: Duration = .milliseconds(500),
-        warmRetryMaxDelay: Duration = .seconds(30)
+        warmRetryMaxDelay: Duration = .seconds(30),
+        warmStreamWaitLimit: Duration = .seconds(1)
     ) {
         self.name = name
         self.holdTimeout = holdTimeout
@@ -38,5 +43,6 @@ public struct ForwardConfiguration: Sendable {
         self.warmStreamBufferLimit = warmStreamBufferLimit
         self.warmRetryDelay = warmRetryDelay
         self.warmRetryMaxDelay = warmRetryMaxDelay
+        self.warmStreamWaitLimit = warmStreamWaitLimit
     }
 }

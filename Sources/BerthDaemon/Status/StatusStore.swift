@@ -36,12 +36,17 @@ public final class StatusStore: Sendable {
 
     /// Records one forward's status; `since` is kept while the phase and reason stay the same.
     public func update(_ status: ForwardStatus) {
-        mutate { state in
+        // The hot write (several per forward at start-up): a forward's status is part of every snapshot,
+        // so comparing it alone says whether the snapshot changed, without building two of them.
+        state.withLock { state in
             var status = status
-            if let old = state.forwards[status.name], old.phase == status.phase, old.reason == status.reason {
+            let old = state.forwards[status.name]
+            if let old, old.phase == status.phase, old.reason == status.reason {
                 status.since = old.since
             }
+            guard old != status else { return }
             state.forwards[status.name] = status
+            broadcast(state)
         }
     }
 
@@ -91,6 +96,8 @@ public final class StatusStore: Sendable {
 
     private func mutate(_ change: (inout State) -> Void) {
         state.withLock { state in
+            // Snapshots cost O(forwards): build them only when someone listens.
+            guard !state.subscribers.isEmpty else { return change(&state) }
             let before = snapshot(of: state)
             change(&state)
             let after = snapshot(of: state)
@@ -99,9 +106,17 @@ public final class StatusStore: Sendable {
         }
     }
 
+    private func broadcast(_ state: State) {
+        guard !state.subscribers.isEmpty else { return }
+        let after = snapshot(of: state)
+        for subscriber in state.subscribers.values { subscriber.yield(after) }
+    }
+
     private func snapshot(of state: State) -> DaemonStatus {
+        // A set, not `order.contains`, which made every snapshot quadratic in the number of forwards.
+        let listed = Set(state.order)
         let ordered = state.order.compactMap { state.forwards[$0] }
-            + state.forwards.values.filter { !state.order.contains($0.name) }.sorted { $0.name < $1.name }
+            + state.forwards.values.filter { !listed.contains($0.name) }.sorted { $0.name < $1.name }
         return DaemonStatus(
             pid: pid, startedAt: startedAt, manifests: manifests, manifestErrors: state.manifestErrors, forwards: ordered)
     }

@@ -54,7 +54,8 @@ extension ForwardReconciler {
         let configuration = ForwardConfiguration(name: spec.name, holdTimeout: spec.hold, warmStreams: spec.warm)
         var logger = logger
         logger[metadataKey: "forward"] = "\(spec.name)"
-        let connector = PortForwardUpstreamConnector(forward: spec.name, connection: cluster.connectionInfo, logger: logger)
+        let connector = PortForwardUpstreamConnector(
+            forward: spec.name, connection: cluster.connectionInfo, tlsContexts: clusters.tlsContexts, logger: logger)
         let forward = Forward(listener: listener, configuration: configuration, connector: connector, logger: logger)
         let handle = await supervisor.start(forward)
         logger.info("listening", metadata: ["local": "\(listener.localAddress)", "remote": "\(mapping.remote)"])

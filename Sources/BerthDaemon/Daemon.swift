@@ -114,7 +114,9 @@ public final class Daemon: Sendable {
     }
 
     /// Re-examines every forward (after a network change settles, for example): one pass each, not a storm.
+    /// Counted in the status (`resyncs`), so a storm would show.
     public func resync() {
+        statuses.recordResync()
         for name in Self.allKeys(manifest.current, statuses.snapshot()) { queue.add(name) }
     }
 

@@ -144,14 +144,21 @@ public struct DaemonStatus: Codable, Sendable, Hashable {
     public var manifestErrors: [String]
     /// Every forward of the manifest, in manifest order.
     public var forwards: [ForwardStatus]
+    /// Resyncs after a settled network change since the daemon started: one per burst of changes, so a
+    /// count that climbs during one outage would be a storm.
+    public var resyncs: Int
 
     /// Creates a daemon status.
-    public init(pid: Int32, startedAt: Date, manifests: [String], manifestErrors: [String], forwards: [ForwardStatus]) {
+    public init(
+        pid: Int32, startedAt: Date, manifests: [String], manifestErrors: [String], forwards: [ForwardStatus],
+        resyncs: Int = 0
+    ) {
         self.pid = pid
         self.startedAt = startedAt
         self.manifests = manifests
         self.manifestErrors = manifestErrors
         self.forwards = forwards
+        self.resyncs = resyncs
     }
 
     /// True when every enabled forward is Ready (the exit code of `berth status`).

@@ -91,7 +91,7 @@ struct StatusDocument: Encodable {
     }
 
     private enum Keys: String, CodingKey {
-        case running, allReady, pid, startedAt, manifests, manifestErrors, forwards
+        case running, allReady, pid, startedAt, manifests, manifestErrors, resyncs, forwards
     }
 
     private struct Forward: Encodable {
@@ -116,6 +116,7 @@ struct StatusDocument: Encodable {
         try container.encode(status.startedAt, forKey: .startedAt)
         try container.encode(status.manifests, forKey: .manifests)
         try container.encode(status.manifestErrors, forKey: .manifestErrors)
+        try container.encode(status.resyncs, forKey: .resyncs)
         try container.encode(status.forwards.map(Forward.init), forKey: .forwards)
     }
 }

@@ -24,4 +24,30 @@ import Testing
             }
         }
     }
+
+    @Test(.enabled(if: NetworkNamespace.supported, "needs root and iproute2 for a network namespace without IPv6"))
+    func withoutIPv6LocalhostServesTheIPv4LoopbackAndSaysSo() async throws {
+        try await NetworkNamespace.with { namespace in
+            try await namespace.disableIPv6()
+            try await ProcessWorld.with(scenario: ProcessEndToEndTests.scenario, launcher: namespace.launcher) { world in
+                let manifest = try world.write("forwards.yaml", """
+                    apiVersion: berth/v1
+                    kind: Forwards
+                    forwards:
+                      - name: web
+                        service: web
+                        address: localhost
+                        ports: [{local: 0, remote: http}]
+                    """)
+                let up = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig])
+                defer { up.stop() }
+                let ready = try await world.awaitStatus(manifest, "web Ready") { $0.phase("web") == "Ready" }
+                let port = try #require(ready.localPort("web"))
+                let reply = try await world.run(["/usr/bin/curl", "-s", "--max-time", "10", "http://127.0.0.1:\(port)/"])
+                #expect(reply.stdout.contains(try #require(ready.pod("web"))), "over 127.0.0.1: \(reply.stdout)\(reply.stderr)")
+                #expect(up.log().contains("localhost is served on 127.0.0.1 only"), "the missing ::1 is logged:\n\(up.log())")
+                #expect(try await world.berth(["down", "-f", manifest]).status == 0)
+            }
+        }
+    }
 }

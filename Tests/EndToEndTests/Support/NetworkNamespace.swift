@@ -54,6 +54,11 @@ struct NetworkNamespace {
         try await Self.run(launcher + [Self.ip] + arguments)
     }
 
+    /// Turns IPv6 off in the namespace: its loopback loses `::1`.
+    func disableIPv6() async throws {
+        try await Self.run(launcher + ["/bin/sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 && echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6"])
+    }
+
     /// Deletes the namespace (and every interface in it); the processes in it must be gone first.
     private func delete() async {
         do {

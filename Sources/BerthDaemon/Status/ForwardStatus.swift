@@ -166,3 +166,22 @@ public struct DaemonStatus: Codable, Sendable, Hashable {
         forwards.allSatisfy { $0.phase == .ready || $0.phase == .disabled }
     }
 }
+
+extension DaemonStatus {
+    private enum CodingKeys: String, CodingKey {
+        case pid, startedAt, manifests, manifestErrors, forwards, resyncs
+    }
+
+    /// Decodes a status; `resyncs` may be missing, as in the state file of a daemon from before it was counted
+    /// (which would otherwise be taken for an unreadable file and removed while its daemon runs).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            pid: try container.decode(Int32.self, forKey: .pid),
+            startedAt: try container.decode(Date.self, forKey: .startedAt),
+            manifests: try container.decode([String].self, forKey: .manifests),
+            manifestErrors: try container.decode([String].self, forKey: .manifestErrors),
+            forwards: try container.decode([ForwardStatus].self, forKey: .forwards),
+            resyncs: try container.decodeIfPresent(Int.self, forKey: .resyncs) ?? 0)
+    }
+}

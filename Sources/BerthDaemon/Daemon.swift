@@ -113,10 +113,13 @@ public final class Daemon: Sendable {
         stopRequest.fire()
     }
 
-    /// Re-examines every forward (after a network change settles, for example): one pass each, not a storm.
+    /// Re-establishes what the network change broke and re-examines every forward (after a network change
+    /// settles, for example): failing watches start over at once, then one pass per forward, not a storm.
     /// Counted in the status (`resyncs`), so a storm would show.
     public func resync() {
         statuses.recordResync()
+        let restarted = observed.restartFailing()
+        if restarted > 0 { configuration.logger.info("restarted failing watches", metadata: ["informers": "\(restarted)"]) }
         for name in Self.allKeys(manifest.current, statuses.snapshot()) { queue.add(name) }
     }
 

@@ -16,44 +16,33 @@ import Testing
         """
 
     @Test func aFailedForwardIsRequeuedWithBackoffCappedAtThirtySeconds() async throws {
-        try await withTemporaryDirectory { dir in
-            let cluster = try await FakeKubeProcess.start(scenario: Self.scenario, in: dir)
-            defer { cluster.stop() }
-            let manifest = dir + "/forwards.yaml"
-            try """
-                apiVersion: berth/v1
-                kind: Forwards
-                forwards:
-                  - name: ghost
-                    pod: ghost
-                    hold: 1s
-                    ports: [{local: 0, remote: 7000}]
-                """.write(toFile: manifest, atomically: true, encoding: .utf8)
-            let clock = ManualClock()
-            let daemon = Daemon(configuration: DaemonConfiguration(
-                source: .files(manifests: [manifest], envFiles: []), kubeconfig: cluster.kubeconfig, environment: [:],
-                logger: quietLogger, clock: clock, watchNetwork: false))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await daemon.run() }
-                defer { daemon.stop() }
-                try await withTimeout(20, "ghost waiting for its hold") {
-                    for await status in daemon.statusChanges() where status.forwards.first?.reason == "NotFound" { return }
-                }
-                // The hold runs out: Failed.
-                clock.advance(by: .seconds(1))
-                try await withTimeout(5, "ghost Failed") {
-                    for await status in daemon.statusChanges() where status.forwards.first?.phase == .failed { return }
-                }
-                // No event will come (the pod never appears); the retries double from 1 s and stop growing at 30 s.
-                for seconds in [1, 2, 4, 8, 16, 30, 30] {
-                    let due = clock.now.advanced(by: .seconds(seconds))
-                    // The queue's timer is the only sleeper this early; the periodic resync is 5 minutes out.
-                    try await eventually("a retry \(seconds) s after the last look", within: 5) { clock.nextDeadline == due }
-                    clock.advance(to: due)
-                }
-                let last = await daemon.status().forwards.first
-                #expect(last?.phase == .failed && last?.reason == "NotFound", "still Failed: \(String(describing: last))")
+        let manifest = oneForwardManifest("name: ghost", "pod: ghost", "hold: 1s", "ports: [{local: 0, remote: 7000}]")
+        try await withManualClockDaemon(scenario: Self.scenario, manifest: manifest) { daemon, clock, _ in
+            try await withTimeout(20, "ghost waiting for its hold") {
+                for await status in daemon.statusChanges() where status.forwards.first?.reason == "NotFound" { return }
             }
+            // The hold runs out: Failed.
+            clock.advance(by: .seconds(1))
+            try await withTimeout(5, "ghost Failed") {
+                for await status in daemon.statusChanges() where status.forwards.first?.phase == .failed { return }
+            }
+            // No event brings the pod back (it never appears): only the retries look at ghost again. Each comes
+            // within 30 s; they start at 1 s and double (an informer event in between counts as a look, and
+            // only hastens the doubling) until they stop growing at 30 s.
+            var gaps: [Duration] = []
+            for _ in 0..<8 {
+                let start = clock.now
+                try await eventually("a retry within 30 s of the last look", within: 5) {
+                    clock.nextDeadline.map { $0 <= start.advanced(by: .seconds(30)) } ?? false
+                }
+                let due = try #require(clock.nextDeadline)
+                gaps.append(start.duration(to: due))
+                clock.advance(to: due)
+            }
+            #expect(gaps.first == .seconds(1), "the first retry after a second: \(gaps)")
+            #expect(gaps.last == .seconds(30), "capped at 30 s: \(gaps)")
+            let last = await daemon.status().forwards.first
+            #expect(last?.phase == .failed && last?.reason == "NotFound", "still Failed: \(String(describing: last))")
         }
     }
 }

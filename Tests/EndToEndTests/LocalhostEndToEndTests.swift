@@ -21,6 +21,21 @@ import Testing
                 #expect(try await TestHTTP.get(port: port).contains("lone"), "over 127.0.0.1")
                 #expect(try await TestHTTP.get(port: port, host: "::1").contains("lone"), "over ::1, the same port")
                 #expect(await daemon.reconciler.runningForwards(of: "lone").count == 2, "one listener per loopback")
+
+                // 127.0.0.1 binds the same IPv4 socket but means that address alone: the edit rebuilds the port.
+                try harness.writeManifest("""
+                    apiVersion: berth/v1
+                    kind: Forwards
+                    forwards:
+                      - name: lone
+                        pod: lone
+                        address: 127.0.0.1
+                        ports: [{local: 0, remote: 7000}]
+                    """)
+                let edited = try await awaitStatus(daemon, "lone rebuilt") { $0.isPhase("lone", .ready) && $0.port("lone") != port }
+                let newPort = try #require(edited.port("lone"))
+                #expect(try await TestHTTP.get(port: newPort).contains("lone"))
+                await #expect(throws: TestHTTP.Failure.self, "no ::1 listener any more") { try await TestHTTP.get(port: newPort, host: "::1") }
             }
         }
     }

@@ -23,7 +23,7 @@ extension ForwardReconciler {
 
         for mapping in spec.ports {
             if let index = current.firstIndex(where: {
-                $0.address == host && $0.requestedLocal == mapping.local && $0.hold == spec.hold && $0.warm == spec.warm
+                $0.requestedAddress == spec.address && $0.requestedLocal == mapping.local && $0.hold == spec.hold && $0.warm == spec.warm
             }) {
                 var kept = current.remove(at: index)
                 kept.remote = mapping.remote
@@ -57,7 +57,7 @@ extension ForwardReconciler {
         let connector = PortForwardUpstreamConnector(forward: spec.name, connection: cluster.connectionInfo, logger: logger)
         let (forward, handle) = await serve(listener, spec, connector: connector, remote: mapping.remote, logger: logger)
         var running = RunningPort(
-            address: host, requestedLocal: mapping.local, remote: mapping.remote, hold: spec.hold, warm: spec.warm,
+            address: host, requestedAddress: spec.address, requestedLocal: mapping.local, remote: mapping.remote, hold: spec.hold, warm: spec.warm,
             forward: forward, handle: handle)
         if spec.address == "localhost" {
             // What users expect of localhost:PORT: IPv6 clients (which try ::1 first) reach it too.

@@ -18,6 +18,9 @@ public actor ForwardReconciler: Reconciler {
     /// One bound local port of a forward.
     struct RunningPort {
         var address: String
+        /// The address as the manifest says it: `localhost` and `127.0.0.1` bind the same socket, but only
+        /// `localhost` adds `::1`, so an edit from one to the other rebuilds the port.
+        var requestedAddress: String
         var requestedLocal: Int
         var remote: RemotePort
         var hold: Duration

@@ -4,17 +4,22 @@ import Testing
 
 /// `address: localhost` means both loopbacks: IPv6 clients (which try `::1` first) reach the forward too.
 @Suite(.serialized) struct LocalhostEndToEndTests {
+    /// Forward `lone` (the bare pod, port 7000) on a free local port of `address`.
+    static func lone(address: String) -> String {
+        """
+        apiVersion: berth/v1
+        kind: Forwards
+        forwards:
+          - name: lone
+            pod: lone
+            address: \(address)
+            ports: [{local: 0, remote: 7000}]
+        """
+    }
+
     @Test func localhostBindsBothLoopbacksOnOnePort() async throws {
         try await Harness.with { harness in
-            try harness.writeManifest("""
-                apiVersion: berth/v1
-                kind: Forwards
-                forwards:
-                  - name: lone
-                    pod: lone
-                    address: localhost
-                    ports: [{local: 0, remote: 7000}]
-                """)
+            try harness.writeManifest(Self.lone(address: "localhost"))
             try await harness.withDaemon { daemon in
                 let ready = try await awaitStatus(daemon, "lone Ready") { $0.isPhase("lone", .ready) }
                 let port = try #require(ready.port("lone"))
@@ -23,15 +28,7 @@ import Testing
                 #expect(await daemon.reconciler.runningForwards(of: "lone").count == 2, "one listener per loopback")
 
                 // 127.0.0.1 binds the same IPv4 socket but means that address alone: the edit rebuilds the port.
-                try harness.writeManifest("""
-                    apiVersion: berth/v1
-                    kind: Forwards
-                    forwards:
-                      - name: lone
-                        pod: lone
-                        address: 127.0.0.1
-                        ports: [{local: 0, remote: 7000}]
-                    """)
+                try harness.writeManifest(Self.lone(address: "127.0.0.1"))
                 let edited = try await awaitStatus(daemon, "lone rebuilt") { $0.isPhase("lone", .ready) && $0.port("lone") != port }
                 let newPort = try #require(edited.port("lone"))
                 #expect(try await TestHTTP.get(port: newPort).contains("lone"))

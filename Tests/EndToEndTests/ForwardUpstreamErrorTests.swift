@@ -1,0 +1,70 @@
+import FakeKube
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@testable import BerthDaemon
+
+/// What a user sees when the API server or the kubelet refuses a forward's streams: the status and the
+/// log carry their words, not a closed channel.
+@Suite(.serialized) struct ForwardUpstreamErrorTests {
+    static func manifest(name: String, context: String? = nil, remote: Int) -> String {
+        """
+        apiVersion: berth/v1
+        kind: Forwards
+        forwards:
+          - name: \(name)
+        \(context.map { "    context: \($0)\n" } ?? "")    pod: lone
+            ports: [{local: 0, remote: \(remote)}]
+        """
+    }
+
+    @Test func theReadonlyUserIsFailedForbiddenNamingTheVerbAndResource() async throws {
+        try await Harness.with { harness in
+            try harness.writeManifest(Self.manifest(name: "denied", context: "readonly", remote: 7000))
+            try await harness.withDaemon { daemon in
+                let status = try await awaitStatus(daemon, "denied Failed") { $0.isPhase("denied", .failed) }
+                let denied = try #require(status["denied"])
+                #expect(denied.reason == "Forbidden")
+                let message = try #require(denied.message)
+                #expect(message.hasPrefix("forbidden: "))
+                #expect(message.contains(#"User "readonly" cannot get resource "pods/portforward""#), "\(message)")
+                #expect(denied.lastError == message)
+            }
+        }
+    }
+
+    @Test func thePodPortNobodyServesShowsTheKubeletsErrorInTheStatus() async throws {
+        try await Harness.with { harness in
+            try harness.writeManifest(Self.manifest(name: "unserved", remote: 9999))
+            try await harness.withDaemon { daemon in
+                let status = try await awaitStatus(daemon, "unserved Failed") { $0.isPhase("unserved", .failed) }
+                let unserved = try #require(status["unserved"])
+                #expect(unserved.reason == UpstreamFailure.portForwardFailed)
+                let message = try #require(unserved.message)
+                #expect(message.contains("error forwarding port 9999 to pod lone"), "\(message)")
+                #expect(!message.contains("closed channel"), "\(message)")
+                #expect(unserved.lastError == message)
+            }
+        }
+    }
+
+    @Test func berthForwardPrintsTheKubeletsErrorForAPortNobodyServes() async throws {
+        try await Harness.with { harness in
+            let berth = try Spawned.start(
+                [ProcessWorld.products + "/berth", "forward", "--kubeconfig", harness.kubeconfig, "-n", "default", "pod/lone", ":9999"],
+                environment: ["HOME": harness.directory.path], log: harness.directory.appendingPathComponent("stderr.log").path)
+            defer { berth.stop() }
+            let expected = "error forwarding port 9999 to pod lone"
+            // stderr goes to a file, which has no event to await.
+            try? await eventually("the kubelet's error on stderr", within: 15) { berth.log().contains(expected) }
+            berth.signal(SIGINT)
+            #expect(await berth.wait() == 0)
+            let output = berth.log()
+            #expect(output.contains(expected), "stderr was: \(output)")
+            #expect(!output.contains("closed channel"), "stderr was: \(output)")
+        }
+    }
+}

@@ -81,8 +81,8 @@ import Testing
         // FakeKube's kubelet sends the error for a port nobody serves together with the port prefixes, so
         // that stream is dead before it joins the pool. A real kubelet dials the pod after the prefixes:
         // the stream joins the pool and dies a moment later. A pod that closes every connection after
-        // 100 ms is that case, through FakeKube's own port-forward server.
-        let pod = try await ClosingPodServer(after: .milliseconds(100))
+        // 300 ms is that case, through FakeKube's own port-forward server.
+        let pod = try await ClosingPodServer(after: .milliseconds(300))
         let address = pod.address
         let server = try await PortForwardLoopbackServer.start(pods: [
             PortForwardPod(namespace: "default", name: "flaky", uid: "uid-flaky") { $0 == 8080 ? address : nil }

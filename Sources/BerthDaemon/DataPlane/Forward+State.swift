@@ -139,7 +139,9 @@ extension Forward {
             usedWarmStream: route.warm != nil
         )
         if route.warm != nil { stats.warmStreamsUsed += 1 }
-        noteUpstream(nil)
+        // With warm streams, the pool judges whether opens work (a kubelet may fail a stream a moment
+        // after bridging); without them, a bridge is the only sign there is.
+        if configuration.warmStreams == 0 { noteUpstream(nil) }
         return true
     }
 

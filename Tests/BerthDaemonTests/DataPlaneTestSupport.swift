@@ -48,6 +48,7 @@ func withForward<T: Sendable>(
     _ configuration: ForwardConfiguration,
     connector: any UpstreamConnector,
     endpoint: UpstreamEndpoint? = nil,
+    upstreamChanged: @escaping @Sendable () -> Void = {},
     _ body: (Forward) async throws -> T
 ) async throws -> T {
     let listener = try await ForwardListener.bind(
@@ -55,7 +56,9 @@ func withForward<T: Sendable>(
         port: 0,
         eventLoop: MultiThreadedEventLoopGroup.singleton.next()
     )
-    let forward = Forward(listener: listener, configuration: configuration, connector: connector, logger: quietLogger)
+    let forward = Forward(
+        listener: listener, configuration: configuration, connector: connector, logger: quietLogger,
+        upstreamChanged: upstreamChanged)
     if let endpoint { await forward.setEndpoint(endpoint) }
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await forward.run() }

@@ -170,3 +170,16 @@ extension NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator {
         return String(buffer: collected)
     }
 }
+
+/// Connects to `port`, sends `text` and a FIN, and returns everything that came back until the end.
+func sendAndReadToEnd(_ text: String, port: Int, _ what: String) async throws -> String {
+    try await withTimeout(30, what) {
+        let client = try await connectClient(port: port)
+        return try await client.executeThenClose { (inbound, outbound) async throws in
+            try await outbound.write(ByteBuffer(string: text))
+            outbound.finish()
+            var reader = inbound.makeAsyncIterator()
+            return await reader.readToEnd()
+        }
+    }
+}

@@ -55,16 +55,9 @@ final class RefusingConnector: UpstreamConnector {
         try await withForward(.init(name: "cold", warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
             let port = forward.port
             for round in 1...2 {
-                try await withTimeout(30, "round \(round)") {
-                    let client = try await connectClient(port: port)
-                    try await client.executeThenClose { (inbound, outbound) async throws in
-                        try await outbound.write(ByteBuffer(string: "x"))
-                        outbound.finish()
-                        var reader = inbound.makeAsyncIterator()
-                        // The refused connection is closed without a byte; the next one echoes.
-                        #expect(await reader.readToEnd() == (round == 1 ? "" : "x"))
-                    }
-                }
+                let echoed = try await sendAndReadToEnd("x", port: port, "round \(round)")
+                // The refused connection is closed without a byte; the next one echoes.
+                #expect(echoed == (round == 1 ? "" : "x"))
                 let failure = await forward.counters().upstreamFailure
                 #expect((failure?.reason == "Forbidden") == (round == 1))
             }

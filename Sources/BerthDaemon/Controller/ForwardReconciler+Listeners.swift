@@ -55,7 +55,9 @@ extension ForwardReconciler {
         var logger = logger
         logger[metadataKey: "forward"] = "\(spec.name)"
         let connector = PortForwardUpstreamConnector(forward: spec.name, connection: cluster.connectionInfo, logger: logger)
-        let forward = Forward(listener: listener, configuration: configuration, connector: connector, logger: logger)
+        let forward = Forward(
+            listener: listener, configuration: configuration, connector: connector, logger: logger,
+            upstreamChanged: { [upstreamChanged, name = spec.name] in upstreamChanged(name) })
         let handle = await supervisor.start(forward)
         logger.info("listening", metadata: ["local": "\(listener.localAddress)", "remote": "\(mapping.remote)"])
         return RunningPort(

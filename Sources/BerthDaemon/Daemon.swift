@@ -55,7 +55,8 @@ public final class Daemon: Sendable {
         self.supervisor = supervisor
         self.reconciler = ForwardReconciler(
             desired: manifest, observed: observed, clusters: clusters, supervisor: supervisor, statuses: statuses,
-            eventLoopGroup: configuration.eventLoopGroup, clock: configuration.clock, logger: logger)
+            eventLoopGroup: configuration.eventLoopGroup, clock: configuration.clock, logger: logger,
+            upstreamChanged: { queue.add($0) })
     }
 
     /// Loads the manifest, then serves until `stop()` or cancellation.

@@ -13,15 +13,8 @@ import Testing
                 try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
                 // Every stream ever opened was opened ahead of its connection.
                 #expect(connector.connectCalls == round)
-                try await withTimeout(30, "round \(round)") {
-                    let client = try await connectClient(port: port)
-                    try await client.executeThenClose { (inbound, outbound) async throws in
-                        try await outbound.write(ByteBuffer(string: "hello \(round)"))
-                        outbound.finish()
-                        var reader = inbound.makeAsyncIterator()
-                        #expect(await reader.readToEnd() == "hello \(round)")
-                    }
-                }
+                let echoed = try await sendAndReadToEnd("hello \(round)", port: port, "round \(round)")
+                #expect(echoed == "hello \(round)")
             }
             let counters = await forward.counters()
             #expect(counters.connectsOnAcceptPath == 0)
@@ -101,15 +94,8 @@ import Testing
         let connector = CountingConnector(servers: [pod("a"): podA])
         try await withForward(.init(name: "cold", warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
             let port = forward.port
-            try await withTimeout(30, "cold connection") {
-                let client = try await connectClient(port: port)
-                try await client.executeThenClose { (inbound, outbound) async throws in
-                    try await outbound.write(ByteBuffer(string: "x"))
-                    outbound.finish()
-                    var reader = inbound.makeAsyncIterator()
-                    #expect(await reader.readToEnd() == "x")
-                }
-            }
+            let echoed = try await sendAndReadToEnd("x", port: port, "cold connection")
+            #expect(echoed == "x")
             let counters = await forward.counters()
             #expect(counters.connectsOnAcceptPath == 1)
             #expect(counters.warmStreamsReady == 0)

@@ -75,7 +75,9 @@ extension ForwardReconciler {
         _ listener: ForwardListener, _ spec: ForwardSpec, connector: PortForwardUpstreamConnector, remote: RemotePort, logger: Logger
     ) async -> (forward: Forward, handle: ForwardSupervisor.Handle) {
         let configuration = ForwardConfiguration(name: spec.name, holdTimeout: spec.hold, warmStreams: spec.warm)
-        let forward = Forward(listener: listener, configuration: configuration, connector: connector, logger: logger)
+        let forward = Forward(
+            listener: listener, configuration: configuration, connector: connector, logger: logger,
+            upstreamChanged: { [upstreamChanged, name = spec.name] in upstreamChanged(name) })
         let handle = await supervisor.start(forward)
         logger.info("listening", metadata: ["local": "\(listener.localAddress)", "remote": "\(remote)"])
         return (forward, handle)

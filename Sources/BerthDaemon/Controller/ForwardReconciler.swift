@@ -62,14 +62,20 @@ public actor ForwardReconciler: Reconciler {
     let eventLoopGroup: any EventLoopGroup
     let elapsed: @Sendable () -> Duration
     let logger: Logger
+    /// Asks for another reconcile of a forward whose upstream started or stopped failing.
+    let upstreamChanged: @Sendable (String) -> Void
     var entries: [String: Entry] = [:]
 
     /// Creates the reconciler.
-    /// - Parameter clock: times the hold after which an endpoint-less forward turns Failed.
+    /// - Parameters:
+    ///   - clock: times the hold after which an endpoint-less forward turns Failed.
+    ///   - upstreamChanged: enqueues a forward whose streams to the pod started or stopped failing.
     public init(
         desired: ManifestSource, observed: ObservedState, clusters: ClusterRegistry, supervisor: ForwardSupervisor,
-        statuses: StatusStore, eventLoopGroup: any EventLoopGroup, clock: any Clock<Duration>, logger: Logger
+        statuses: StatusStore, eventLoopGroup: any EventLoopGroup, clock: any Clock<Duration>, logger: Logger,
+        upstreamChanged: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        self.upstreamChanged = upstreamChanged
         self.desired = desired
         self.observed = observed
         self.clusters = clusters
@@ -144,6 +150,11 @@ public actor ForwardReconciler: Reconciler {
         switch resolution {
         case .endpoint(let endpoint):
             await setEndpoint(name, endpoint, namespace: namespace)
+            if let failure = await upstreamFailure(of: name) {
+                record(name, error: failure.message)
+                publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: failure.reason, message: failure.message))
+                return .done  // the forward enqueues it again when its streams work
+            }
             publish(status(spec, cluster: cluster.id, namespace: namespace, phase: .ready))
             return .done
         case .unresolved(let reason, let message):

@@ -23,6 +23,8 @@ public actor Forward {
     nonisolated let connector: any UpstreamConnector
     nonisolated let clock: any Clock<Duration>
     nonisolated let logger: Logger
+    /// Told when `upstreamFailure` changes, so the owner can re-derive the forward's status.
+    nonisolated let upstreamChanged: @Sendable () -> Void
     nonisolated let bytes = ByteCounters()
     nonisolated var eventLoop: any EventLoop { listener.eventLoop }
 
@@ -43,6 +45,8 @@ public actor Forward {
     var nextConnectionID: UInt64 = 0
     var nextWarmID: UInt64 = 0
     var stats = Stats()
+    /// Set while opening streams to the endpoint fails; cleared once a stream proves usable.
+    var upstreamFailure: UpstreamFailure?
 
     /// Creates a forward over a bound listener; nothing happens until `run()`.
     /// - Parameters:
@@ -50,13 +54,16 @@ public actor Forward {
     ///   - connector: opens upstream streams on the listener's event loop.
     ///   - clock: times the hold timeout, warm stream ages and retry delays.
     ///   - logger: carries the caller's metadata; the forward adds its own.
+    ///   - upstreamChanged: called (from the forward's actor) whenever `counters().upstreamFailure` changes.
     public init(
         listener: ForwardListener,
         configuration: ForwardConfiguration,
         connector: any UpstreamConnector,
         clock: any Clock<Duration> = ContinuousClock(),
-        logger: Logger
+        logger: Logger,
+        upstreamChanged: @escaping @Sendable () -> Void = {}
     ) {
+        self.upstreamChanged = upstreamChanged
         self.listener = listener
         self.configuration = configuration
         self.connector = connector
@@ -124,7 +131,8 @@ public actor Forward {
             warmStreamsUsed: stats.warmStreamsUsed,
             lastConnectLatency: stats.lastConnectLatency,
             averageConnectLatency: stats.upstreamConnects == 0 ? nil : stats.connectLatencySum / stats.upstreamConnects,
-            errors: stats.errors
+            errors: stats.errors,
+            upstreamFailure: upstreamFailure
         )
     }
 
@@ -200,6 +208,8 @@ public actor Forward {
         warmOpening = 0
         warmFailures = 0
         warmRetryPending = false
+        // What failed for the old pod says nothing about the new one.
+        noteUpstream(nil)
         for stream in warm {
             stream.stream.channel.close(promise: nil)
         }

@@ -116,11 +116,12 @@ public final class Daemon: Sendable {
 
     /// Re-establishes what the network change broke and re-examines every forward (after a network change
     /// settles, for example): failing watches start over at once, then one pass per forward, not a storm.
-    /// Counted in the status (`resyncs`), so a storm would show.
-    public func resync() {
+    /// Warm streams waiting out a backoff reopen at once too. Counted in the status (`resyncs`), so a storm would show.
+    public func resync() async {
         statuses.recordResync()
         let restarted = observed.restartFailing()
         if restarted > 0 { configuration.logger.info("restarted failing watches", metadata: ["informers": "\(restarted)"]) }
+        await reconciler.retryWarmStreamsNow()
         for name in Self.allKeys(manifest.current, statuses.snapshot()) { queue.add(name) }
     }
 

@@ -23,7 +23,7 @@ import Testing
             // The partition is over, but the reflector sleeps its backoff on a clock that does not move.
             try await eventually("fake-kube answering again, with no watch", within: 10) { await cluster.openWatches() == 0 }
 
-            daemon.resync()
+            await daemon.resync()
             try await eventually("the pods watch open again", within: 10) { await cluster.openWatches() == 1 }
             try await withTimeout(10, "lone Ready again") {
                 for await status in daemon.statusChanges() where status.forwards.first?.phase == .ready { return }

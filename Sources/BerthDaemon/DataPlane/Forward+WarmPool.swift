@@ -145,15 +145,27 @@ extension Forward {
             metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "error": "\(reason)", "retryIn": "\(delay)"]
         )
         warmRetryPending = true
+        warmRetrySerial &+= 1
+        let serial = warmRetrySerial
         let clock = self.clock
         spawn {
             try? await clock.sleep(for: delay)
-            await self.warmRetryDue(generation: generation)
+            await self.warmRetryDue(generation: generation, serial: serial)
         }
     }
 
-    private func warmRetryDue(generation: UInt64) {
-        guard generation == self.generation else { return }
+    /// After the network settled: forgets the failures the change caused and refills the pool now, rather than
+    /// after a backoff that may have grown to `warmRetryMaxDelay` while the network was down.
+    func retryWarmNow() {
+        guard warmRetryPending else { return }
+        warmFailures = 0
+        warmRetryPending = false
+        warmRetrySerial &+= 1
+        refillWarm()
+    }
+
+    private func warmRetryDue(generation: UInt64, serial: UInt64) {
+        guard generation == self.generation, serial == warmRetrySerial else { return }
         warmRetryPending = false
         refillWarm()
     }

@@ -42,6 +42,8 @@ public actor Forward {
     var warmOpening = 0
     var warmRetryPending = false
     var warmFailures = 0
+    /// Tells a backoff's wake-up whether it is still the one pending (`retryWarmNow` may have cut it short).
+    var warmRetrySerial: UInt64 = 0
     var nextConnectionID: UInt64 = 0
     var nextWarmID: UInt64 = 0
     var stats = Stats()

@@ -17,7 +17,7 @@ extension Daemon {
             await Self.apiServerAnswers(clusters.resolvedClients)
         }, onResync: { [weak self] in
             logger.info("network settled; resyncing every forward")
-            self?.resync()
+            await self?.resync()
         })
     }
 

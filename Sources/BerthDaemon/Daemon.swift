@@ -55,7 +55,8 @@ public final class Daemon: Sendable {
         self.supervisor = supervisor
         self.reconciler = ForwardReconciler(
             desired: manifest, observed: observed, clusters: clusters, supervisor: supervisor, statuses: statuses,
-            eventLoopGroup: configuration.eventLoopGroup, clock: configuration.clock, logger: logger)
+            eventLoopGroup: configuration.eventLoopGroup, clock: configuration.clock, logger: logger,
+            upstreamChanged: { queue.add($0) })
     }
 
     /// Loads the manifest, then serves until `stop()` or cancellation.
@@ -113,8 +114,14 @@ public final class Daemon: Sendable {
         stopRequest.fire()
     }
 
-    /// Re-examines every forward (after a network change settles, for example): one pass each, not a storm.
-    public func resync() {
+    /// Re-establishes what the network change broke and re-examines every forward (after a network change
+    /// settles, for example): failing watches start over at once, then one pass per forward, not a storm.
+    /// Warm streams waiting out a backoff reopen at once too. Counted in the status (`resyncs`), so a storm would show.
+    public func resync() async {
+        statuses.recordResync()
+        let restarted = observed.restartFailing()
+        if restarted > 0 { configuration.logger.info("restarted failing watches", metadata: ["informers": "\(restarted)"]) }
+        await reconciler.retryWarmStreamsNow()
         for name in Self.allKeys(manifest.current, statuses.snapshot()) { queue.add(name) }
     }
 

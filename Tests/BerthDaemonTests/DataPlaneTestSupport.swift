@@ -80,6 +80,7 @@ func withForward<T: Sendable>(
     _ configuration: ForwardConfiguration,
     connector: any UpstreamConnector,
     endpoint: UpstreamEndpoint? = nil,
+    upstreamChanged: @escaping @Sendable () -> Void = {},
     _ body: (Forward) async throws -> T
 ) async throws -> T {
     let listener = try await ForwardListener.bind(
@@ -87,7 +88,9 @@ func withForward<T: Sendable>(
         port: 0,
         eventLoop: MultiThreadedEventLoopGroup.singleton.next()
     )
-    let forward = Forward(listener: listener, configuration: configuration, connector: connector, logger: quietLogger)
+    let forward = Forward(
+        listener: listener, configuration: configuration, connector: connector, logger: quietLogger,
+        upstreamChanged: upstreamChanged)
     if let endpoint { await forward.setEndpoint(endpoint) }
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await forward.run() }
@@ -126,19 +129,6 @@ final class TestClient: Sendable {
         _ body: (NIOAsyncChannelInboundStream<ByteBuffer>, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> R
     ) async throws -> R {
         try await asyncChannel.executeThenClose(body)
-    }
-}
-
-/// One request on a new connection: sends `text`, half-closes, and expects it echoed back in full.
-func echoOnce(_ text: String, port: Int) async throws {
-    try await withTimeout(30, "echo \(text)") {
-        let client = try await connectClient(port: port)
-        try await client.executeThenClose { (inbound, outbound) async throws in
-            try await outbound.write(ByteBuffer(string: text))
-            outbound.finish()
-            var reader = inbound.makeAsyncIterator()
-            #expect(await reader.readToEnd() == text)
-        }
     }
 }
 
@@ -210,5 +200,18 @@ extension NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator {
             // A reset counts as the end too.
         }
         return String(buffer: collected)
+    }
+}
+
+/// Connects to `port`, sends `text` and a FIN, and returns everything that came back until the end.
+func sendAndReadToEnd(_ text: String, port: Int, _ what: String) async throws -> String {
+    try await withTimeout(30, what) {
+        let client = try await connectClient(port: port)
+        return try await client.executeThenClose { (inbound, outbound) async throws in
+            try await outbound.write(ByteBuffer(string: text))
+            outbound.finish()
+            var reader = inbound.makeAsyncIterator()
+            return await reader.readToEnd()
+        }
     }
 }

@@ -13,7 +13,8 @@ import Testing
                 try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
                 // Every stream ever opened was opened ahead of its connection.
                 #expect(connector.connectCalls == round)
-                try await echoOnce("hello \(round)", port: port)
+                let echoed = try await sendAndReadToEnd("hello \(round)", port: port, "round \(round)")
+                #expect(echoed == "hello \(round)")
             }
             let counters = await forward.counters()
             #expect(counters.connectsOnAcceptPath == 0)
@@ -33,13 +34,13 @@ import Testing
         try await withForward(configuration, connector: connector, endpoint: pod("a")) { forward in
             let port = forward.port
             try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
-            try await echoOnce("first", port: port)
+            #expect(try await sendAndReadToEnd("first", port: port, "first") == "first")
             try await eventually("refill in flight") { connector.connectCalls == 2 }
             // The next client comes while the refill is still opening, as sequential clients do.
-            async let second: Void = echoOnce("second", port: port)
+            async let second = sendAndReadToEnd("second", port: port, "second")
             try await eventually("second admitted") { await forward.counters().totalConnections == 2 }
             gate.open()
-            try await second
+            #expect(try await second == "second")
             let counters = await forward.counters()
             #expect(counters.connectsOnAcceptPath == 0)
             #expect(counters.warmStreamsUsed == 2)
@@ -116,7 +117,8 @@ import Testing
         let connector = CountingConnector(servers: [pod("a"): podA])
         try await withForward(.init(name: "cold", warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
             let port = forward.port
-            try await echoOnce("x", port: port)
+            let echoed = try await sendAndReadToEnd("x", port: port, "cold connection")
+            #expect(echoed == "x")
             let counters = await forward.counters()
             #expect(counters.connectsOnAcceptPath == 1)
             #expect(counters.warmStreamsReady == 0)

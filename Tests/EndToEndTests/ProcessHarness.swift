@@ -22,6 +22,8 @@ struct ProcessWorld {
     let directory: String
     let kubeconfig: String
     let fakeKube: Spawned
+    /// Prefixes every command (`ip netns exec NS` to run inside a network namespace); empty otherwise.
+    var launcher: [String] = []
 
     /// The build directory holding `berth` and `fake-kube` (the test bundle sits in it).
     static let products: String = {
@@ -42,7 +44,8 @@ struct ProcessWorld {
     }
 
     /// Starts `fake-kube serve` on `scenario` (YAML text), waits for its `ready` line, and runs `body`.
-    static func with(scenario: String, _ body: (ProcessWorld) async throws -> Void) async throws {
+    /// Every process of the world starts through `launcher` (none by default).
+    static func with(scenario: String, launcher: [String] = [], _ body: (ProcessWorld) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-proc-\(UUID().uuidString.prefix(8))").path
         for sub in ["", "/home", "/run"] {
             try FileManager.default.createDirectory(atPath: directory + sub, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -51,13 +54,13 @@ struct ProcessWorld {
         try scenario.write(toFile: directory + "/scenario.yaml", atomically: true, encoding: .utf8)
         let kubeconfig = directory + "/kubeconfig"
         let fake = try Spawned.start(
-            [products + "/fake-kube", "serve", "--scenario", directory + "/scenario.yaml", "--kubeconfig-out", kubeconfig],
+            launcher + [products + "/fake-kube", "serve", "--scenario", directory + "/scenario.yaml", "--kubeconfig-out", kubeconfig],
             environment: ["HOME": directory + "/home", "PATH": "/usr/bin:/bin"], log: directory + "/fake-kube.log", captureStdout: true)
         defer { fake.stop() }
         guard let ready = await fake.firstLine(within: .seconds(30)), ready.hasPrefix("ready ") else {
             throw Failure(description: "fake-kube did not print its ready line; log:\n\(fake.log())")
         }
-        try await body(ProcessWorld(directory: directory, kubeconfig: kubeconfig, fakeKube: fake))
+        try await body(ProcessWorld(directory: directory, kubeconfig: kubeconfig, fakeKube: fake, launcher: launcher))
     }
 
     /// Writes `text` to `name` in the test directory and returns its path.
@@ -69,7 +72,7 @@ struct ProcessWorld {
 
     /// Starts `berth ARGS` in the background (its output goes to a log file).
     func startBerth(_ arguments: [String], log: String = "berth-up.log") throws -> Spawned {
-        try Spawned.start([Self.products + "/berth"] + arguments, environment: environment, log: directory + "/" + log, captureStdout: false)
+        try Spawned.start(launcher + [Self.products + "/berth"] + arguments, environment: environment, log: directory + "/" + log, captureStdout: false)
     }
 
     /// Runs `berth ARGS` to completion.
@@ -80,7 +83,7 @@ struct ProcessWorld {
     /// Runs any program to completion with this world's environment.
     func run(_ arguments: [String]) async throws -> Output {
         let stdout = directory + "/cmd-\(UUID().uuidString.prefix(8)).out"
-        let spawned = try Spawned.start(arguments, environment: environment, log: stdout + ".err", stdoutFile: stdout)
+        let spawned = try Spawned.start(launcher + arguments, environment: environment, log: stdout + ".err", stdoutFile: stdout)
         let status = await spawned.wait()
         let out = (try? String(contentsOfFile: stdout, encoding: .utf8)) ?? ""
         let err = (try? String(contentsOfFile: stdout + ".err", encoding: .utf8)) ?? ""

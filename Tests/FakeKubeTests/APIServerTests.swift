@@ -6,20 +6,6 @@ import Testing
 
 /// The HTTPS API against a real client on loopback: authentication, list and watch semantics, delete, scale.
 @Suite struct APIServerTests {
-    private func withServer(
-        _ scenario: Scenario = TestScenarios.small, options: FakeKubeServer.Options = .init(),
-        _ body: (FakeKubeServer) async throws -> Void
-    ) async throws {
-        let server = try await FakeKubeServer.start(scenario: scenario, options: options)
-        do {
-            try await body(server)
-        } catch {
-            await server.shutdown()
-            throw error
-        }
-        await server.shutdown()
-    }
-
     @Test func credentialsAreChecked() async throws {
         try await withServer { server in
             let anonymous = try await TestHTTPClient(server: server, credential: .none).request(.GET, "/api/v1/pods")

@@ -6,14 +6,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import threading
 import time
 import urllib.request
 
-from clients import LOOPBACK, Deadline, free_port, wait_listening
+from clients import Deadline, free_port, wait_listening
 
 
 class Process:
@@ -97,80 +96,50 @@ class FakeKube:
     def reset_stats(self):
         self.request("POST", "/fake/v1/stats/reset")
 
+    def pods(self, namespace=None):
+        """`GET /fake/v1/pods`: every pod with, per container port, its behaviour and local `127.0.0.1:PORT`."""
+        return self.request("GET", "/fake/v1/pods" + ("?namespace=" + namespace if namespace else ""))["items"]
+
     def pod_servers(self):
-        """Finds the pod servers' local ports: FakeKube serves no such listing, so this reads the process's
-        listening sockets from /proc and asks each what it is (an HTTP pod answers JSON naming itself; a
-        `source` pod speaks first). Returns {"http": {pod_name: port}, "source": [port, ...]}."""
-        pid = self.process.proc.pid
-        inodes = set()
-        for fd in os.listdir("/proc/%d/fd" % pid):
-            try:
-                target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                inodes.add(target[8:-1])
-        ports = []
-        with open("/proc/%d/net/tcp" % pid) as f:
-            for row in f.readlines()[1:]:
-                fields = row.split()
-                local, state, inode = fields[1], fields[3], fields[9]
-                if state == "0A" and inode in inodes and local.startswith("0100007F:"):
-                    ports.append(int(local.split(":")[1], 16))
+        """The pods' real servers, for the direct peer: {"http": {pod_name: port}, "source": [port, ...]}."""
         found = {"http": {}, "source": []}
-        for port in sorted(set(ports) - {self.port}):
-            kind, name = _identify(port)
-            if kind == "http" and name:
-                found["http"][name] = port
-            elif kind == "source":
-                found["source"].append(port)
+        for pod in self.pods():
+            for port in pod["ports"]:
+                if not port["local"] or pod["terminating"]:
+                    continue
+                local = int(port["local"].rsplit(":", 1)[1])
+                if port["behaviour"] == "http":
+                    found["http"][pod["name"]] = local
+                elif port["behaviour"] == "source":
+                    found["source"].append(local)
         return found
 
 
-def _identify(port):
-    """Sends a GET: an `http` pod answers JSON naming itself, a `source` pod streams its byte pattern."""
-    data = b""
-    try:
-        with socket.create_connection((LOOPBACK, port), timeout=3) as s:
-            s.sendall(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-            while len(data) < 65536:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-                if data.startswith(b"\x00\x01\x02\x03"):
-                    return "source", None
-    except OSError:
-        pass
-    if data.startswith(b"HTTP/1."):
-        body = data.split(b"\r\n\r\n", 1)[-1]
-        try:
-            return "http", json.loads(body).get("pod")
-        except ValueError:
-            return "http", None
-    return None, None
+KUBECTL_DIRS = ["/usr/lib/google-cloud-sdk/bin", "/usr/local/bin"]
 
 
-def find_kubectl():
-    """kubectl 1.33 (the issue's peer): `kubectl.1.33` on PATH or beside `kubectl`, else `kubectl` itself."""
-    for candidate in ("kubectl.1.33",):
-        path = shutil.which(candidate)
-        if path:
-            return path
+def find_kubectl(version="1.33"):
+    """`kubectl.VERSION` on PATH, beside `kubectl` or in the SDK's directory; for 1.33 (the issue's peer) plain
+    `kubectl` when no versioned binary exists. None when there is none."""
+    candidate = "kubectl." + version
+    path = shutil.which(candidate)
+    if path:
+        return path
     plain = shutil.which("kubectl")
-    if plain:
-        beside = os.path.join(os.path.dirname(os.path.realpath(plain)), "kubectl.1.33")
+    dirs = ([os.path.dirname(os.path.realpath(plain))] if plain else []) + KUBECTL_DIRS
+    for directory in dirs:
+        beside = os.path.join(directory, candidate)
         if os.access(beside, os.X_OK):
             return beside
-        return plain
-    return None
+    return plain if version == "1.33" else None
 
 
-def kubectl_forward(kubectl, kubeconfig, namespace, target, remote):
-    """`kubectl port-forward` (default tunnel: WebSocket in 1.33); returns (process, local port)."""
+def kubectl_forward(kubectl, kubeconfig, namespace, target, remote, env=None):
+    """`kubectl port-forward` (default tunnel: WebSocket in 1.33; `env` may switch it); returns (process, local
+    port)."""
     port = free_port()
     process = Process([kubectl, "--kubeconfig", kubeconfig, "-n", namespace, "port-forward", target,
-                       "%d:%s" % (port, remote)], name="kubectl")
+                       "%d:%s" % (port, remote)], env=env, name="kubectl")
     if not process.wait_for(lambda out, err: any("Forwarding from" in l for l in out), 30):
         process.stop()
         raise RuntimeError("kubectl port-forward did not start: " + process.tail())

@@ -1,6 +1,7 @@
 import BerthManifest
 import Foundation
 import KubeClient
+import Logging
 import NIOCore
 
 extension ForwardReconciler {
@@ -22,7 +23,7 @@ extension ForwardReconciler {
 
         for mapping in spec.ports {
             if let index = current.firstIndex(where: {
-                $0.address == host && $0.requestedLocal == mapping.local && $0.hold == spec.hold && $0.warm == spec.warm
+                $0.requestedAddress == spec.address && $0.requestedLocal == mapping.local && $0.hold == spec.hold && $0.warm == spec.warm
             }) {
                 var kept = current.remove(at: index)
                 kept.remote = mapping.remote
@@ -31,7 +32,7 @@ extension ForwardReconciler {
             }
             // The same port with other settings is rebuilt: close it first so the port can be bound again.
             if let index = current.firstIndex(where: { $0.address == host && $0.requestedLocal == mapping.local && mapping.local != 0 }) {
-                await current.remove(at: index).handle.stop()
+                await current.remove(at: index).stop()
             }
             do {
                 next.append(try await start(spec, mapping: mapping, host: host, cluster: cluster))
@@ -41,7 +42,7 @@ extension ForwardReconciler {
             }
         }
         for leftover in current {
-            await leftover.handle.stop()
+            await leftover.stop()
         }
         entries[name, default: Entry()].ports = next
         // New listeners learn the endpoint already chosen (reconcile sets it again after resolving).
@@ -51,17 +52,36 @@ extension ForwardReconciler {
     private func start(_ spec: ForwardSpec, mapping: PortMapping, host: String, cluster: ClusterRegistry.Cluster) async throws -> RunningPort {
         let loop = eventLoopGroup.next()
         let listener = try await ForwardListener.bind(host: host, port: mapping.local, eventLoop: loop)
-        let configuration = ForwardConfiguration(name: spec.name, holdTimeout: spec.hold, warmStreams: spec.warm)
         var logger = logger
         logger[metadataKey: "forward"] = "\(spec.name)"
         let connector = PortForwardUpstreamConnector(
             forward: spec.name, connection: cluster.connectionInfo, tlsContexts: clusters.tlsContexts, logger: logger)
-        let forward = Forward(listener: listener, configuration: configuration, connector: connector, logger: logger)
-        let handle = await supervisor.start(forward)
-        logger.info("listening", metadata: ["local": "\(listener.localAddress)", "remote": "\(mapping.remote)"])
-        return RunningPort(
-            address: host, requestedLocal: mapping.local, remote: mapping.remote, hold: spec.hold, warm: spec.warm,
+        let (forward, handle) = await serve(listener, spec, connector: connector, remote: mapping.remote, logger: logger)
+        var running = RunningPort(
+            address: host, requestedAddress: spec.address, requestedLocal: mapping.local, remote: mapping.remote, hold: spec.hold, warm: spec.warm,
             forward: forward, handle: handle)
+        if spec.address == "localhost" {
+            // What users expect of localhost:PORT: IPv6 clients (which try ::1 first) reach it too.
+            do {
+                let six = try await ForwardListener.bind(host: "::1", port: listener.port, eventLoop: loop)
+                running.siblings.append(await serve(six, spec, connector: connector, remote: mapping.remote, logger: logger))
+            } catch {
+                logger.info("localhost is served on 127.0.0.1 only: cannot listen on [::1]:\(listener.port)", metadata: ["error": "\(error)"])
+            }
+        }
+        return running
+    }
+
+    private func serve(
+        _ listener: ForwardListener, _ spec: ForwardSpec, connector: PortForwardUpstreamConnector, remote: RemotePort, logger: Logger
+    ) async -> (forward: Forward, handle: ForwardSupervisor.Handle) {
+        let configuration = ForwardConfiguration(name: spec.name, holdTimeout: spec.hold, warmStreams: spec.warm)
+        let forward = Forward(
+            listener: listener, configuration: configuration, connector: connector, logger: logger,
+            upstreamChanged: { [upstreamChanged, name = spec.name] in upstreamChanged(name) })
+        let handle = await supervisor.start(forward)
+        logger.info("listening", metadata: ["local": "\(listener.localAddress)", "remote": "\(remote)"])
+        return (forward, handle)
     }
 
     /// Closes every listener of the forward (removed or disabled).
@@ -70,11 +90,11 @@ extension ForwardReconciler {
         entries[name]?.ports = []
         entries[name]?.endpoint = nil
         for port in ports {
-            await port?.handle.stop()
+            await port?.stop()
         }
     }
 
-    /// `localhost` binds the IPv4 loopback; literals bind as written.
+    /// `localhost` binds the IPv4 loopback (and `::1` beside it when it can); literals bind as written.
     static func bindHost(_ address: String) -> String {
         address == "localhost" ? "127.0.0.1" : address
     }

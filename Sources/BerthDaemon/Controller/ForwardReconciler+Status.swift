@@ -41,9 +41,8 @@ extension ForwardReconciler {
         var result: [String: ConnectionCounters] = [:]
         for (name, entry) in entries {
             var sum = ConnectionCounters()
-            for port in entry.ports {
-                guard let port else { continue }
-                let counters = await port.forward.counters()
+            for forward in entry.ports.flatMap({ $0?.forwards ?? [] }) {
+                let counters = await forward.counters()
                 sum.open += counters.openConnections
                 sum.total += counters.totalConnections
                 sum.held += counters.heldConnections

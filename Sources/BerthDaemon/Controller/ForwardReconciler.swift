@@ -18,12 +18,26 @@ public actor ForwardReconciler: Reconciler {
     /// One bound local port of a forward.
     struct RunningPort {
         var address: String
+        /// The address as the manifest says it: `localhost` and `127.0.0.1` bind the same socket, but only
+        /// `localhost` adds `::1`, so an edit from one to the other rebuilds the port.
+        var requestedAddress: String
         var requestedLocal: Int
         var remote: RemotePort
         var hold: Duration
         var warm: Int
         var forward: Forward
         var handle: ForwardSupervisor.Handle
+        /// More listeners on the same port: `localhost` also binds `::1` beside `127.0.0.1`.
+        var siblings: [(forward: Forward, handle: ForwardSupervisor.Handle)] = []
+
+        /// Every listener of this port; they share the endpoint.
+        var forwards: [Forward] { [forward] + siblings.map(\.forward) }
+
+        /// Closes every listener of this port.
+        func stop() async {
+            await handle.stop()
+            for sibling in siblings { await sibling.handle.stop() }
+        }
     }
 
     /// What reconcile knows about one forward between passes.
@@ -32,7 +46,13 @@ public actor ForwardReconciler: Reconciler {
         var endpoint: ResolvedEndpoint?
         var unresolvedSince: Duration?
         var lastError: String?
+        /// Looks taken at a forward that stayed Failed without an endpoint; sets its next retry delay.
+        var failedRetries = 0
     }
+
+    /// How soon a forward Failed for want of an endpoint is looked at again. An informer event usually comes
+    /// first; the retry recovers it should that event be missed, without waiting for the periodic resync.
+    static let failedRetry = ExponentialBackoff(base: .seconds(1), cap: .seconds(30))
 
     let desired: ManifestSource
     let observed: ObservedState
@@ -42,14 +62,20 @@ public actor ForwardReconciler: Reconciler {
     let eventLoopGroup: any EventLoopGroup
     let elapsed: @Sendable () -> Duration
     let logger: Logger
+    /// Asks for another reconcile of a forward whose upstream started or stopped failing.
+    let upstreamChanged: @Sendable (String) -> Void
     var entries: [String: Entry] = [:]
 
     /// Creates the reconciler.
-    /// - Parameter clock: times the hold after which an endpoint-less forward turns Failed.
+    /// - Parameters:
+    ///   - clock: times the hold after which an endpoint-less forward turns Failed.
+    ///   - upstreamChanged: enqueues a forward whose streams to the pod started or stopped failing.
     public init(
         desired: ManifestSource, observed: ObservedState, clusters: ClusterRegistry, supervisor: ForwardSupervisor,
-        statuses: StatusStore, eventLoopGroup: any EventLoopGroup, clock: any Clock<Duration>, logger: Logger
+        statuses: StatusStore, eventLoopGroup: any EventLoopGroup, clock: any Clock<Duration>, logger: Logger,
+        upstreamChanged: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        self.upstreamChanged = upstreamChanged
         self.desired = desired
         self.observed = observed
         self.clusters = clusters
@@ -124,6 +150,11 @@ public actor ForwardReconciler: Reconciler {
         switch resolution {
         case .endpoint(let endpoint):
             await setEndpoint(name, endpoint, namespace: namespace)
+            if let failure = await upstreamFailure(of: name) {
+                record(name, error: failure.message)
+                publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: failure.reason, message: failure.message))
+                return .done  // the forward enqueues it again when its streams work
+            }
             publish(status(spec, cluster: cluster.id, namespace: namespace, phase: .ready))
             return .done
         case .unresolved(let reason, let message):
@@ -150,7 +181,9 @@ public actor ForwardReconciler: Reconciler {
         }
         record(name, error: message)
         publish(failed(spec, cluster: cluster, namespace: namespace, reason: reason.rawValue, message: message))
-        return .done  // an informer event (the target coming back) enqueues it again
+        let retries = entries[name, default: Entry()].failedRetries
+        entries[name, default: Entry()].failedRetries = retries + 1
+        return .requeueAfter(Self.failedRetry.delay(afterFailures: retries))
     }
 
     // MARK: - Endpoint
@@ -159,20 +192,22 @@ public actor ForwardReconciler: Reconciler {
         let previous = entries[name]?.endpoint
         entries[name, default: Entry()].endpoint = endpoint
         entries[name, default: Entry()].unresolvedSince = nil
+        entries[name, default: Entry()].failedRetries = 0
         if previous != endpoint {
             logger.info("endpoint chosen", metadata: ["forward": "\(name)", "pod": "\(endpoint.pod)"])
         }
         for (index, port) in (entries[name]?.ports ?? []).enumerated() {
             guard let port, index < endpoint.containerPorts.count else { continue }
-            await port.forward.setEndpoint(UpstreamEndpoint(
-                namespace: namespace, podName: endpoint.pod, podUID: endpoint.uid, port: endpoint.containerPorts[index]))
+            let upstream = UpstreamEndpoint(
+                namespace: namespace, podName: endpoint.pod, podUID: endpoint.uid, port: endpoint.containerPorts[index])
+            for forward in port.forwards { await forward.setEndpoint(upstream) }
         }
     }
 
     private func clearEndpoint(_ name: String, reason: String) async {
         entries[name]?.endpoint = nil
-        for port in entries[name]?.ports ?? [] {
-            await port?.forward.clearEndpoint(reason: reason)
+        for forward in entries[name]?.ports.flatMap({ $0?.forwards ?? [] }) ?? [] {
+            await forward.clearEndpoint(reason: reason)
         }
     }
 

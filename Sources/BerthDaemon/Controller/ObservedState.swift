@@ -167,6 +167,24 @@ public final class ObservedState: Sendable {
         return statuses.count == resources.count && statuses.allSatisfy { $0.0 } ? .synced : .syncing
     }
 
+    /// Starts over every informer whose list or watch keeps failing: a fresh informer lists and watches at once.
+    ///
+    /// After the network settled and the API server answers, waiting out their backoff (up to a jittered 30 s)
+    /// would only delay recovery. Healthy informers are left alone: their watches survived. Returns how many
+    /// were restarted.
+    @discardableResult
+    public func restartFailing() -> Int {
+        let newJobs: [Job] = state.withLock { state in
+            state.pods.restartFailing(factory: podFactory, onChange: onChange)
+                + state.services.restartFailing(factory: serviceFactory, onChange: onChange)
+                + state.slices.restartFailing(factory: sliceFactory, onChange: onChange)
+                + state.deployments.restartFailing(factory: deploymentFactory, onChange: onChange)
+                + state.statefulSets.restartFailing(factory: statefulSetFactory, onChange: onChange)
+        }
+        for job in newJobs { jobs.yield(job) }
+        return newJobs.count
+    }
+
     /// Hosts the informer factories and the event subscriptions until cancelled.
     public func run() async {
         await withDiscardingTaskGroup { group in
@@ -227,7 +245,30 @@ private struct LeaseTable<Object: KubeResource> {
         }
         let lease = factory.acquire(InformerKey(cluster: scope.cluster, namespace: scope.namespace))
         entries[scope] = (lease, [forward])
-        // Subscribed before the informer runs: the first list's events all arrive.
+        return Self.subscription(lease, scope, onChange)
+    }
+
+    /// Replaces each backing-off informer by a fresh one; returns the new informers' subscription jobs.
+    mutating func restartFailing(
+        factory: InformerFactory<Object>, onChange: @escaping @Sendable (ObservedState.Scope) -> Void
+    ) -> [ObservedState.Job] {
+        var jobs: [ObservedState.Job] = []
+        for (scope, entry) in entries {
+            guard case .backingOff = entry.lease.informer.status else { continue }
+            // The table holds the only lease of its key: releasing stops the old informer (and ends its
+            // subscription), so the next acquire makes a new one.
+            entry.lease.release()
+            let lease = factory.acquire(InformerKey(cluster: scope.cluster, namespace: scope.namespace))
+            entries[scope] = (lease, entry.users)
+            jobs.append(Self.subscription(lease, scope, onChange))
+        }
+        return jobs
+    }
+
+    /// Subscribed before the informer runs: the first list's events all arrive.
+    private static func subscription(
+        _ lease: InformerLease<Object>, _ scope: ObservedState.Scope, _ onChange: @escaping @Sendable (ObservedState.Scope) -> Void
+    ) -> ObservedState.Job {
         let events = lease.informer.subscribe()
         return {
             for await _ in events { onChange(scope) }

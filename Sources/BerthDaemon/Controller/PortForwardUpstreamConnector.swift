@@ -51,23 +51,39 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
             logger: logger
         )
         let target = PortForwardTarget(namespace: endpoint.namespace, pod: endpoint.podName, port: endpoint.port)
-        let channel = try await dialer.dial(target) { channel in
+        let (channel, exit) = try await dialer.dial(target) { channel in
             // The pump reads on demand; nothing may reach the tail before it is installed.
             try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
-            return channel
+            // It also keeps the kubelet's error for the pod port, which can come with the port prefixes.
+            let standby = try UpstreamStream.installStandbyHandler(to: channel.pipeline.syncOperations)
+            return (channel, standby.exitFuture)
         }
-        return UpstreamStream(channel: channel, supportsHalfClose: false)
+        return UpstreamStream(channel: channel, supportsHalfClose: false, standbyExit: exit)
     }
 
     private func mapped(_ error: any Error, endpoint: UpstreamEndpoint) -> DataPlaneError {
-        .upstreamConnectFailed(forward: forward, endpoint: endpoint, reason: Self.reason(for: error))
+        if let (reason, message) = Self.refusal(error) {
+            return .upstreamRefused(forward: forward, endpoint: endpoint, reason: reason, message: message)
+        }
+        return .upstreamConnectFailed(forward: forward, endpoint: endpoint, reason: Self.reason(for: error))
+    }
+
+    /// The status word and message of an API-server refusal, which retrying cannot fix; nil for other errors.
+    static func refusal(_ error: any Error) -> (reason: String, message: String)? {
+        guard case PortForwardError.upgradeRejected(let code, let status, _) = error else { return nil }
+        switch code {
+        case 401: return (status?.reason ?? "Unauthorized", reason(for: error))
+        case 403: return (status?.reason ?? "Forbidden", reason(for: error))
+        case 404: return (status?.reason ?? "NotFound", reason(for: error))
+        default: return nil
+        }
     }
 
     /// A user-facing sentence for a dial failure; forbidden names the RBAC verb and resource to grant.
     static func reason(for error: any Error) -> String {
         switch error {
         case PortForwardError.upgradeRejected(403, _, let message):
-            return "forbidden: the user may not create/get pods/portforward (\(message))"
+            return "forbidden: \(message) (berth needs get and create on pods/portforward)"
         case PortForwardError.upgradeRejected(401, _, _):
             return "unauthorized: the API server rejected the credentials (Unauthorized)"
         case PortForwardError.upgradeRejected(404, _, let message):

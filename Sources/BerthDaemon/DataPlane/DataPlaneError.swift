@@ -15,6 +15,10 @@ public enum DataPlaneError: Error, Sendable, Equatable, CustomStringConvertible 
     case bindFailed(address: String, port: Int, reason: String)
     /// Opening an upstream stream to the pod failed.
     case upstreamConnectFailed(forward: String, endpoint: UpstreamEndpoint, reason: String)
+    /// The API server refused the stream (RBAC, credentials, the pod): retrying cannot help until something
+    /// outside berth changes. `reason` is the status word (`Forbidden`, `Unauthorized`, `NotFound`) and
+    /// `message` says what to grant or fix, with the API server's own message.
+    case upstreamRefused(forward: String, endpoint: UpstreamEndpoint, reason: String, message: String)
     /// A connector returned a stream whose channel lives on another event loop than the forward's.
     case upstreamOnWrongEventLoop(forward: String, endpoint: UpstreamEndpoint)
     /// `run()` was called a second time; a forward's listener can be served only once.
@@ -33,6 +37,8 @@ public enum DataPlaneError: Error, Sendable, Equatable, CustomStringConvertible 
             return "cannot listen on \(address):\(port): \(reason)"
         case .upstreamConnectFailed(let forward, let endpoint, let reason):
             return "forward \(forward): cannot open a stream to \(endpoint): \(reason)"
+        case .upstreamRefused(let forward, let endpoint, _, let message):
+            return "forward \(forward): cannot open a stream to \(endpoint): \(message)"
         case .upstreamOnWrongEventLoop(let forward, let endpoint):
             return "forward \(forward): the connector returned a stream to \(endpoint) on a foreign event loop"
         case .alreadyRunning(let forward):

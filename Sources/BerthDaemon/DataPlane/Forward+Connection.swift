@@ -68,9 +68,11 @@ extension Forward {
                 continue
             case .upstreamDead:
                 await count(.upstreamConnectFailed)
-                logger.warning("upstream stream closed before it was bridged; closing connection")
                 client.close(promise: nil)
                 stream.channel.close(promise: nil)
+                let failure = await deathError(of: stream, to: route.endpoint, otherwise: ChannelError.ioOnClosedChannel)
+                await noteUpstream(UpstreamFailure(failure))
+                logger.warning("upstream stream closed before it was bridged; closing connection", metadata: ["error": "\(failure)"])
                 return
             case .clientGone:
                 logger.debug("client left before it was bridged")
@@ -147,10 +149,11 @@ extension Forward {
         let stream: UpstreamStream
         do {
             stream = try result.get()
-        } catch let error as DataPlaneError {
-            throw error
         } catch {
-            throw DataPlaneError.upstreamConnectFailed(forward: configuration.name, endpoint: endpoint, reason: "\(error)")
+            let failure = error as? DataPlaneError
+                ?? .upstreamConnectFailed(forward: configuration.name, endpoint: endpoint, reason: "\(error)")
+            await noteUpstream(UpstreamFailure(failure))
+            throw failure
         }
         guard stream.channel.eventLoop === eventLoop else {
             stream.channel.close(promise: nil)
@@ -168,9 +171,19 @@ extension Forward {
             }.get()
         } catch {
             stream.channel.close(promise: nil)
-            throw DataPlaneError.upstreamConnectFailed(forward: configuration.name, endpoint: endpoint, reason: "\(error)")
+            let failure = await deathError(of: stream, to: endpoint, otherwise: error)
+            await noteUpstream(UpstreamFailure(failure))
+            throw failure
         }
         await recordConnect(latency: latency, onAcceptPath: onAcceptPath)
         return stream
+    }
+
+    /// Why a stream died before use, in the words of whoever closed it (the kubelet's error for the pod
+    /// port, say), rather than the closed channel it left behind. Call it after closing the stream.
+    nonisolated func deathError(of stream: UpstreamStream, to endpoint: UpstreamEndpoint, otherwise error: any Error) async -> DataPlaneError {
+        var reason = "\(error)"
+        if case .died(let cause?)? = try? await stream.standbyExit?.get() { reason = "\(cause)" }
+        return .upstreamConnectFailed(forward: configuration.name, endpoint: endpoint, reason: reason)
     }
 }

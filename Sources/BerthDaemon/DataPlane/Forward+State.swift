@@ -145,6 +145,9 @@ extension Forward {
             usedWarmStream: route.warm != nil
         )
         if route.warm != nil { stats.warmStreamsUsed += 1 }
+        // With warm streams, the pool judges whether opens work (a kubelet may fail a stream a moment
+        // after bridging); without them, a bridge is the only sign there is.
+        if configuration.warmStreams == 0 { noteUpstream(nil) }
         return true
     }
 
@@ -159,5 +162,21 @@ extension Forward {
 
     func count(_ kind: ForwardErrorKind) {
         stats.count(kind)
+    }
+
+    /// Records whether streams to the endpoint work; a change is logged once and reported to the owner.
+    func noteUpstream(_ failure: UpstreamFailure?) {
+        guard failure != upstreamFailure else { return }
+        let recovered = upstreamFailure != nil && failure == nil
+        upstreamFailure = failure
+        if let failure {
+            logger.warning(
+                "cannot reach the pod",
+                metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "reason": "\(failure.reason)", "error": "\(failure.message)"]
+            )
+        } else if recovered {
+            logger.info("streams to the pod work again", metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")"])
+        }
+        upstreamChanged()
     }
 }

@@ -31,7 +31,9 @@ extension Forward {
             }.get()
         } catch {
             stream.channel.close(promise: nil)
-            await warmFailed(generation: generation, error: error)
+            let failure = await deathError(of: stream, to: endpoint, otherwise: error)
+            await noteUpstream(UpstreamFailure(failure))
+            await warmFailed(generation: generation, error: failure)
             return
         }
         guard let id = await warmOpened(stream: stream, exit: exit, generation: generation) else {
@@ -39,28 +41,39 @@ extension Forward {
             return
         }
 
+        // A stream the server closes at once (a kubelet that connects to the pod port only after the
+        // port prefixes, and finds nothing listening) is a failed open, not an idle timeout: it is retried
+        // with backoff, never in a tight loop. One that lives through the probation proves opens work.
         let maxIdle = configuration.warmStreamMaxIdle
+        let probation = min(Self.shortestHealthyWarmLife, maxIdle)
         let clock = self.clock
-        let readyAt = ContinuousClock.now
         await withTaskGroup(of: StandbyExit?.self) { group in
             group.addTask { try? await exit.get() }
             group.addTask {
-                try? await clock.sleep(for: maxIdle)
+                try? await clock.sleep(for: probation)
                 return nil
             }
-            let first = await group.next() ?? nil
+            var outcome = await group.next() ?? nil
+            let diedYoung = outcome != nil
+            if outcome == nil {
+                await self.warmStreamWorked()
+                if maxIdle > probation {
+                    group.addTask {
+                        try? await clock.sleep(for: maxIdle - probation)
+                        return nil
+                    }
+                    outcome = await group.next() ?? nil
+                }
+            }
             group.cancelAll()
-            switch first {
+            // Retired inside the group: closing the stream is what ends the wait on `exit`.
+            switch outcome {
             case .handedOut:
                 await self.warmStreamWorked()
-            case .died:
-                // A stream the server closes at once (nothing listens on the pod port, say) is a failed
-                // open, not an idle timeout: retry it with backoff instead of in a tight loop.
-                let quickly = ContinuousClock.now - readyAt < Self.shortestHealthyWarmLife
-                await self.retireWarm(id: id, died: true, quickly: quickly)
+            case .died(let cause):
+                await self.retireWarm(id: id, died: true, quickly: diedYoung, cause: cause)
             case nil:
                 // Aged out (or the forward is stopping): close it before the kubelet would.
-                await self.warmStreamWorked()
                 await self.retireWarm(id: id, died: false)
             }
         }
@@ -138,14 +151,15 @@ extension Forward {
     /// A warm stream that lived less than this before the server closed it counts as a failed open.
     static var shortestHealthyWarmLife: Duration { .seconds(1) }
 
-    /// A warm stream was used, or lived out its idle age: opening them works, so failures start over.
+    /// A warm stream was used, or outlived its probation: opening them works, so failures start over.
     func warmStreamWorked() {
         warmFailures = 0
+        noteUpstream(nil)
     }
 
     /// Takes a stream out of the pool and closes it, then opens its replacement (after a backoff
     /// when the server closed it as soon as it was open).
-    func retireWarm(id: UInt64, died: Bool, quickly: Bool = false) {
+    func retireWarm(id: UInt64, died: Bool, quickly: Bool = false, cause: (any Error)? = nil) {
         guard let index = warm.firstIndex(where: { $0.id == id }) else { return }
         let retired = warm.remove(at: index)
         retired.stream.channel.close(promise: nil)
@@ -153,7 +167,12 @@ extension Forward {
             stats.count(.warmStreamDied)
             if quickly {
                 warmFailures += 1
-                scheduleWarmRetry(reason: "the server closed a new warm stream at once")
+                let reason = cause.map { "\($0)" } ?? "the server closed the stream as soon as it was open"
+                if let endpoint {
+                    noteUpstream(UpstreamFailure(DataPlaneError.upstreamConnectFailed(
+                        forward: configuration.name, endpoint: endpoint, reason: reason)))
+                }
+                scheduleWarmRetry(reason: reason)
                 return
             }
             logger.info("warm stream closed by the server while idle; replacing it")
@@ -182,15 +201,27 @@ extension Forward {
             metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "error": "\(reason)", "retryIn": "\(delay)"]
         )
         warmRetryPending = true
+        warmRetrySerial &+= 1
+        let serial = warmRetrySerial
         let clock = self.clock
         spawn {
             try? await clock.sleep(for: delay)
-            await self.warmRetryDue(generation: generation)
+            await self.warmRetryDue(generation: generation, serial: serial)
         }
     }
 
-    private func warmRetryDue(generation: UInt64) {
-        guard generation == self.generation else { return }
+    /// After the network settled: forgets the failures the change caused and refills the pool now, rather than
+    /// after a backoff that may have grown to `warmRetryMaxDelay` while the network was down.
+    func retryWarmNow() {
+        guard warmRetryPending else { return }
+        warmFailures = 0
+        warmRetryPending = false
+        warmRetrySerial &+= 1
+        refillWarm()
+    }
+
+    private func warmRetryDue(generation: UInt64, serial: UInt64) {
+        guard generation == self.generation, serial == warmRetrySerial else { return }
         warmRetryPending = false
         refillWarm()
     }

@@ -23,6 +23,8 @@ public actor Forward {
     nonisolated let connector: any UpstreamConnector
     nonisolated let clock: any Clock<Duration>
     nonisolated let logger: Logger
+    /// Told when `upstreamFailure` changes, so the owner can re-derive the forward's status.
+    nonisolated let upstreamChanged: @Sendable () -> Void
     nonisolated let bytes = ByteCounters()
     nonisolated var eventLoop: any EventLoop { listener.eventLoop }
 
@@ -42,9 +44,13 @@ public actor Forward {
     var warmWaiters = Deque<WarmWaiter>()
     var warmRetryPending = false
     var warmFailures = 0
+    /// Tells a backoff's wake-up whether it is still the one pending (`retryWarmNow` may have cut it short).
+    var warmRetrySerial: UInt64 = 0
     var nextConnectionID: UInt64 = 0
     var nextWarmID: UInt64 = 0
     var stats = Stats()
+    /// Set while opening streams to the endpoint fails; cleared once a stream proves usable.
+    var upstreamFailure: UpstreamFailure?
 
     /// Creates a forward over a bound listener; nothing happens until `run()`.
     /// - Parameters:
@@ -52,13 +58,16 @@ public actor Forward {
     ///   - connector: opens upstream streams on the listener's event loop.
     ///   - clock: times the hold timeout, warm stream ages and retry delays.
     ///   - logger: carries the caller's metadata; the forward adds its own.
+    ///   - upstreamChanged: called (from the forward's actor) whenever `counters().upstreamFailure` changes.
     public init(
         listener: ForwardListener,
         configuration: ForwardConfiguration,
         connector: any UpstreamConnector,
         clock: any Clock<Duration> = ContinuousClock(),
-        logger: Logger
+        logger: Logger,
+        upstreamChanged: @escaping @Sendable () -> Void = {}
     ) {
+        self.upstreamChanged = upstreamChanged
         self.listener = listener
         self.configuration = configuration
         self.connector = connector
@@ -126,7 +135,8 @@ public actor Forward {
             warmStreamsUsed: stats.warmStreamsUsed,
             lastConnectLatency: stats.lastConnectLatency,
             averageConnectLatency: stats.upstreamConnects == 0 ? nil : stats.connectLatencySum / stats.upstreamConnects,
-            errors: stats.errors
+            errors: stats.errors,
+            upstreamFailure: upstreamFailure
         )
     }
 
@@ -203,6 +213,8 @@ public actor Forward {
         warmOpening = 0
         warmFailures = 0
         warmRetryPending = false
+        // What failed for the old pod says nothing about the new one.
+        noteUpstream(nil)
         for stream in warm {
             stream.stream.channel.close(promise: nil)
         }

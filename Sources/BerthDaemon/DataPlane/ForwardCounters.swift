@@ -26,6 +26,11 @@ public struct ForwardCounters: Sendable, Equatable {
     public var averageConnectLatency: Duration?
     /// Failures by kind; kinds that never happened are absent.
     public var errors: [ForwardErrorKind: Int]
+    /// Why streams to the endpoint cannot be opened now (the API server's or the kubelet's message), or
+    /// nil while they can: set by a failed open or a warm stream the server closed at once, cleared when a
+    /// warm stream is used or outlives `Forward.shortestHealthyWarmLife` (or, without warm streams, when a
+    /// connection is bridged).
+    public var upstreamFailure: UpstreamFailure?
 
     /// The count for one kind of failure (0 if it never happened).
     public func errorCount(_ kind: ForwardErrorKind) -> Int { errors[kind, default: 0] }

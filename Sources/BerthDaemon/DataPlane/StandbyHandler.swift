@@ -5,8 +5,9 @@ import NIOCore
 enum StandbyExit: Sendable {
     /// The channel was handed to the pump.
     case handedOut
-    /// The channel closed (or, for a warm stream, its remote finished sending) before that.
-    case died
+    /// The channel closed (or, for a warm stream, its remote finished sending) before that; `cause` is
+    /// the error that closed it when there was one (a kubelet's message on the error channel, say).
+    case died(cause: (any Error)?)
 }
 
 /// Guards a channel from the moment it exists until the pump takes it over: an accepted client
@@ -32,6 +33,8 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var suppressedRead = false
     private var context: ChannelHandlerContext?
     private var finished = false
+    /// The first error the channel reported while waiting: why it died, for the user.
+    private var deathCause: (any Error)?
     private let exit: EventLoopPromise<StandbyExit>
 
     /// Whether the remote's FIN makes the channel useless (true for warm streams).
@@ -50,7 +53,7 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A handler that never made it into a pipeline (its channel closed first) still ends its wait:
     /// whoever awaits `exitFuture` learns the stream died instead of waiting forever.
     deinit {
-        if !finished { exit.succeed(.died) }
+        if !finished { exit.succeed(.died(cause: deathCause)) }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -59,7 +62,7 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        finish(.died)
+        finish(.died(cause: deathCause))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -80,11 +83,12 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish(.died)
+        finish(.died(cause: deathCause))
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if deathCause == nil { deathCause = error }
         die(context: context)
     }
 
@@ -97,7 +101,7 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func die(context: ChannelHandlerContext) {
-        finish(.died)
+        finish(.died(cause: deathCause))
         context.close(promise: nil)
     }
 

@@ -18,6 +18,8 @@ public struct UpstreamStream: Sendable {
     public let channel: any Channel
     /// Whether end-of-stream can be sent in one direction while the other stays open.
     public let supportsHalfClose: Bool
+    /// The stand-by wait of a connector of this module, whose end says why a stream died before use.
+    let standbyExit: EventLoopFuture<StandbyExit>?
 
     /// Adds the handler that keeps what arrives before the pump takes over (bytes, the remote's FIN,
     /// a close). Connectors call it while setting up the channel, after their protocol handlers, so
@@ -27,15 +29,28 @@ public struct UpstreamStream: Sendable {
         to pipeline: ChannelPipeline.SynchronousOperations,
         bufferLimit: Int = 64 * 1024
     ) throws {
-        try pipeline.addHandler(
-            StandbyHandler(bufferLimit: bufferLimit, endOfInputIsDeath: false, eventLoop: pipeline.eventLoop)
-        )
+        _ = try installStandbyHandler(to: pipeline, bufferLimit: bufferLimit)
+    }
+
+    /// `addStandbyHandler(to:)` for connectors of this module, which also read why a stream died early.
+    static func installStandbyHandler(
+        to pipeline: ChannelPipeline.SynchronousOperations,
+        bufferLimit: Int = 64 * 1024
+    ) throws -> StandbyHandler {
+        let handler = StandbyHandler(bufferLimit: bufferLimit, endOfInputIsDeath: false, eventLoop: pipeline.eventLoop)
+        try pipeline.addHandler(handler)
+        return handler
     }
 
     /// Wraps a connected channel.
     public init(channel: any Channel, supportsHalfClose: Bool) {
+        self.init(channel: channel, supportsHalfClose: supportsHalfClose, standbyExit: nil)
+    }
+
+    init(channel: any Channel, supportsHalfClose: Bool, standbyExit: EventLoopFuture<StandbyExit>?) {
         self.channel = channel
         self.supportsHalfClose = supportsHalfClose
+        self.standbyExit = standbyExit
     }
 }
 

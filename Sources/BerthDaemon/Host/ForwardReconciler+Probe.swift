@@ -1,8 +1,8 @@
 extension ForwardReconciler {
-    /// The running data-plane forwards of `name`, one per bound port; the prober dials through them.
+    /// The running data-plane forwards of `name`, one per bound listener; the prober dials through them.
     ///
     /// Read-only: the probe never changes the reconciler's entries, so reconcile's one-writer rule holds.
     func runningForwards(of name: String) -> [Forward] {
-        entries[name]?.ports.compactMap { $0?.forward } ?? []
+        entries[name]?.ports.flatMap { $0?.forwards ?? [] } ?? []
     }
 }

@@ -144,18 +144,44 @@ public struct DaemonStatus: Codable, Sendable, Hashable {
     public var manifestErrors: [String]
     /// Every forward of the manifest, in manifest order.
     public var forwards: [ForwardStatus]
+    /// Resyncs after a settled network change since the daemon started: one per burst of changes, so a
+    /// count that climbs during one outage would be a storm.
+    public var resyncs: Int
 
     /// Creates a daemon status.
-    public init(pid: Int32, startedAt: Date, manifests: [String], manifestErrors: [String], forwards: [ForwardStatus]) {
+    public init(
+        pid: Int32, startedAt: Date, manifests: [String], manifestErrors: [String], forwards: [ForwardStatus],
+        resyncs: Int = 0
+    ) {
         self.pid = pid
         self.startedAt = startedAt
         self.manifests = manifests
         self.manifestErrors = manifestErrors
         self.forwards = forwards
+        self.resyncs = resyncs
     }
 
     /// True when every enabled forward is Ready (the exit code of `berth status`).
     public var allReady: Bool {
         forwards.allSatisfy { $0.phase == .ready || $0.phase == .disabled }
+    }
+}
+
+extension DaemonStatus {
+    private enum CodingKeys: String, CodingKey {
+        case pid, startedAt, manifests, manifestErrors, forwards, resyncs
+    }
+
+    /// Decodes a status; `resyncs` may be missing, as in the state file of a daemon from before it was counted
+    /// (which would otherwise be taken for an unreadable file and removed while its daemon runs).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            pid: try container.decode(Int32.self, forKey: .pid),
+            startedAt: try container.decode(Date.self, forKey: .startedAt),
+            manifests: try container.decode([String].self, forKey: .manifests),
+            manifestErrors: try container.decode([String].self, forKey: .manifestErrors),
+            forwards: try container.decode([ForwardStatus].self, forKey: .forwards),
+            resyncs: try container.decodeIfPresent(Int.self, forKey: .resyncs) ?? 0)
     }
 }

@@ -10,6 +10,7 @@ public final class StatusStore: Sendable {
         var forwards: [String: ForwardStatus] = [:]
         var order: [String] = []
         var manifestErrors: [String] = []
+        var resyncs = 0
         var subscribers: [Int: AsyncStream<DaemonStatus>.Continuation] = [:]
         var nextSubscriber = 0
     }
@@ -69,6 +70,11 @@ public final class StatusStore: Sendable {
         mutate { $0.manifestErrors = errors }
     }
 
+    /// Counts one network-settle resync (shown as `resyncs`).
+    public func recordResync() {
+        mutate { $0.resyncs += 1 }
+    }
+
     /// The status now, forwards in manifest order.
     public func snapshot() -> DaemonStatus {
         state.withLock { snapshot(of: $0) }
@@ -124,6 +130,7 @@ public final class StatusStore: Sendable {
         let ordered = state.order.compactMap { state.forwards[$0] }
             + state.forwards.values.filter { !listed.contains($0.name) }.sorted { $0.name < $1.name }
         return DaemonStatus(
-            pid: pid, startedAt: startedAt, manifests: manifests, manifestErrors: state.manifestErrors, forwards: ordered)
+            pid: pid, startedAt: startedAt, manifests: manifests, manifestErrors: state.manifestErrors, forwards: ordered,
+            resyncs: state.resyncs)
     }
 }

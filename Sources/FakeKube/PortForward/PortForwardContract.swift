@@ -108,7 +108,7 @@ extension ChannelPipeline.SynchronousOperations {
             encoder: HTTPResponseEncoder(),
             // Bytes after an upgrade request belong to the new protocol: forward them, never drop them.
             decoder: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
-            pipelining: HTTPServerPipelineHandler(),
+            pipelining: HTTPRequestSequencer(),
             errors: HTTPServerProtocolErrorHandler(),
             api: apiHandler
         )

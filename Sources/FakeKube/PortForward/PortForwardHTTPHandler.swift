@@ -20,7 +20,7 @@ final class PortForwardHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
     struct HTTPHandlers {
         var encoder: HTTPResponseEncoder
         var decoder: ByteToMessageHandler<HTTPRequestDecoder>
-        var pipelining: HTTPServerPipelineHandler
+        var pipelining: HTTPRequestSequencer
         var errors: HTTPServerProtocolErrorHandler
         var api: any ChannelHandler & RemovableChannelHandler
     }

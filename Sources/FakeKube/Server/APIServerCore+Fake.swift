@@ -13,6 +13,8 @@ extension APIServerCore {
         switch (request.method, segments) {
         case (.GET, ["stats"]):
             return .json(.ok, actions.stats().json)
+        case (.GET, ["pods"]):
+            return .json(.ok, PodInventory(store: store, simulation: simulation).json(namespace: request.query["namespace"]))
         case (.POST, ["stats", "reset"]):
             counters.reset()
         case (.POST, ["chaos", "drop-watches"]):

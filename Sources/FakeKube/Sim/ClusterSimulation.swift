@@ -350,6 +350,15 @@ public final class ClusterSimulation: Sendable {
     func localAddress(podUID: String, containerPort: Int) -> SocketAddress? {
         servers.address(podUID: podUID, containerPort: containerPort)
     }
+
+    /// The containers the scenario gave a pod (with each port's behaviour), or nil when this pod (this UID)
+    /// is not known.
+    func containers(namespace: String, name: String, uid: String) -> [Scenario.Container]? {
+        state.withLock { state in
+            guard let record = state.pods["\(namespace)/\(name)"], record.uid == uid else { return nil }
+            return record.containers
+        }
+    }
 }
 
 extension JSON {

@@ -45,18 +45,25 @@ struct StatusCommand: AsyncParsableCommand {
         do {
             let first = try await client.status()
             let status = probe ? try await client.probe() : first.status
-            print(render(status))
+            show(render(status))
             guard watch else { throw DaemonCLI.exitCode(for: status) }
             var last = first
             while true {
                 let next = try await client.status(after: last.generation)
-                if next != last { print(render(next.status)) }
+                if next != last { show(render(next.status)) }
                 last = next
             }
         } catch let error as DaemonError where DaemonCLI.meansGone(error) {
             // The daemon went away between the lookup and the request (or while watching).
             throw DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), json: output == .json)
         }
+    }
+
+    /// Prints and flushes: through a pipe (`berth status --watch | …`) stdout is block-buffered, and a watch
+    /// that only shows its updates when it exits shows nothing.
+    private func show(_ text: String) {
+        print(text)
+        fflush(nil)
     }
 
     private func render(_ status: DaemonStatus) -> String {
@@ -91,7 +98,7 @@ struct StatusDocument: Encodable {
     }
 
     private enum Keys: String, CodingKey {
-        case running, allReady, pid, startedAt, manifests, manifestErrors, forwards
+        case running, allReady, pid, startedAt, manifests, manifestErrors, resyncs, forwards
     }
 
     private struct Forward: Encodable {
@@ -116,6 +123,7 @@ struct StatusDocument: Encodable {
         try container.encode(status.startedAt, forKey: .startedAt)
         try container.encode(status.manifests, forKey: .manifests)
         try container.encode(status.manifestErrors, forKey: .manifestErrors)
+        try container.encode(status.resyncs, forKey: .resyncs)
         try container.encode(status.forwards.map(Forward.init), forKey: .forwards)
     }
 }

@@ -11,11 +11,11 @@ enum TestHTTP {
         var description: String
     }
 
-    /// GETs `/` from 127.0.0.1:`port` and returns the whole response (headers and body).
-    static func get(port: Int, timeoutSeconds: Int = 15) async throws -> String {
+    /// GETs `/` from `host`:`port` (`127.0.0.1` or `::1`) and returns the whole response (headers and body).
+    static func get(port: Int, host: String = "127.0.0.1", timeoutSeconds: Int = 15) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                continuation.resume(with: Result { try blockingGet(port: port, timeoutSeconds: timeoutSeconds) })
+                continuation.resume(with: Result { try blockingGet(host: host, port: port, timeoutSeconds: timeoutSeconds) })
             }
             thread.start()
         }
@@ -39,17 +39,33 @@ enum TestHTTP {
         return address
     }
 
-    private static func blockingGet(port: Int, timeoutSeconds: Int) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    /// `::1`:`port`.
+    private static func loopback6(port: Int) -> sockaddr_in6 {
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = in_port_t(UInt16(port).bigEndian)
+        address.sin6_addr = in6addr_loopback
+        return address
+    }
+
+    private static func connectLoopback(_ fd: Int32, host: String, port: Int) -> Int32 {
+        func connect<Address>(_ address: Address) -> Int32 {
+            withUnsafePointer(to: address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size)) }
+            }
+        }
+        return host == "::1" ? connect(loopback6(port: port)) : connect(loopback(port: port))
+    }
+
+    private static func blockingGet(host: String, port: Int, timeoutSeconds: Int) throws -> String {
+        let fd = socket(host == "::1" ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = loopback(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        guard connectLoopback(fd, host: host, port: port) == 0 else {
+            throw Failure(description: "connect to \(host) port \(port) failed: errno \(errno)")
         }
-        guard connected == 0 else { throw Failure(description: "connect to port \(port) failed: errno \(errno)") }
         let request = Array("GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         guard write(fd, request, request.count) == request.count else { throw Failure(description: "write failed") }
         var response: [UInt8] = []

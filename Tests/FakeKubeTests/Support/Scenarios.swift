@@ -47,3 +47,18 @@ func eventually(within seconds: Double = 5, _ condition: () async throws -> Bool
     }
     return try await condition()
 }
+
+/// Runs `body` against a fresh cluster and shuts it down afterwards, also when `body` throws.
+func withServer(
+    _ scenario: Scenario = TestScenarios.small, options: FakeKubeServer.Options = .init(),
+    _ body: (FakeKubeServer) async throws -> Void
+) async throws {
+    let server = try await FakeKubeServer.start(scenario: scenario, options: options)
+    do {
+        try await body(server)
+    } catch {
+        await server.shutdown()
+        throw error
+    }
+    await server.shutdown()
+}

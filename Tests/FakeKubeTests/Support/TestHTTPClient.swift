@@ -78,9 +78,53 @@ struct TestHTTPClient {
         return status
     }
 
+    /// Writes every GET at once on one connection (HTTP/1.1 pipelining), then reads the answers in order.
+    func pipelined(_ uris: [String]) async throws -> [Response] {
+        var responses: [Response] = []
+        try await connect { inbound, outbound in
+            for uri in uris {
+                try await outbound.write(.head(requestHead(.GET, uri, body: nil, headers: [])))
+                try await outbound.write(.end(nil))
+            }
+            for try await part in inbound {
+                switch part {
+                case .head(let head): responses.append(Response(status: head.status, headers: head.headers, body: []))
+                case .body(var buffer): responses[responses.count - 1].body += buffer.readBytes(length: buffer.readableBytes) ?? []
+                case .end: if responses.count == uris.count { return }
+                }
+            }
+        }
+        return responses
+    }
+
     private func stream(
         _ method: HTTPMethod, _ uri: String, body: String?, headers extra: [(String, String)],
         onPart: (HTTPClientResponsePart) async throws -> Bool
+    ) async throws {
+        try await connect { inbound, outbound in
+            try await outbound.write(.head(requestHead(method, uri, body: body, headers: extra)))
+            if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(string: body)))) }
+            try await outbound.write(.end(nil))
+            for try await part in inbound {
+                if try await !onPart(part) { return }
+                if case .end = part { return }
+            }
+        }
+    }
+
+    private func requestHead(_ method: HTTPMethod, _ uri: String, body: String?, headers extra: [(String, String)]) -> HTTPRequestHead {
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: "127.0.0.1:\(server.port)")
+        headers.add(name: "Accept", value: "application/json")
+        if case .token(let token) = credential { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in extra { headers.add(name: name, value: value) }
+        if let body { headers.add(name: "Content-Length", value: String(body.utf8.count)) }
+        return HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
+    }
+
+    /// One TLS connection, closed when `body` returns.
+    private func connect(
+        _ body: (NIOAsyncChannelInboundStream<HTTPClientResponsePart>, NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>) async throws -> Void
     ) async throws {
         let context = try tlsContext()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -91,21 +135,7 @@ struct TestHTTPClient {
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
             }
-        try await channel.executeThenClose { inbound, outbound in
-            var headers = HTTPHeaders()
-            headers.add(name: "Host", value: "127.0.0.1:\(server.port)")
-            headers.add(name: "Accept", value: "application/json")
-            if case .token(let token) = credential { headers.add(name: "Authorization", value: "Bearer \(token)") }
-            for (name, value) in extra { headers.add(name: name, value: value) }
-            if let body { headers.add(name: "Content-Length", value: String(body.utf8.count)) }
-            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)))
-            if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(string: body)))) }
-            try await outbound.write(.end(nil))
-            for try await part in inbound {
-                if try await !onPart(part) { return }
-                if case .end = part { return }
-            }
-        }
+        try await channel.executeThenClose { inbound, outbound in try await body(inbound, outbound) }
     }
 }
 

@@ -71,7 +71,9 @@ struct InformerAgainstFakeKubeTests {
                 try await fixture.server.deletePod(namespace: "team", name: "before-drop", force: true)
                 try await awaitConverged(informer, server: fixture.server, client: client, "after a dropped watch")
 
-                #expect(requests(fixture.server, "watch") > watches, "the informer watched again")
+                // A relist can bring the informer up to date before its new watch reaches the server.
+                let server = fixture.server
+                try await poll("the informer watched again", within: .seconds(10)) { requests(server, "watch") > watches }
                 let seen = try await eventsBeforeSentinel(events, server: fixture.server, name: "sentinel")
                 #expect(!seen.contains { $0.isResync }, "a dropped watch resumes from its resourceVersion, no relist")
                 #expect(informer.snapshot()[namespace: "team", name: "after-drop"] != nil)
@@ -114,7 +116,8 @@ struct InformerAgainstFakeKubeTests {
                 try await fixture.server.deletePod(namespace: "team", name: "lonely", force: true)
                 try await awaitConverged(informer, server: fixture.server, client: client, "after a restart")
                 #expect(fixture.server.port == port)
-                #expect(requests(fixture.server, "watch") > watches)
+                let server = fixture.server
+                try await poll("the informer watched again", within: .seconds(10)) { requests(server, "watch") > watches }
                 #expect(informer.snapshot()[namespace: "team", name: "lonely"] == nil)
             }
         }

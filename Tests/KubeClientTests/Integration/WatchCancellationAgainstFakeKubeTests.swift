@@ -20,14 +20,9 @@ struct WatchCancellationAgainstFakeKubeTests {
                 reader.cancel()
                 _ = try? await reader.value
 
-                // Known FakeKube bug: while a watch response streams, HTTPServerPipelineHandler (installed by
-                // `configureFakeKubeHTTP`, PortForwardContract.swift) withholds reads, so the server never reads
-                // the client's TLS close_notify/FIN. The watch stays registered until the client's NIOSSL
-                // shutdown timeout (5 s) resets the connection.
-                await withKnownIssue("FakeKube keeps a cancelled watch open for 5 s", isIntermittent: true) {
-                    try await poll("the server saw the watch end", within: .seconds(1)) {
-                        fixture.server.stats().openWatches == 0
-                    }
+                // FakeKube reads while a watch streams (as kube-apiserver does), so the client's close ends it.
+                try await poll("the server saw the watch end", within: .seconds(1)) {
+                    fixture.server.stats().openWatches == 0
                 }
             }
         }

@@ -1,0 +1,33 @@
+/// Why a forward cannot reach its pod right now: the latest attempt to open an upstream stream failed
+/// (or the stream died as soon as it was open) and none has worked since. It feeds the forward's status,
+/// so a user sees the API server's or the kubelet's own words rather than a bare "connection closed".
+public struct UpstreamFailure: Sendable, Equatable, CustomStringConvertible {
+    /// A status word: `Forbidden`, `Unauthorized` or `NotFound` when the API server refused the stream,
+    /// else `PortForwardFailed` (the kubelet's error for the pod port, a broken connection).
+    public var reason: String
+    /// What failed and why, in words a user can act on.
+    public var message: String
+
+    /// Creates a failure from its status word and message.
+    public init(reason: String, message: String) {
+        self.reason = reason
+        self.message = message
+    }
+
+    /// The failure an upstream error stands for.
+    init(_ error: any Error) {
+        switch error {
+        case DataPlaneError.upstreamRefused(_, _, let reason, let message):
+            self.init(reason: reason, message: message)
+        case DataPlaneError.upstreamConnectFailed(_, let endpoint, let reason):
+            self.init(reason: Self.portForwardFailed, message: "cannot open a stream to \(endpoint): \(reason)")
+        default:
+            self.init(reason: Self.portForwardFailed, message: "\(error)")
+        }
+    }
+
+    /// The status word of a failure that is not a refusal by the API server.
+    public static let portForwardFailed = "PortForwardFailed"
+
+    public var description: String { "\(reason): \(message)" }
+}

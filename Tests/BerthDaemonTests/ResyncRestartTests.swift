@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+@testable import BerthDaemon
+
+/// After a network change settles, the resync starts failing watches over at once instead of waiting out their
+/// backoff. The daemon runs on a manual clock that never moves: only the resync can bring the watch back.
+@Suite(.serialized) struct ResyncRestartTests {
+    @Test func aResyncRestartsAWatchThatIsBackingOff() async throws {
+        let manifest = oneForwardManifest("name: lone", "pod: lone", "ports: [{local: 0, remote: 7000}]")
+        try await withManualClockDaemon(scenario: FailedRetryTests.scenario, manifest: manifest) { daemon, _, cluster in
+            try await withTimeout(20, "lone Ready") {
+                for await status in daemon.statusChanges() where status.forwards.first?.phase == .ready { return }
+            }
+            try await eventually("the pods watch open", within: 10) { await cluster.openWatches() == 1 }
+
+            _ = try await cluster.raw("/fake/v1/chaos/partition?seconds=2", post: true)
+            let scope = ObservedState.Scope(cluster: "admin", namespace: "default")
+            try await eventually("the pods informer backing off", within: 10) {
+                if case .failing = daemon.observed.health(of: scope, resources: [.pods]) { return true }
+                return false
+            }
+            // The partition is over, but the reflector sleeps its backoff on a clock that does not move.
+            try await eventually("fake-kube answering again, with no watch", within: 10) { await cluster.openWatches() == 0 }
+
+            await daemon.resync()
+            try await eventually("the pods watch open again", within: 10) { await cluster.openWatches() == 1 }
+            try await withTimeout(10, "lone Ready again") {
+                for await status in daemon.statusChanges() where status.forwards.first?.phase == .ready { return }
+            }
+            #expect(await daemon.status().resyncs == 1)
+        }
+    }
+}

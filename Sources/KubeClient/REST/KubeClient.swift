@@ -69,6 +69,10 @@ public final class KubeClient: Sendable {
         http.timeout = .init(connect: .seconds(15), read: nil)
         // Fail fast on refused connections and TLS errors: callers (the reflector) own the retry policy and backoff.
         http.connectionPool.retryConnectionEstablishment = false
+        // Over HTTP/1.1 every watch holds its connection for minutes, and every informer has one watch. The pool's
+        // default of 8 connections per host would queue the ninth informer's list behind watches that do not end
+        // (forwards in a fourth namespace would never sync). Go's transport, which kubectl uses, has no such limit.
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.maximumConnectionsPerHost
         http.decompression = configuration.disableCompression ? .disabled : .enabled(limit: .ratio(1000))
         self.http = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: http, backgroundActivityLogger: logger)
     }
@@ -80,6 +84,10 @@ public final class KubeClient: Sendable {
 
     /// The namespace of the context.
     public var namespace: String { configuration.namespace }
+
+    /// Room for every informer's watch plus the lists beside them; a bound still, so that a bug cannot open
+    /// connections without limit.
+    static let maximumConnectionsPerHost = 1024
 
     static func isIPAddress(_ host: String) -> Bool {
         (try? SocketAddress(ipAddress: host, port: 0)) != nil

@@ -60,10 +60,10 @@ public final class Daemon: Sendable {
     }
 
     /// Loads the manifest, then serves until `stop()` or cancellation.
-    /// - Throws: `ControllerError.manifestInvalid` when the files are invalid at start-up.
+    /// - Throws: `BerthDaemonError.manifestInvalid` when the files are invalid at start-up.
     public func run() async throws {
         if let errors = manifest.load() {
-            throw ControllerError.manifestInvalid(errors)
+            throw BerthDaemonError.manifestInvalid(errors)
         }
         let logger = configuration.logger
         let controller = Controller(

@@ -63,12 +63,12 @@ struct ControlSocketTests {
         try await withTemporaryDirectory { dir in
             try await serving(in: dir) { socket in
                 let client = ControlClient(path: socket)
-                await #expect(throws: DaemonError.self) {
+                await #expect(throws: BerthDaemonError.self) {
                     let _: Answer = try await client.call(["unexpected": 1])
                 }
                 do {
                     let _: Answer = try await client.call(["unexpected": 1])
-                } catch let error as DaemonError {
+                } catch let error as BerthDaemonError {
                     guard case .controlRequestRejected(_, let message) = error else {
                         Issue.record("expected a rejection, got \(error)")
                         return
@@ -97,7 +97,7 @@ struct ControlSocketTests {
     @Test func aLiveSocketIsNotTakenOver() async throws {
         try await withTemporaryDirectory { dir in
             try await serving(in: dir) { socket in
-                await #expect(throws: DaemonError.controlSocketInUse(path: socket)) {
+                await #expect(throws: BerthDaemonError.controlSocketInUse(path: socket)) {
                     _ = try await ControlServer<Ask, Answer>.bind(path: socket, logger: quietLogger)
                 }
             }
@@ -109,7 +109,7 @@ struct ControlSocketTests {
             var path = ""
             try await serving(in: dir) { socket in path = socket }
             #expect(!FileManager.default.fileExists(atPath: path))
-            await #expect(throws: DaemonError.daemonNotRunning(socketPath: path)) {
+            await #expect(throws: BerthDaemonError.daemonNotRunning(socketPath: path)) {
                 let _: Answer = try await ControlClient(path: path).call(Ask(verb: "status", name: "all"))
             }
         }

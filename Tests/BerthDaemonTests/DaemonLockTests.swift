@@ -12,7 +12,7 @@ import Glibc
     private func acquireSoon(_ path: String) async throws -> DaemonLock {
         let deadline = ContinuousClock.now + .seconds(5)
         while true {
-            let attempt: Result<DaemonLock, DaemonError>
+            let attempt: Result<DaemonLock, BerthDaemonError>
             do {
                 attempt = .success(try DaemonLock.acquire(path: path))
             } catch {
@@ -35,7 +35,7 @@ import Glibc
             let first = try DaemonLock.acquire(path: path)
             #expect(fileMode(path)?.permissions == 0o600)
             // flock locks belong to open file descriptions: a second open contends even in this process.
-            #expect(throws: DaemonError.alreadyRunning(pid: getpid(), lockPath: path)) {
+            #expect(throws: BerthDaemonError.alreadyRunning(pid: getpid(), lockPath: path)) {
                 try DaemonLock.acquire(path: path)
             }
             first.release()
@@ -60,7 +60,7 @@ import Glibc
             do {
                 _ = try DaemonLock.acquire(path: path)
                 Issue.record("the lock is held by another process")
-            } catch let error as DaemonError {
+            } catch let error as BerthDaemonError {
                 guard case .alreadyRunning(_, let lockPath) = error else {
                     Issue.record("unexpected \(error)")
                     return

@@ -21,7 +21,7 @@ final class RefusingConnector: UpstreamConnector {
             return left > 0
         }
         if refuse {
-            throw DataPlaneError.upstreamRefused(
+            throw BerthDaemonError.upstreamRefused(
                 forward: "rbac", endpoint: endpoint, reason: "Forbidden", message: "forbidden: not yet granted")
         }
         return try await inner.connect(to: endpoint, on: eventLoop)

@@ -124,7 +124,7 @@ struct FileWatchTests {
     }
 
     @Test func aMissingDirectoryIsAnErrorNamingIt() throws {
-        #expect(throws: DaemonError.watchAddFailed(path: "/nonexistent-berth-dir", errno: ENOENT)) {
+        #expect(throws: BerthDaemonError.watchAddFailed(path: "/nonexistent-berth-dir", errno: ENOENT)) {
             try FileWatcher(paths: ["/nonexistent-berth-dir/forwards.yaml"], logger: quietLogger)
         }
     }

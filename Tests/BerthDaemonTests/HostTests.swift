@@ -16,7 +16,7 @@ struct HostTests {
                 daemon: try hostTestDaemon(in: dir), manifestSet: ManifestSet(paths: ["./forwards.yaml"], relativeTo: dir),
                 runtimeDirectory: first.runtimeDirectory, logger: quietLogger)
             try await whileHosting(first) {
-                await #expect(throws: DaemonError.alreadyRunning(pid: getpid(), lockPath: first.runtimeDirectory.lockFilePath(for: first.manifestSet))) {
+                await #expect(throws: BerthDaemonError.alreadyRunning(pid: getpid(), lockPath: first.runtimeDirectory.lockFilePath(for: first.manifestSet))) {
                     try await second.run { Issue.record("the second host must not run its daemon") }
                 }
                 // The loser must not have disturbed the winner's state or socket.
@@ -131,7 +131,7 @@ struct HostTests {
         while true {
             do {
                 return try await client.status(after: generation)
-            } catch let error as DaemonError where ContinuousClock.now < deadline {
+            } catch let error as BerthDaemonError where ContinuousClock.now < deadline {
                 // Until the host binds, the socket path is missing (ENOENT) or refuses (no daemon yet).
                 _ = error
                 try await Task.sleep(for: .milliseconds(10))

@@ -10,7 +10,7 @@ import Testing
         #expect(listener.port > 0)
         #expect(listener.localAddress.ipAddress == "127.0.0.1")
         // The reported port is really ours: a second bind on it must fail.
-        await #expect(throws: DataPlaneError.portInUse(address: "127.0.0.1", port: listener.port)) {
+        await #expect(throws: BerthDaemonError.portInUse(address: "127.0.0.1", port: listener.port)) {
             _ = try await ForwardListener.bind(host: "127.0.0.1", port: listener.port, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
         }
         await listener.close()

@@ -89,7 +89,7 @@ struct NetworkNamespaceTests {
     }
 
     @Test func aMissingNamespaceIsAnErrorNamingIt() {
-        #expect(throws: DaemonError.self) {
+        #expect(throws: BerthDaemonError.self) {
             try NetlinkMonitor(namespacePath: "/run/netns/berth-no-such-namespace", logger: quietLogger)
         }
     }

@@ -106,7 +106,7 @@ private struct Snapshot: Codable, Sendable, Equatable {
             let path = dir + "/s.state.json"
             try "{ not json".write(toFile: path, atomically: true, encoding: .utf8)
             let file = StateFile<Snapshot>(path: path)
-            #expect(throws: DaemonError.self) { try file.read() }
+            #expect(throws: BerthDaemonError.self) { try file.read() }
             guard case .removedStale = file.readValidated() else {
                 Issue.record("an unreadable state file must be cleaned")
                 return

@@ -18,7 +18,7 @@ import Testing
             await #expect {
                 _ = try await connector.connect(to: target, on: MultiThreadedEventLoopGroup.singleton.next())
             } throws: { error in
-                guard case DataPlaneError.upstreamRefused(let forward, _, let reason, let message) = error else { return false }
+                guard case BerthDaemonError.upstreamRefused(let forward, _, let reason, let message) = error else { return false }
                 return forward == "lone" && reason == "Forbidden" && message.hasPrefix("forbidden:") && message.contains("pods/portforward")
             }
             await clusters.shutdown()

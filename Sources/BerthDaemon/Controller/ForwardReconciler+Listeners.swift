@@ -101,12 +101,12 @@ extension ForwardReconciler {
 
     static func listenFailure(_ error: any Error) -> ListenFailure {
         switch error {
-        case DataPlaneError.portInUse(let address, let port):
+        case BerthDaemonError.portInUse(let address, let port):
             let holder = PortHolder.describe(port: port).map { " by \($0)" } ?? " by another process"
             return ListenFailure(reason: "PortInUse", message: "cannot listen on \(address):\(port): the port is already in use\(holder)")
-        case DataPlaneError.bindPermissionDenied:
+        case BerthDaemonError.bindPermissionDenied:
             return ListenFailure(reason: "PermissionDenied", message: "\(error)")
-        case DataPlaneError.addressUnavailable:
+        case BerthDaemonError.addressUnavailable:
             return ListenFailure(reason: "AddressUnavailable", message: "\(error)")
         default:
             return ListenFailure(reason: "ListenFailed", message: "\(error)")

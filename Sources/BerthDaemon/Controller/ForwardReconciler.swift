@@ -116,7 +116,7 @@ public actor ForwardReconciler: Reconciler {
             let message = "cannot use the kubeconfig: \(error)"
             record(name, error: message)
             publish(failed(spec, cluster: spec.context, namespace: spec.namespace ?? "", reason: "KubeconfigInvalid", message: message))
-            return .error(ControllerError.clusterUnavailable(forward: name, context: spec.context, reason: "\(error)"))
+            return .error(BerthDaemonError.clusterUnavailable(forward: name, context: spec.context, reason: "\(error)"))
         }
         let namespace = spec.namespace ?? cluster.client.namespace
         let scope = ObservedState.Scope(cluster: cluster.id, namespace: namespace)
@@ -126,7 +126,7 @@ public actor ForwardReconciler: Reconciler {
         if let failure = await converge(listenersOf: spec, cluster: cluster) {
             record(name, error: failure.message)
             publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: failure.reason, message: failure.message))
-            return .error(ControllerError.listenFailed(forward: name, reason: failure.message))
+            return .error(BerthDaemonError.listenFailed(forward: name, reason: failure.message))
         }
 
         switch observed.health(of: scope, resources: resources) {
@@ -139,7 +139,7 @@ public actor ForwardReconciler: Reconciler {
             record(name, error: message)
             await clearEndpoint(name, reason: message)
             publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message))
-            return .error(ControllerError.observeFailed(forward: name, reason: message))
+            return .error(BerthDaemonError.observeFailed(forward: name, reason: message))
         case .synced:
             break
         }

@@ -7,7 +7,7 @@ import NIOCore
 ///
 /// A 401 on the upgrade means the credential expired (exec plugin, rotated token file): the connector
 /// drops the cached credential and retries once. Every failure reaches the data plane as
-/// `DataPlaneError.upstreamConnectFailed` with a reason a user can act on.
+/// `BerthDaemonError.upstreamConnectFailed` with a reason a user can act on.
 public struct PortForwardUpstreamConnector: UpstreamConnector {
     private let forward: String
     private let connection: ClusterConnectionInfo
@@ -61,7 +61,7 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
         return UpstreamStream(channel: channel, supportsHalfClose: false, standbyExit: exit)
     }
 
-    private func mapped(_ error: any Error, endpoint: UpstreamEndpoint) -> DataPlaneError {
+    private func mapped(_ error: any Error, endpoint: UpstreamEndpoint) -> BerthDaemonError {
         if let (reason, message) = Self.refusal(error) {
             return .upstreamRefused(forward: forward, endpoint: endpoint, reason: reason, message: message)
         }

@@ -150,14 +150,14 @@ extension Forward {
         do {
             stream = try result.get()
         } catch {
-            let failure = error as? DataPlaneError
+            let failure = error as? BerthDaemonError
                 ?? .upstreamConnectFailed(forward: configuration.name, endpoint: endpoint, reason: "\(error)")
             await noteUpstream(UpstreamFailure(failure))
             throw failure
         }
         guard stream.channel.eventLoop === eventLoop else {
             stream.channel.close(promise: nil)
-            throw DataPlaneError.upstreamOnWrongEventLoop(forward: configuration.name, endpoint: endpoint)
+            throw BerthDaemonError.upstreamOnWrongEventLoop(forward: configuration.name, endpoint: endpoint)
         }
         do {
             // Guard the stream at once: bytes and a FIN that arrive before the bridge are kept.
@@ -181,7 +181,7 @@ extension Forward {
 
     /// Why a stream died before use, in the words of whoever closed it (the kubelet's error for the pod
     /// port, say), rather than the closed channel it left behind. Call it after closing the stream.
-    nonisolated func deathError(of stream: UpstreamStream, to endpoint: UpstreamEndpoint, otherwise error: any Error) async -> DataPlaneError {
+    nonisolated func deathError(of stream: UpstreamStream, to endpoint: UpstreamEndpoint, otherwise error: any Error) async -> BerthDaemonError {
         var reason = "\(error)"
         if case .died(let cause?)? = try? await stream.standbyExit?.get() { reason = "\(cause)" }
         return .upstreamConnectFailed(forward: configuration.name, endpoint: endpoint, reason: reason)

@@ -169,7 +169,7 @@ extension Forward {
                 warmFailures += 1
                 let reason = cause.map { "\($0)" } ?? "the server closed the stream as soon as it was open"
                 if let endpoint {
-                    noteUpstream(UpstreamFailure(DataPlaneError.upstreamConnectFailed(
+                    noteUpstream(UpstreamFailure(BerthDaemonError.upstreamConnectFailed(
                         forward: configuration.name, endpoint: endpoint, reason: reason)))
                 }
                 scheduleWarmRetry(reason: reason)

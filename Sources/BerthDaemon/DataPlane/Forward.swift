@@ -79,7 +79,7 @@ public actor Forward {
     }
 
     /// Serves the listener until the calling task is cancelled, then closes everything.
-    /// - Throws: `DataPlaneError.alreadyRunning` if called twice.
+    /// - Throws: `BerthDaemonError.forwardAlreadyRunning` if called twice.
     public nonisolated func run() async throws {
         let (jobStream, jobSink) = AsyncStream.makeStream(of: Job.self)
         try await start(jobs: jobSink)
@@ -156,7 +156,7 @@ public actor Forward {
     // MARK: - Lifecycle
 
     private func start(jobs: AsyncStream<Job>.Continuation) throws {
-        guard lifecycle == .idle else { throw DataPlaneError.alreadyRunning(forward: configuration.name) }
+        guard lifecycle == .idle else { throw BerthDaemonError.forwardAlreadyRunning(forward: configuration.name) }
         lifecycle = .running
         self.jobs = jobs
         refillWarm()

@@ -23,13 +23,13 @@ public struct ForwardListener: Sendable {
     public var port: Int { localAddress.port ?? 0 }
 
     /// Binds `host:port` (port 0 picks a free port) on one event loop.
-    /// - Throws: `DataPlaneError.portInUse`, `.bindPermissionDenied`, `.addressUnavailable` or `.bindFailed`.
+    /// - Throws: `BerthDaemonError.portInUse`, `.bindPermissionDenied`, `.addressUnavailable` or `.bindFailed`.
     public static func bind(
         host: String,
         port: Int,
         eventLoop: any EventLoop,
         backlog: Int32 = 256
-    ) async throws(DataPlaneError) -> ForwardListener {
+    ) async throws(BerthDaemonError) -> ForwardListener {
         let bootstrap = ServerBootstrap(group: eventLoop, childGroup: eventLoop)
             .serverChannelOption(.backlog, value: backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -47,10 +47,10 @@ public struct ForwardListener: Sendable {
             }
             guard let address = server.channel.localAddress else {
                 server.channel.close(promise: nil)
-                throw DataPlaneError.bindFailed(address: host, port: port, reason: "no local address after bind")
+                throw BerthDaemonError.bindFailed(address: host, port: port, reason: "no local address after bind")
             }
             return ForwardListener(localAddress: address, eventLoop: eventLoop, serverChannel: server)
-        } catch let error as DataPlaneError {
+        } catch let error as BerthDaemonError {
             throw error
         } catch let error as IOError {
             switch error.errnoCode {

@@ -22,7 +22,7 @@ public struct TCPUpstreamConnector: UpstreamConnector {
     /// Connects to the endpoint's address on `eventLoop`, with autoRead off as the contract asks.
     public func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
         guard let address = resolve(endpoint) else {
-            throw DataPlaneError.upstreamConnectFailed(forward: "", endpoint: endpoint, reason: "no address for \(endpoint)")
+            throw BerthDaemonError.upstreamConnectFailed(forward: "", endpoint: endpoint, reason: "no address for \(endpoint)")
         }
         let channel = try await ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -17,9 +17,9 @@ public struct UpstreamFailure: Sendable, Equatable, CustomStringConvertible {
     /// The failure an upstream error stands for.
     init(_ error: any Error) {
         switch error {
-        case DataPlaneError.upstreamRefused(_, _, let reason, let message):
+        case BerthDaemonError.upstreamRefused(_, _, let reason, let message):
             self.init(reason: reason, message: message)
-        case DataPlaneError.upstreamConnectFailed(_, let endpoint, let reason):
+        case BerthDaemonError.upstreamConnectFailed(_, let endpoint, let reason):
             self.init(reason: Self.portForwardFailed, message: "cannot open a stream to \(endpoint): \(reason)")
         default:
             self.init(reason: Self.portForwardFailed, message: "\(error)")

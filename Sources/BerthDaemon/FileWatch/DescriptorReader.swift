@@ -46,7 +46,7 @@ final class DescriptorReader: Sendable {
     private let control: Control
 
     /// Takes ownership of `descriptor` (closed when the reader stops, even if it never starts).
-    init(descriptor: Int32) throws(DaemonError) {
+    init(descriptor: Int32) throws(BerthDaemonError) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
             let code = errno

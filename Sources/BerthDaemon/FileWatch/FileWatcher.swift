@@ -53,13 +53,13 @@ public final class FileWatcher: AsyncSequence, Sendable {
     ///   - debounce: how long the files must be quiet before a change is reported.
     ///   - clock: times the debounce; tests may inject another clock.
     ///   - logger: receives a debug line per reported batch.
-    /// - Throws: ``DaemonError/inotifyInitFailed(errno:)`` or ``DaemonError/watchAddFailed(path:errno:)``.
+    /// - Throws: ``BerthDaemonError/inotifyInitFailed(errno:)`` or ``BerthDaemonError/watchAddFailed(path:errno:)``.
     public init(
         paths: [String],
         debounce: Duration = .milliseconds(100),
         clock: any Clock<Duration> = ContinuousClock(),
         logger: Logger
-    ) throws(DaemonError) {
+    ) throws(BerthDaemonError) {
         let files = Set(paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         self.paths = files
         self.debounce = debounce

@@ -67,8 +67,8 @@ public struct DaemonHost: Sendable {
     /// Takes the lock, cleans what a dead daemon left, publishes the state file and the control socket, runs
     /// `body` (by default `daemon.run()`), and cleans up when it returns or throws.
     ///
-    /// - Throws: ``DaemonError/alreadyRunning(pid:lockPath:)`` when another daemon serves the same files,
-    ///   the runtime directory and socket errors of ``DaemonError``, and whatever `body` throws.
+    /// - Throws: ``BerthDaemonError/alreadyRunning(pid:lockPath:)`` when another daemon serves the same files,
+    ///   the runtime directory and socket errors of ``BerthDaemonError``, and whatever `body` throws.
     public func run(_ body: (@Sendable () async throws -> Void)? = nil) async throws {
         try runtimeDirectory.prepare()
         let lock = try DaemonLock.acquire(path: runtimeDirectory.lockFilePath(for: manifestSet))
@@ -139,7 +139,7 @@ public struct DaemonHost: Sendable {
         }
     }
 
-    func writeState(_ status: DaemonStatus) throws(DaemonError) {
+    func writeState(_ status: DaemonStatus) throws(BerthDaemonError) {
         guard let owner = ProcessIdentity.current() else {
             throw .stateFileWriteFailed(path: stateFile.path, reason: "cannot read this process's start time from /proc")
         }

@@ -70,7 +70,7 @@ public struct HostClient: Sendable {
     }
 
     /// The status now, and its generation; with `after`, waits (up to half a minute) for a newer one.
-    /// - Throws: ``DaemonError``, `daemonNotRunning` or `controlRequestFailed` when the daemon is gone.
+    /// - Throws: ``BerthDaemonError``, `daemonNotRunning` or `controlRequestFailed` when the daemon is gone.
     public func status(after generation: UInt64? = nil) async throws -> Snapshot {
         let response = try await client.call(HostRequest(.status, after: generation), expecting: HostResponse.self)
         return Snapshot(status: try require(response.status), generation: response.generation ?? 0)
@@ -90,13 +90,13 @@ public struct HostClient: Sendable {
     public func down() async throws {
         do {
             _ = try await client.call(HostRequest(.down), expecting: HostResponse.self)
-        } catch let error as DaemonError {
+        } catch let error as BerthDaemonError {
             // The daemon may stop (and close its socket) before the reply is flushed.
             guard case .controlRequestFailed = error else { throw error }
         }
     }
 
-    private func require<T>(_ value: T?) throws(DaemonError) -> T {
+    private func require<T>(_ value: T?) throws(BerthDaemonError) -> T {
         guard let value else { throw .controlRequestFailed(socketPath: path, reason: "the daemon's reply lacks the expected field") }
         return value
     }

@@ -17,8 +17,8 @@ enum NamespaceSocket {
 
     static func open(
         namespacePath: String?,
-        _ makeSocket: @escaping @Sendable () throws(DaemonError) -> Int32
-    ) throws(DaemonError) -> Int32 {
+        _ makeSocket: @escaping @Sendable () throws(BerthDaemonError) -> Int32
+    ) throws(BerthDaemonError) -> Int32 {
         guard let namespacePath else { return try makeSocket() }
         let outcome = OutcomeBox()
         let done = DispatchSemaphore(value: 0)
@@ -38,7 +38,7 @@ enum NamespaceSocket {
                 outcome.set(.failure(.namespaceJoinFailed(path: namespacePath, errno: errno)))
                 return
             }
-            do throws(DaemonError) {
+            do throws(BerthDaemonError) {
                 outcome.set(.success(try makeSocket()))
             } catch {
                 outcome.set(.failure(error))
@@ -52,11 +52,11 @@ enum NamespaceSocket {
 
     /// Carries the thread's result back; written once before the semaphore is signalled.
     private final class OutcomeBox: Sendable {
-        private let value = Mutex<Result<Int32, DaemonError>?>(nil)
+        private let value = Mutex<Result<Int32, BerthDaemonError>?>(nil)
 
-        func set(_ result: Result<Int32, DaemonError>) { value.withLock { $0 = result } }
+        func set(_ result: Result<Int32, BerthDaemonError>) { value.withLock { $0 = result } }
 
-        func get() throws(DaemonError) -> Int32 {
+        func get() throws(BerthDaemonError) -> Int32 {
             guard let result = value.withLock({ $0 }) else { throw .namespaceJoinFailed(path: "?", errno: EINVAL) }
             return try result.get()
         }

@@ -24,8 +24,8 @@ public final class NetlinkMonitor: AsyncSequence, Sendable {
     ///     daemon's own. Tests use it to watch interfaces they create in a namespace of their own.
     ///   - bufferLimit: how many undelivered changes are kept before the oldest are dropped.
     ///   - logger: receives a line when the kernel reports lost notifications.
-    public init(namespacePath: String? = nil, bufferLimit: Int = 256, logger: Logger) throws(DaemonError) {
-        let fd = try NamespaceSocket.open(namespacePath: namespacePath) { () throws(DaemonError) -> Int32 in
+    public init(namespacePath: String? = nil, bufferLimit: Int = 256, logger: Logger) throws(BerthDaemonError) {
+        let fd = try NamespaceSocket.open(namespacePath: namespacePath) { () throws(BerthDaemonError) -> Int32 in
             try Self.openSocket()
         }
         let reader = try DescriptorReader(descriptor: fd)
@@ -58,7 +58,7 @@ public final class NetlinkMonitor: AsyncSequence, Sendable {
         AsyncIterator(monitor: self, base: stream.makeAsyncIterator())
     }
 
-    private static func openSocket() throws(DaemonError) -> Int32 {
+    private static func openSocket() throws(BerthDaemonError) -> Int32 {
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), Netlink.familyRoute)
         guard fd >= 0 else { throw .netlinkSocketFailed(step: "socket", errno: errno) }
         // struct sockaddr_nl (<linux/netlink.h>, not imported by Swift's Glibc module):
@@ -94,7 +94,7 @@ public final class NetlinkMonitor: AsyncSequence, Sendable {
                     report(NetworkChange(kind: .unknown))
                     continue
                 default:
-                    logger.error("reading network notifications failed", metadata: ["error": "\(DaemonError.reason(errno))"])
+                    logger.error("reading network notifications failed", metadata: ["error": "\(BerthDaemonError.reason(errno))"])
                     return false
                 }
             }

@@ -15,13 +15,13 @@ public struct ControlClient: Sendable {
     }
 
     /// Sends `request` and returns the daemon's response.
-    /// - Throws: ``DaemonError/daemonNotRunning(socketPath:)`` when nothing listens (so the CLI can say so
-    ///   truthfully), ``DaemonError/controlRequestRejected(socketPath:message:)`` when the daemon refused
-    ///   the request, ``DaemonError/controlRequestFailed(socketPath:reason:)`` otherwise.
+    /// - Throws: ``BerthDaemonError/daemonNotRunning(socketPath:)`` when nothing listens (so the CLI can say so
+    ///   truthfully), ``BerthDaemonError/controlRequestRejected(socketPath:message:)`` when the daemon refused
+    ///   the request, ``BerthDaemonError/controlRequestFailed(socketPath:reason:)`` otherwise.
     public func call<Request: Codable & Sendable, Response: Codable & Sendable>(
         _ request: Request,
         expecting: Response.Type = Response.self
-    ) async throws(DaemonError) -> Response {
+    ) async throws(BerthDaemonError) -> Response {
         let reply: ControlReply<Response>
         do {
             var line = try JSONEncoder().encode(request)
@@ -31,7 +31,7 @@ public struct ControlClient: Sendable {
                 channel = try await connect()
             } catch {
                 // No socket file, or a file nobody listens on: no daemon serves these manifests.
-                if UnixSocketProbe.connect(path: path) != .accepted { throw DaemonError.daemonNotRunning(socketPath: path) }
+                if UnixSocketProbe.connect(path: path) != .accepted { throw BerthDaemonError.daemonNotRunning(socketPath: path) }
                 throw error
             }
             let answer = try await channel.executeThenClose { lines, requests in
@@ -40,10 +40,10 @@ public struct ControlClient: Sendable {
                 return try await iterator.next()
             }
             guard let answer else {
-                throw DaemonError.controlRequestFailed(socketPath: path, reason: "the daemon closed the connection without replying")
+                throw BerthDaemonError.controlRequestFailed(socketPath: path, reason: "the daemon closed the connection without replying")
             }
             reply = try JSONDecoder().decode(ControlReply<Response>.self, from: Data(answer.readableBytesView))
-        } catch let error as DaemonError {
+        } catch let error as BerthDaemonError {
             throw error
         } catch {
             throw .controlRequestFailed(socketPath: path, reason: "\(error)")

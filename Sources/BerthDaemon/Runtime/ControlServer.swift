@@ -19,12 +19,12 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
 
     /// Binds the control socket at `path`, creating its directory (0700) if needed.
     ///
-    /// - Throws: ``DaemonError/controlSocketInUse(path:)`` when a live daemon already answers there.
+    /// - Throws: ``BerthDaemonError/controlSocketInUse(path:)`` when a live daemon already answers there.
     public static func bind(
         path: String,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
-    ) async throws(DaemonError) -> ControlServer {
+    ) async throws(BerthDaemonError) -> ControlServer {
         let directory = (path as NSString).deletingLastPathComponent
         try RuntimeDirectory(path: directory).prepare()
         try removeStaleSocket(at: path, logger: logger)
@@ -50,7 +50,7 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
         }
         // The directory is already private; the mode is belt and braces for a directory someone loosened.
         guard chmod(path, 0o600) == 0 else {
-            let reason = DaemonError.reason(errno)
+            let reason = BerthDaemonError.reason(errno)
             try? await channel.channel.close()
             throw .controlSocketBindFailed(path: path, reason: "chmod 0600: \(reason)")
         }
@@ -107,7 +107,7 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
     }
 
     /// Removes a socket file nobody listens on; refuses to touch a live one or a non-socket.
-    private static func removeStaleSocket(at path: String, logger: Logger) throws(DaemonError) {
+    private static func removeStaleSocket(at path: String, logger: Logger) throws(BerthDaemonError) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         guard info.st_mode & S_IFMT == S_IFSOCK else { throw .controlSocketPathOccupied(path: path) }

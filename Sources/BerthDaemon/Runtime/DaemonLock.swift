@@ -20,9 +20,9 @@ public final class DaemonLock: Sendable {
     }
 
     /// Takes the lock without waiting.
-    /// - Throws: ``DaemonError/alreadyRunning(pid:lockPath:)`` with the holder's PID when another
+    /// - Throws: ``BerthDaemonError/alreadyRunning(pid:lockPath:)`` with the holder's PID when another
     ///   process (or another descriptor in this one) holds it.
-    public static func acquire(path: String) throws(DaemonError) -> DaemonLock {
+    public static func acquire(path: String) throws(BerthDaemonError) -> DaemonLock {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .lockFailed(path: path, errno: errno) }
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {

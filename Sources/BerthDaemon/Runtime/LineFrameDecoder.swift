@@ -10,11 +10,11 @@ struct LineFrameDecoder: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > maxLineLength { throw DaemonError.controlMessageTooLong(limit: maxLineLength) }
+            if buffer.readableBytes > maxLineLength { throw BerthDaemonError.controlMessageTooLong(limit: maxLineLength) }
             return .needMoreData
         }
         let length = newline - buffer.readerIndex
-        guard length <= maxLineLength else { throw DaemonError.controlMessageTooLong(limit: maxLineLength) }
+        guard length <= maxLineLength else { throw BerthDaemonError.controlMessageTooLong(limit: maxLineLength) }
         let line = buffer.readSlice(length: length)!
         buffer.moveReaderIndex(forwardBy: 1)
         context.fireChannelRead(wrapInboundOut(line))

@@ -26,7 +26,7 @@ public struct RuntimeDirectory: Sendable, Hashable {
     }
 
     /// Creates the directory if needed and makes sure only this user can enter it.
-    public func prepare() throws(DaemonError) {
+    public func prepare() throws(BerthDaemonError) {
         do {
             try FileManager.default.createDirectory(
                 atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
@@ -36,7 +36,7 @@ public struct RuntimeDirectory: Sendable, Hashable {
         }
         var info = stat()
         guard lstat(path, &info) == 0 else {
-            throw .runtimeDirectoryUnusable(path: path, reason: DaemonError.reason(errno))
+            throw .runtimeDirectoryUnusable(path: path, reason: BerthDaemonError.reason(errno))
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw .runtimeDirectoryUnusable(path: path, reason: "not a directory")
@@ -46,7 +46,7 @@ public struct RuntimeDirectory: Sendable, Hashable {
         }
         // An existing directory may have been created with a looser umask.
         if info.st_mode & 0o777 != 0o700, chmod(path, 0o700) != 0 {
-            throw .runtimeDirectoryUnusable(path: path, reason: "chmod 0700: " + DaemonError.reason(errno))
+            throw .runtimeDirectoryUnusable(path: path, reason: "chmod 0700: " + BerthDaemonError.reason(errno))
         }
     }
 

@@ -49,7 +49,7 @@ public struct StateFile<Status: Codable & Sendable>: Sendable {
     }
 
     /// Replaces the file with `state`.
-    public func write(_ state: DaemonState<Status>) throws(DaemonError) {
+    public func write(_ state: DaemonState<Status>) throws(BerthDaemonError) {
         let data: Data
         do {
             let encoder = JSONEncoder()
@@ -61,21 +61,21 @@ public struct StateFile<Status: Codable & Sendable>: Sendable {
         }
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: .min ... .max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .stateFileWriteFailed(path: temporary, reason: DaemonError.reason(errno)) }
+        guard fd >= 0 else { throw .stateFileWriteFailed(path: temporary, reason: BerthDaemonError.reason(errno)) }
         let written = data.withUnsafeBytes { bytes in Self.writeAll(fd, bytes) }
         // fsync before rename: after a crash the name points at complete content or the old file.
         let synced = written && fsync(fd) == 0
         let failure = errno
         close(fd)
         guard synced, rename(temporary, path) == 0 else {
-            let reason = DaemonError.reason(synced ? errno : failure)
+            let reason = BerthDaemonError.reason(synced ? errno : failure)
             unlink(temporary)
             throw .stateFileWriteFailed(path: path, reason: reason)
         }
     }
 
     /// Reads the file as it is, without judging whether its owner still runs; `nil` if it does not exist.
-    public func read() throws(DaemonError) -> DaemonState<Status>? {
+    public func read() throws(BerthDaemonError) -> DaemonState<Status>? {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

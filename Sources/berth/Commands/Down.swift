@@ -27,7 +27,7 @@ struct DownCommand: AsyncParsableCommand {
         }
         do {
             try await client.down()
-        } catch let error as DaemonError where DaemonCLI.meansGone(error) {
+        } catch let error as BerthDaemonError where DaemonCLI.meansGone(error) {
             // It stopped on its own in the meantime; still wait for the process below.
         }
         // Another process's exit has no event to await here: poll its identity, bounded by the timeout.

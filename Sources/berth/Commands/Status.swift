@@ -53,7 +53,7 @@ struct StatusCommand: AsyncParsableCommand {
                 if next != last { show(render(next.status)) }
                 last = next
             }
-        } catch let error as DaemonError where DaemonCLI.meansGone(error) {
+        } catch let error as BerthDaemonError where DaemonCLI.meansGone(error) {
             // The daemon went away between the lookup and the request (or while watching).
             throw DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), json: output == .json)
         }
@@ -152,7 +152,7 @@ enum DaemonCLI {
     }
 
     /// Whether a failed request means the daemon is gone (stopped, or died, since it was found).
-    static func meansGone(_ error: DaemonError) -> Bool {
+    static func meansGone(_ error: BerthDaemonError) -> Bool {
         switch error {
         case .daemonNotRunning, .controlRequestFailed: true
         default: false

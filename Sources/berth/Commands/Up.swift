@@ -45,7 +45,7 @@ struct Up: AsyncParsableCommand {
                     }
                 }
             }
-        } catch ControllerError.manifestInvalid(let errors) {
+        } catch BerthDaemonError.manifestInvalid(let errors) {
             FileHandle.standardError.write(Data((errors.description + "\n").utf8))
             throw (errors.isReadFailure ? ExitStatus.usage : ExitStatus.invalid).exitCode
         }

@@ -1,12 +1,48 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BerthManifest
 
-/// What went wrong in the daemon's operating-system plumbing, named after the step that failed.
+/// Everything that can go wrong in berth's daemon, named after the step that failed.
 ///
-/// Each case carries the path (or namespace, or PID) involved and the system's own reason, so that a user
-/// can act on the message without reading code.
-public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
+/// Each case carries what a user needs to act without reading code: the address and port of a listener,
+/// the forward and pod of a stream, the file and line of a manifest, the path and the system's own reason
+/// of the operating-system plumbing.
+public enum BerthDaemonError: Error, Sendable, Equatable, CustomStringConvertible {
+    // MARK: Listeners and upstream streams (the data plane)
+
+    /// Another socket already listens on this local address and port.
+    case portInUse(address: String, port: Int)
+    /// The process may not bind this port (a privileged port without the capability).
+    case bindPermissionDenied(address: String, port: Int)
+    /// The address is not assigned to any local interface.
+    case addressUnavailable(address: String, port: Int)
+    /// Binding failed for another reason; `reason` is the system's message.
+    case bindFailed(address: String, port: Int, reason: String)
+    /// Opening an upstream stream to the pod failed.
+    case upstreamConnectFailed(forward: String, endpoint: UpstreamEndpoint, reason: String)
+    /// The API server refused the stream (RBAC, credentials, the pod): retrying cannot help until something
+    /// outside berth changes. `reason` is the status word (`Forbidden`, `Unauthorized`, `NotFound`) and
+    /// `message` says what to grant or fix, with the API server's own message.
+    case upstreamRefused(forward: String, endpoint: UpstreamEndpoint, reason: String, message: String)
+    /// A connector returned a stream whose channel lives on another event loop than the forward's.
+    case upstreamOnWrongEventLoop(forward: String, endpoint: UpstreamEndpoint)
+    /// A forward's `run()` was called a second time; a forward's listener can be served only once.
+    case forwardAlreadyRunning(forward: String)
+
+    // MARK: Desired and observed state (the controller)
+
+    /// The manifest files are invalid at start-up; each error names its file, line and column.
+    case manifestInvalid(ManifestErrors)
+    /// The kubeconfig or context for a forward cannot be used.
+    case clusterUnavailable(forward: String, context: String?, reason: String)
+    /// A forward's listener could not be bound (port in use, permission, address).
+    case listenFailed(forward: String, reason: String)
+    /// A forward's cluster cache cannot be listed or watched (forbidden, unreachable).
+    case observeFailed(forward: String, reason: String)
+
+    // MARK: Operating-system plumbing (files, network, lock, state file, control socket)
+
     /// `inotify_init1` failed (for example: the per-user instance limit is reached).
     case inotifyInitFailed(errno: Int32)
     /// A file or directory could not be watched.
@@ -42,9 +78,30 @@ public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A control message exceeded the line-length limit.
     case controlMessageTooLong(limit: Int)
 
-    /// A one-line explanation for logs and the CLI.
+    /// A one-line explanation for logs, status and the CLI: what failed, where, and the likely cause.
     public var description: String {
         switch self {
+        case .portInUse(let address, let port):
+            "cannot listen on \(address):\(port): the port is already in use by another process"
+        case .bindPermissionDenied(let address, let port):
+            "cannot listen on \(address):\(port): permission denied (ports below 1024 need privileges)"
+        case .addressUnavailable(let address, let port):
+            "cannot listen on \(address):\(port): the address is not assigned to this machine"
+        case .bindFailed(let address, let port, let reason):
+            "cannot listen on \(address):\(port): \(reason)"
+        case .upstreamConnectFailed(let forward, let endpoint, let reason):
+            "forward \(forward): cannot open a stream to \(endpoint): \(reason)"
+        case .upstreamRefused(let forward, let endpoint, _, let message):
+            "forward \(forward): cannot open a stream to \(endpoint): \(message)"
+        case .upstreamOnWrongEventLoop(let forward, let endpoint):
+            "forward \(forward): the connector returned a stream to \(endpoint) on a foreign event loop"
+        case .forwardAlreadyRunning(let forward):
+            "forward \(forward) is already running"
+        case .manifestInvalid(let errors): errors.description
+        case .clusterUnavailable(let forward, let context, let reason):
+            "forward \(forward): cannot use context \(context ?? "(current)"): \(reason)"
+        case .listenFailed(let forward, let reason): "forward \(forward): \(reason)"
+        case .observeFailed(let forward, let reason): "forward \(forward): \(reason)"
         case .inotifyInitFailed(let code):
             "cannot start watching files: inotify_init1: \(Self.reason(code))"
         case .watchAddFailed(let path, let code):

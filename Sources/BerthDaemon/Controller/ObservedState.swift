@@ -265,12 +265,16 @@ private struct LeaseTable<Object: KubeResource> {
         return jobs
     }
 
-    /// Subscribed before the informer runs: the first list's events all arrive.
+    /// Every event of the informer wakes the scope's forwards. The factory may start the informer (or share one
+    /// that runs) before this subscription exists, so a first list can have been broadcast to nobody: the job
+    /// checks `hasSynced` after subscribing, and a store synced by then wakes the scope once more.
     private static func subscription(
         _ lease: InformerLease<Object>, _ scope: ObservedState.Scope, _ onChange: @escaping @Sendable (ObservedState.Scope) -> Void
     ) -> ObservedState.Job {
-        let events = lease.informer.subscribe()
+        let informer = lease.informer
+        let events = informer.subscribe()
         return {
+            if informer.hasSynced { onChange(scope) }
             for await _ in events { onChange(scope) }
         }
     }

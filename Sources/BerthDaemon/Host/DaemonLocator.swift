@@ -88,9 +88,9 @@ public struct HostClient: Sendable {
 
     /// Asks the daemon to stop. A daemon that closes the connection while stopping counts as having agreed.
     public func down() async throws {
-        do {
+        do throws(BerthDaemonError) {
             _ = try await client.call(HostRequest(.down), expecting: HostResponse.self)
-        } catch let error as BerthDaemonError {
+        } catch {
             // The daemon may stop (and close its socket) before the reply is flushed.
             guard case .controlRequestFailed = error else { throw error }
         }

@@ -40,6 +40,15 @@ import Testing
         #expect(text.contains("last valid manifest keeps running"))
     }
 
+    @Test func showsNetworkResyncsOnceThereAreAny() {
+        var daemon = status([])
+        #expect(!StatusTable.render(daemon, now: start).contains("resync"))
+        daemon.resyncs = 1
+        #expect(StatusTable.render(daemon, now: start).hasSuffix("\n1 network resync since the start"))
+        daemon.resyncs = 3
+        #expect(StatusTable.render(daemon, now: start).hasSuffix("\n3 network resyncs since the start"))
+    }
+
     @Test func agesReadLikeKubectl() {
         #expect(StatusTable.age(from: start, to: start.addingTimeInterval(5)) == "5s")
         #expect(StatusTable.age(from: start, to: start.addingTimeInterval(600)) == "10m")

@@ -24,6 +24,10 @@ public enum StatusTable {
         if !status.manifestErrors.isEmpty {
             out += "\n(the last valid manifest keeps running)"
         }
+        // Said only once it happened: a network change the daemon resynced after is worth a glance.
+        if status.resyncs > 0 {
+            out += "\n\(status.resyncs) network resync\(status.resyncs == 1 ? "" : "s") since the start"
+        }
         return out
     }
 

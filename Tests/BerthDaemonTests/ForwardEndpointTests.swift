@@ -74,4 +74,35 @@ import Testing
         }
         await podA.stop()
     }
+
+    /// Losing sight of the cluster (a failing watch) is not losing the pod: open connections carry on, new
+    /// ones wait, and when the same pod comes back the held ones are bridged and the open ones were never cut.
+    @Test func clearingTheEndpointForAnUnseenClusterKeepsOpenConnections() async throws {
+        let podA = try await TestServer.start(.echo(greeting: "A"))
+        let connector = CountingConnector(servers: [pod("a"): podA])
+        try await withForward(.init(name: "blind", holdTimeout: .seconds(30), warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
+            try await withTimeout(60, "cluster unseen, then seen again") {
+                let open = try await connectClient(port: forward.port)
+                try await open.executeThenClose { (inbound, outbound) async throws in
+                    var reader = inbound.makeAsyncIterator()
+                    #expect(try await reader.read(count: 1) == "A")
+                    await forward.clearEndpoint(reason: "cluster unreachable", keepingOpenConnections: true)
+                    try await outbound.write(ByteBuffer(string: "still"))
+                    #expect(try await reader.read(count: 5) == "still")
+
+                    let held = try await connectClient(port: forward.port)
+                    try await eventually("connection held") { await forward.counters().heldConnections == 1 }
+                    await forward.setEndpoint(pod("a"))
+                    try await held.executeThenClose { (heldIn, _) async throws in
+                        var heldReader = heldIn.makeAsyncIterator()
+                        #expect(try await heldReader.read(count: 1) == "A")
+                    }
+                    try await outbound.write(ByteBuffer(string: "after"))
+                    #expect(try await reader.read(count: 5) == "after")
+                }
+            }
+            #expect(await forward.counters().errorCount(.endpointGone) == 0)
+        }
+        await podA.stop()
+    }
 }

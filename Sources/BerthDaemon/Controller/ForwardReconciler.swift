@@ -137,7 +137,9 @@ public actor ForwardReconciler: Reconciler {
         case .failing(let error):
             let (reason, message) = Self.describe(error)
             record(name, error: message)
-            await clearEndpoint(name, reason: message)
+            // A watch that fails says nothing about the pod: connections open to it keep working through a VPN
+            // flap or an API server restart, and survive if the same pod is chosen again. New ones are held.
+            await clearEndpoint(name, reason: message, keepingOpenConnections: true)
             publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message))
             return .error(BerthDaemonError.observeFailed(forward: name, reason: message))
         case .synced:
@@ -204,10 +206,10 @@ public actor ForwardReconciler: Reconciler {
         }
     }
 
-    private func clearEndpoint(_ name: String, reason: String) async {
+    private func clearEndpoint(_ name: String, reason: String, keepingOpenConnections: Bool = false) async {
         entries[name]?.endpoint = nil
         for forward in entries[name]?.ports.flatMap({ $0?.forwards ?? [] }) ?? [] {
-            await forward.clearEndpoint(reason: reason)
+            await forward.clearEndpoint(reason: reason, keepingOpenConnections: keepingOpenConnections)
         }
     }
 

@@ -113,11 +113,13 @@ public actor Forward {
         }
     }
 
-    /// Forgets the endpoint (its pod went away): its connections close, new ones are held.
-    public func clearEndpoint(reason: String) {
+    /// Forgets the endpoint: new connections are held. When its pod went away its connections close too;
+    /// with `keepingOpenConnections` (berth cannot see the cluster, which says nothing about the pod) they
+    /// stay, and survive when the same pod is set again.
+    public func clearEndpoint(reason: String, keepingOpenConnections: Bool = false) {
         guard endpoint != nil else { return }
         logger.info("endpoint cleared; holding new connections", metadata: ["reason": "\(reason)"])
-        changeEndpoint(to: nil)
+        changeEndpoint(to: nil, closingOpenConnections: !keepingOpenConnections)
     }
 
     /// The forward's counters now.
@@ -207,7 +209,7 @@ public actor Forward {
         releaseWarmWaiters(keeping: 0)
     }
 
-    private func changeEndpoint(to newEndpoint: UpstreamEndpoint?) {
+    private func changeEndpoint(to newEndpoint: UpstreamEndpoint?, closingOpenConnections: Bool = true) {
         endpoint = newEndpoint
         generation &+= 1
         warmOpening = 0
@@ -221,7 +223,7 @@ public actor Forward {
         warm.removeAll()
         releaseWarmWaiters(keeping: 0)
         // Removed at once, so a second change cannot count them twice; their tasks end on the close.
-        for (id, connection) in open where connection.endpoint != newEndpoint {
+        for (id, connection) in open where closingOpenConnections && connection.endpoint != newEndpoint {
             stats.count(.endpointGone)
             connection.close()
             open[id] = nil

@@ -111,6 +111,9 @@ struct NetworkSettlerTests {
             }
             // Every change was consumed at manual time zero, so the quiet period ends at 2 s.
             await exhausted.wait()
+            // The settler has taken the last change but may not have started its quiet timer yet: advancing
+            // the clock before it sleeps would move its deadline, and the probe below would never come.
+            await clock.waitForSleepers(atLeast: 1)
             clock.advance(by: .milliseconds(1999))
             #expect(probes.withLock { $0.isEmpty })
             clock.advance(by: .milliseconds(1))

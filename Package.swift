@@ -1,7 +1,7 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// Module boundaries follow DESIGN.md: imports point downward only.
+// Module boundaries follow docs/architecture.md ("Modules and what each may import"): imports point downward only.
 // BerthManifest and Reconcile know nothing of NIO; FakeKube never imports KubeClient.
 let package = Package(
     name: "berth",

@@ -3,7 +3,8 @@ import Logging
 
 extension Daemon {
     /// Watches links, addresses and routes (netlink); once the network is quiet for the settle window and the
-    /// API server answers, resyncs every forward once (DESIGN.md invariant 8). Without netlink it logs and returns.
+    /// API server answers, resyncs every forward once (docs/architecture.md, invariant 8). Without netlink it logs and
+    /// returns.
     func settleNetworkChanges() async {
         let logger = configuration.logger
         let monitor: NetlinkMonitor

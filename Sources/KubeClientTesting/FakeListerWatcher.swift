@@ -7,9 +7,9 @@ public protocol MetadataWritable: KubeResource {
     var metadata: ObjectMeta { get set }
 }
 
-/// An in-memory collection that behaves like one API server collection for a reflector (PROTOCOLS.md §2):
-/// integer resourceVersions, paginated lists with continue tokens, watches that replay retained history from an
-/// RV, ERROR 410 when that history is gone, and chaos controls (drop, end or expire watches, compact history,
+/// An in-memory collection that behaves like one API server collection for a reflector (docs/informers.md, "List" and
+/// "Watch"): integer resourceVersions, paginated lists with continue tokens, watches that replay retained history from
+/// an RV, ERROR 410 when that history is gone, and chaos controls (drop, end or expire watches, compact history,
 /// go offline, fail the next requests). It records every request so tests can count lists and watches.
 ///
 /// Selectors are recorded but not applied: the fake holds one collection.

@@ -27,7 +27,8 @@ public struct PortForwardTarget: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Opens port-forward streams over WebSocket `v4.channel.k8s.io`: one WebSocket, with a single port, per
-/// forwarded TCP connection (PROTOCOLS.md §5.1), so a pod closing one connection is visible to the client.
+/// forwarded TCP connection (docs/port-forward.md, "WebSocket v4 channels"), so a pod closing one connection is
+/// visible to the client.
 ///
 /// It needs no REST client: the caller passes the server URL, TLS settings and a header provider (for
 /// `Authorization` and impersonation headers), usually taken from KubeClient's kubeconfig handling.

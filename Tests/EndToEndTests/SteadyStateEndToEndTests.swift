@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// At steady state berth sends nothing to the API server (DESIGN.md invariant 3): no list, get, watch or
+/// At steady state berth sends nothing to the API server (docs/architecture.md, invariant 3): no list, get, watch or
 /// port-forward request in 30 s with three Ready forwards. Warm streams would count (each reopen is a
 /// port-forward request), but they are recycled only after 4 minutes idle (docs/data-plane.md), so none falls
 /// in the window; the informers' watches run 5 to 10 minutes before the server ends them.

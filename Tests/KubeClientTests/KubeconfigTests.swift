@@ -130,7 +130,7 @@ import Testing
         #expect(resolved.tls.serverName == "kube.test")
         #expect(resolved.credentials.clientCertificate?.key == Array(pki.rsaClient.keyPEM.utf8))
         #expect(resolved.credentials.bearer == .tokenFile(path: "\(dir.path)/conf/token", initial: "file-token"))
-        // Static credentials are present, so exec is ignored (PROTOCOLS.md §7.3).
+        // Static credentials are present, so exec is ignored (docs/kubeconfig.md, "Users").
         #expect(!"\(resolved.credentials)".contains("exec"))
     }
 

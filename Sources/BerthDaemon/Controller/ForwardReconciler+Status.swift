@@ -65,7 +65,7 @@ extension ForwardReconciler {
 
 extension ForwardReconciler {
     /// Writes a forward's status and logs the transition when its phase or reason changed, so every
-    /// transition is an event in the log (DESIGN.md, "A forward's life").
+    /// transition is an event in the log (docs/architecture.md, "A forward's life").
     func publish(_ status: ForwardStatus) {
         let previous = statuses.forward(status.name)
         statuses.update(status)

@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 
 /// The observed half of reconcile: shared informers per (cluster, namespace, resource), leased for the
-/// forwards that need them and released when none does (DESIGN.md invariant 3).
+/// forwards that need them and released when none does (docs/architecture.md, invariant 3).
 ///
 /// Every informer event enqueues the forwards that depend on its (cluster, namespace) through `onChange`:
 /// the event only says where to look; reconcile reads the stores.

@@ -68,7 +68,7 @@ public enum TargetResolution: Sendable, Hashable {
     case unresolved(UnresolvedReason, message: String)
 }
 
-/// Picks the pod and container ports for a forward (PROTOCOLS.md §4.4, "what a well-behaved Swift client should do").
+/// Picks the pod and container ports for a forward (docs/informers.md, "Picking a pod for a service port").
 ///
 /// Pure: it reads only its arguments, so reconcile can call it on every pass and tests can table it.
 public enum TargetResolver {

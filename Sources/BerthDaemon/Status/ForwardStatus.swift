@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where a forward is in its life (DESIGN.md, "A forward's life").
+/// Where a forward is in its life (docs/architecture.md, "A forward's life").
 public enum ForwardPhase: String, Codable, Sendable, CaseIterable {
     /// Accepted, no endpoint yet (cache syncing, or the first endpoint not chosen yet).
     case pending = "Pending"

@@ -3,7 +3,7 @@ import Synchronization
 
 /// The status of every forward as reconcile last wrote it, and a stream of changes for live views.
 ///
-/// Reconcile writes a forward's status after acting, from what it observed (DESIGN.md invariant 7);
+/// Reconcile writes a forward's status after acting, from what it observed (docs/architecture.md, invariant 7);
 /// a write that changes nothing is not broadcast.
 public final class StatusStore: Sendable {
     private struct State {

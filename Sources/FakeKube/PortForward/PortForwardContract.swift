@@ -97,7 +97,7 @@ extension ChannelPipeline.SynchronousOperations {
     /// A request for `/api/v1/namespaces/NS/pods/NAME/portforward` that asks for an upgrade goes to
     /// `admit`; a rejection is answered with its status and JSON body (then the connection closes, as the
     /// HTTP parser stops at an upgrade request); an acceptance is upgraded to SPDY/3.1, WebSocket v4 or
-    /// SPDY-in-WebSocket (PROTOCOLS.md §5.4). Must be called on the channel's event loop.
+    /// SPDY-in-WebSocket (docs/port-forward.md, "Dispatch"). Must be called on the channel's event loop.
     public func configureFakeKubeHTTP(
         registry: PortForwardRegistry,
         admit: @escaping PortForwardAdmit,

@@ -1,7 +1,7 @@
 import Foundation
 import NIOHTTP1
 
-// PROTOCOLS.md §5.4 as a pure function of the request head, so every branch is testable without sockets.
+// docs/port-forward.md, "Dispatch" as a pure function of the request head, so every branch is testable without sockets.
 
 /// The protocol a port-forward upgrade request gets.
 enum PortForwardUpgradePlan: Equatable {

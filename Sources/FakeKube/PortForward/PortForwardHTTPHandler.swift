@@ -187,7 +187,7 @@ final class PortForwardHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
         return Data(digest).base64EncodedString()
     }
 
-    /// A `Status` body shaped like the apiserver's (PROTOCOLS.md §1.2).
+    /// A `Status` body shaped like the apiserver's (docs/informers.md, "Errors: the Status object").
     static func statusJSON(_ status: HTTPResponseStatus, _ message: String) -> String {
         let reason =
             switch status.code {

@@ -1,7 +1,8 @@
 import NIOCore
 
-// SPDY draft 3 frames as the port-forward protocol uses them (PROTOCOLS.md §5.2.2). Header blocks are
-// carried already inflated: compression state belongs to the session's codec, not to a frame.
+// SPDY draft 3 frames as the port-forward protocol uses them (docs/port-forward.md, "SPDY framing and header
+// compression"). Header blocks are carried already inflated: compression state belongs to the session's codec, not to a
+// frame.
 
 /// One header of a SPDY header block. Names are lowercase on the wire.
 struct SPDYHeader: Equatable {

@@ -1,10 +1,10 @@
 import Logging
 import NIOCore
 
-// The fake kubelet's side of a SPDY port-forward session (PROTOCOLS.md §5.2.3–5.2.5): the client opens an
-// error stream and a data stream per forwarded connection, paired by `requestid`; we reply at once, dial
-// the pod when both exist, pump bytes, and always finish by FINning the data stream and then the error
-// stream, because kubectl keeps the local socket open until the error stream ends.
+// The fake kubelet's side of a SPDY port-forward session (docs/port-forward.md, "SPDY streams of one forwarded
+// connection"): the client opens an error stream and a data stream per forwarded connection, paired by `requestid`; we
+// reply at once, dial the pod when both exist, pump bytes, and always finish by FINning the data stream and then the
+// error stream, because kubectl keeps the local socket open until the error stream ends.
 
 /// Serves one SPDY session (direct, or tunnelled in WebSocket) for one pod.
 final class SPDYSessionHandler: ChannelDuplexHandler {

@@ -2,7 +2,8 @@ import Logging
 import NIOCore
 import NIOWebSocket
 
-// The kubelet's WebSocket `v4.channel.k8s.io` port-forward (PROTOCOLS.md §5.1): every message is
+// The kubelet's WebSocket `v4.channel.k8s.io` port-forward (docs/port-forward.md, "WebSocket v4 channels"): every
+// message is
 // `[channel][payload]`; port i uses data channel 2i and error channel 2i+1. The 3-byte port prefixes go
 // out first on every channel, before any dial. v4 has no per-port close, so a finished port just goes
 // quiet, and the WebSocket closes (1000) once every port is finished.

@@ -36,7 +36,7 @@ struct WatchRequest: Sendable {
     }
 
     /// The event a filtered watcher sees for a store change: an object that starts matching is ADDED, one
-    /// that stops matching is DELETED (PROTOCOLS.md §2.2), and changes it never saw are dropped.
+    /// that stops matching is DELETED (docs/informers.md, "Watch"), and changes it never saw are dropped.
     func translate(_ event: StoredEvent) -> (type: String, object: JSON)? {
         let now = matches(event.object)
         switch event.type {

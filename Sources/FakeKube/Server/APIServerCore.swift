@@ -149,8 +149,9 @@ final class APIServerCore: Sendable {
         }
     }
 
-    /// The admission decision for a port-forward (PROTOCOLS.md §5.4, §6, §8): authorization by verb
-    /// (POST → create, GET → get), then the pod must exist, have a node and be Running.
+    /// The admission decision for a port-forward (docs/port-forward.md, "Admission: permissions and failures before
+    /// the upgrade"): authorization by verb (POST → create, GET → get), then the pod must exist, have a node and be
+    /// Running.
     func admitPortForward(user: String?, method: HTTPMethod, namespace: String, name: String) -> PortForwardAdmission {
         counters.count(verb: "portforward", resource: "pods")
         func reject(_ status: HTTPResponseStatus, _ body: JSON) -> PortForwardAdmission {

@@ -1,6 +1,6 @@
 import NIOHTTP1
 
-/// `Status` objects, the body of every API error (PROTOCOLS.md §1.2).
+/// `Status` objects, the body of every API error (docs/informers.md, "Errors: the Status object").
 enum APIStatus {
     static func failure(
         _ code: HTTPResponseStatus, reason: String, message: String, details: JSON? = nil

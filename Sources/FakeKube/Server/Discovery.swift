@@ -1,5 +1,5 @@
 /// Legacy discovery documents (APIVersions, APIGroupList, APIGroup, APIResourceList): enough for
-/// kubectl 1.27–1.33 (PROTOCOLS.md §1.1).
+/// kubectl 1.27–1.33 (docs/informers.md, "Discovery").
 enum Discovery {
     static let version: JSON = [
         "major": "1", "minor": "33", "gitVersion": "v1.33.0-fake", "gitCommit": "0000000000000000000000000000000000000000",

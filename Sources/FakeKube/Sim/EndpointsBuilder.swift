@@ -1,5 +1,5 @@
 /// Derives a Service's EndpointSlices and Endpoints from pod state, the way the endpointslice and
-/// endpoints controllers do (PROTOCOLS.md §4.3). Pure: the simulation stores what this returns.
+/// endpoints controllers do (docs/informers.md, "Objects berth reads"). Pure: the simulation stores what this returns.
 enum EndpointsBuilder {
     /// One pod as an endpoint, with the service ports it resolves.
     struct PodEndpoint {

@@ -3,7 +3,7 @@ import Logging
 
 /// Produces the credentials of each request: the `Authorization` value and, for exec plugins that issue
 /// certificates, the client certificate. Caches exec credentials until they expire; a 401 invalidates them
-/// (PROTOCOLS.md §7.4). One per `KubeClient`, i.e. per (kubeconfig, context).
+/// (docs/kubeconfig.md, "Exec credential plugins"). One per `KubeClient`, i.e. per (kubeconfig, context).
 actor CredentialProvider {
     private let credentials: Credentials
     private let configuration: KubeClientConfiguration

@@ -7,7 +7,7 @@ struct ExecCredential: Sendable {
     /// `nil`: valid for the life of the process.
     var expiration: Date?
 
-    /// The plugin's stdout document (PROTOCOLS.md §7.4). Only the fields berth uses.
+    /// The plugin's stdout document (docs/kubeconfig.md, "Exec credential plugins"). Only the fields berth uses.
     struct Document: Decodable {
         struct Status: Decodable {
             var token: String?

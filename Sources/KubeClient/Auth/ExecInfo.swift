@@ -1,6 +1,7 @@
 import Foundation
 
-/// The `KUBERNETES_EXEC_INFO` document handed to exec plugins (PROTOCOLS.md §7.4). Zero values are omitted.
+/// The `KUBERNETES_EXEC_INFO` document handed to exec plugins (docs/kubeconfig.md, "Exec credential plugins"). Zero
+/// values are omitted.
 struct ExecInfo: Encodable {
     struct Spec: Encodable {
         var interactive: Bool

@@ -5,8 +5,8 @@ import NIOPosix
 import Glibc
 #endif
 
-/// Runs an exec credential plugin (PROTOCOLS.md §7.4): no shell, the user's `PATH`, the parent environment
-/// plus `env[]` plus `KUBERNETES_EXEC_INFO`; stderr goes to the user; stdin only when interactive.
+/// Runs an exec credential plugin (docs/kubeconfig.md, "Exec credential plugins"): no shell, the user's `PATH`, the
+/// parent environment plus `env[]` plus `KUBERNETES_EXEC_INFO`; stderr goes to the user; stdin only when interactive.
 struct ExecPluginRunner: Sendable {
     /// The plugin's stdout is a small JSON document; more than this is a broken plugin, not a credential.
     static let maximumOutput = 1 << 20

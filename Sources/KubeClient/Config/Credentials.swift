@@ -1,4 +1,4 @@
-/// How requests authenticate (PROTOCOLS.md §7.3). Several may combine: a client certificate with a token.
+/// How requests authenticate (docs/kubeconfig.md, "Users"). Several may combine: a client certificate with a token.
 /// `description` names the kinds only.
 public struct Credentials: Sendable, Hashable, CustomStringConvertible {
     /// Where a bearer token comes from.

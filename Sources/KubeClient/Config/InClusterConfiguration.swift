@@ -1,7 +1,8 @@
 import Foundation
 
-/// The configuration of a process running in a pod (PROTOCOLS.md §7.5): service host and port from the
-/// environment, token, CA and namespace from the service-account directory. The token file is re-read when it changes.
+/// The configuration of a process running in a pod (docs/kubeconfig.md, "Which kubeconfig is read"): service host and
+/// port from the environment, token, CA and namespace from the service-account directory. The token file is re-read
+/// when it changes.
 public struct InClusterConfiguration: Sendable {
     /// The standard service-account mount.
     public static let defaultDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"

@@ -3,7 +3,8 @@ import NIOSSL
 
 extension Kubeconfig {
     /// Resolves a context (`name`, else `current-context`) into a usable configuration, checking every
-    /// field it depends on: files exist and parse, no contradictory settings (PROTOCOLS.md §7.2–7.3).
+    /// field it depends on: files exist and parse, no contradictory settings (docs/kubeconfig.md, "Clusters" and
+    /// "Users").
     public func configuration(context name: String? = nil) throws -> KubeClientConfiguration {
         let anyFile = files.first ?? "(no kubeconfig)"
         guard let contextName = name ?? currentContext else {

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A merged kubeconfig (PROTOCOLS.md §7.1): named clusters, users and contexts, each remembering the file
-/// that defined it, with relative paths already resolved against that file's directory.
+/// A merged kubeconfig (docs/kubeconfig.md, "Which kubeconfig is read"): named clusters, users and contexts, each
+/// remembering the file that defined it, with relative paths already resolved against that file's directory.
 public struct Kubeconfig: Sendable, Hashable {
     /// The files read, in merge order (first definition wins).
     public var files: [String]
@@ -112,7 +112,8 @@ public struct KubeconfigUser: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// `users[].user.exec`: a client.authentication.k8s.io credential plugin (PROTOCOLS.md §7.4).
+/// `users[].user.exec`: a client.authentication.k8s.io credential plugin (docs/kubeconfig.md, "Exec credential
+/// plugins").
 public struct ExecConfig: Sendable, Hashable {
     /// `client.authentication.k8s.io/v1` or `…/v1beta1`.
     public var apiVersion: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Finds and merges kubeconfig files the way kubectl does (PROTOCOLS.md §7.1):
+/// Finds and merges kubeconfig files the way kubectl does (docs/kubeconfig.md, "Which kubeconfig is read"):
 /// an explicit path, else every file of `KUBECONFIG`, else `~/.kube/config`.
 public struct KubeconfigLoader: Sendable {
     /// `--kubeconfig`: only that file, and it must exist.

@@ -79,7 +79,8 @@ struct YAMLEntryReader {
         return Array(data)
     }
 
-    /// A path field, made absolute against the directory of the defining file (PROTOCOLS.md §7.1).
+    /// A path field, made absolute against the directory of the defining file (docs/kubeconfig.md, "Which kubeconfig
+    /// is read").
     func path(_ key: String) throws -> String? {
         guard let value = try string(key), !value.isEmpty else { return nil }
         return Self.resolve(value, against: (file as NSString).deletingLastPathComponent)

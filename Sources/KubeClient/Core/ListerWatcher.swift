@@ -1,4 +1,4 @@
-/// Options of a list request (PROTOCOLS.md §2.1).
+/// Options of a list request (docs/informers.md, "List").
 public struct ListOptions: Sendable, Hashable {
     public var labelSelector: String?
     public var fieldSelector: String?
@@ -22,7 +22,7 @@ public struct ListOptions: Sendable, Hashable {
     }
 }
 
-/// Options of a watch request (PROTOCOLS.md §2.2).
+/// Options of a watch request (docs/informers.md, "Watch").
 public struct WatchOptions: Sendable, Hashable {
     public var labelSelector: String?
     public var fieldSelector: String?

@@ -1,4 +1,4 @@
-/// The `Status` object of every API error (PROTOCOLS.md §1.2).
+/// The `Status` object of every API error (docs/informers.md, "Errors: the Status object").
 public struct Status: KubeResource, Hashable, Error {
     public static let apiGroup = ""
     public static let apiVersion = "v1"

@@ -1,4 +1,4 @@
-/// One event of a watch stream (PROTOCOLS.md §2.3).
+/// One event of a watch stream (docs/informers.md, "Watch").
 public enum WatchEvent<Object: KubeResource>: Sendable {
     case added(Object)
     case modified(Object)

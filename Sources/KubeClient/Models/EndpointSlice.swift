@@ -1,4 +1,4 @@
-/// A discovery.k8s.io/v1 EndpointSlice (PROTOCOLS.md §4.3). A service may have several.
+/// A discovery.k8s.io/v1 EndpointSlice (docs/informers.md, "Objects berth reads"). A service may have several.
 public struct EndpointSlice: KubeResource, Hashable {
     /// `discovery.k8s.io`.
     public static let apiGroup = "discovery.k8s.io"

@@ -1,4 +1,4 @@
-/// A core/v1 Pod: what berth needs to pick a forward target (PROTOCOLS.md §4.1).
+/// A core/v1 Pod: what berth needs to pick a forward target (docs/informers.md, "Objects berth reads").
 public struct Pod: KubeResource, Hashable {
     /// Core group.
     public static let apiGroup = ""

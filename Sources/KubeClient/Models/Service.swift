@@ -1,4 +1,4 @@
-/// A core/v1 Service (PROTOCOLS.md §4.2).
+/// A core/v1 Service (docs/informers.md, "Objects berth reads").
 public struct Service: KubeResource, Hashable {
     /// Core group.
     public static let apiGroup = ""
@@ -77,7 +77,7 @@ extension Service {
     /// A headless service (`clusterIP: None`) maps ports unchanged.
     public var isHeadless: Bool { spec?.clusterIP == "None" }
 
-    /// Finds a port entry by number or by name (PROTOCOLS.md §4.4 step 1).
+    /// Finds a port entry by number or by name (docs/informers.md, "Picking a pod for a service port", step 1).
     public func port(_ reference: IntOrString) -> ServicePort? {
         switch reference {
         case .int(let number): spec?.ports?.first { $0.port == number }

@@ -24,7 +24,7 @@ extension KubeClient {
         return .api(status: status, request: request, retryAfterSeconds: retryAfter)
     }
 
-    /// The reason a real API server would have put in the Status (PROTOCOLS.md §1.2).
+    /// The reason a real API server would have put in the Status (docs/informers.md, "Errors: the Status object").
     static func reason(forHTTPStatus code: Int) -> String {
         switch code {
         case 400: "BadRequest"

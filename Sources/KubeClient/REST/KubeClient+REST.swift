@@ -16,7 +16,7 @@ extension KubeClient {
         return try await sendJSON(ObjectList<Object>.self, .GET, path: path, query: options.queryItems)
     }
 
-    /// Reads every page of a list, following `continue` (PROTOCOLS.md §2.1). Continuation pages drop
+    /// Reads every page of a list, following `continue` (docs/informers.md, "List"). Continuation pages drop
     /// `resourceVersion` as client-go's pager does; the answer's resourceVersion is the first page's.
     public func listAll<Object: KubeResource>(
         _ type: Object.Type, namespace: String? = nil, allNamespaces: Bool = false, options: ListOptions = ListOptions(limit: 500)
@@ -35,7 +35,7 @@ extension KubeClient {
         return result
     }
 
-    /// Opens a watch (PROTOCOLS.md §2.2–2.3). Throws `.api` when the server refuses it; the stream then
+    /// Opens a watch (docs/informers.md, "Watch"). Throws `.api` when the server refuses it; the stream then
     /// ends cleanly at the server's timeout and throws when the connection breaks.
     public func watch<Object: KubeResource>(
         _ type: Object.Type, namespace: String? = nil, allNamespaces: Bool = false, options: WatchOptions = WatchOptions()

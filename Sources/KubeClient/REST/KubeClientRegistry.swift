@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// Shares one `KubeClient` per (kubeconfig, context) across a process (DESIGN.md invariant 3: watches and
+/// Shares one `KubeClient` per (kubeconfig, context) across a process (docs/architecture.md, invariant 3: watches and
 /// connections are shared). Clients live until `shutdown()`.
 public actor KubeClientRegistry {
     private struct Key: Hashable {

@@ -23,7 +23,7 @@ enum QueryString {
 }
 
 extension ListOptions {
-    /// The query items of a list request (PROTOCOLS.md §2.1).
+    /// The query items of a list request (docs/informers.md, "List").
     var queryItems: [(String, String)] {
         var items: [(String, String)] = []
         if let labelSelector, !labelSelector.isEmpty { items.append(("labelSelector", labelSelector)) }
@@ -37,7 +37,7 @@ extension ListOptions {
 }
 
 extension WatchOptions {
-    /// The query items of a watch request (PROTOCOLS.md §2.2).
+    /// The query items of a watch request (docs/informers.md, "Watch").
     var queryItems: [(String, String)] {
         var items: [(String, String)] = [("watch", "true")]
         if let labelSelector, !labelSelector.isEmpty { items.append(("labelSelector", labelSelector)) }

@@ -11,7 +11,7 @@ extension WatchEvent {
         var metadata: Meta?
     }
 
-    /// Decodes one `{"type":…,"object":…}` frame (PROTOCOLS.md §2.3).
+    /// Decodes one `{"type":…,"object":…}` frame (docs/informers.md, "Watch").
     public static func decode(_ bytes: ByteBuffer, decoder: JSONDecoder = JSONDecoder()) throws -> WatchEvent<Object> {
         let type = try decoder.decode(EventType.self, from: bytes).type
         switch type {

@@ -1,4 +1,4 @@
-/// Jittered exponential backoff with the numbers of client-go's reflector (PROTOCOLS.md §2.6):
+/// Jittered exponential backoff with the numbers of client-go's reflector (docs/informers.md, "Backoff numbers"):
 /// 0.8 s doubling to a 30 s cap, each delay drawn uniformly from [d, 2d), and back to 0.8 s when more
 /// than 2 minutes passed since the previous backoff started (the watch was healthy in between).
 ///

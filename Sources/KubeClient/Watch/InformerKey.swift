@@ -1,4 +1,4 @@
-/// What makes two informers the same watch (DESIGN.md invariant 3). The resource type is the factory's.
+/// What makes two informers the same watch (docs/architecture.md, invariant 3). The resource type is the factory's.
 public struct InformerKey: Hashable, Sendable, CustomStringConvertible {
     /// The cluster: a kubeconfig context name or any id the caller uses to pick its client.
     public var cluster: String

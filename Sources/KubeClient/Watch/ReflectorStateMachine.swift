@@ -1,4 +1,5 @@
-/// The list → watch → relist algorithm of PROTOCOLS.md §3 as a value: it decides, the `Reflector` performs.
+/// The list → watch → relist algorithm of docs/informers.md, "The algorithm, and where berth chose" as a value: it
+/// decides, the `Reflector` performs.
 ///
 /// Inputs are the outcomes of the last request; each returns the next `Action`. The machine holds no objects
 /// (the driver accumulates list pages and applies events to the store) and no clock (the driver measures how

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP1
 
-// Just enough of the API server for kubectl port-forward (PROTOCOLS.md §1.1): legacy discovery and a
+// Just enough of the API server for kubectl port-forward (docs/informers.md, "Discovery"): legacy discovery and a
 // Running pod GET. The real API server replaces this; it exists so that the port-forward layer can be
 // proven with kubectl on its own.
 

@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "KubePortForward",
             dependencies: [
-                "KubeClient",
+                "KubeClient", "SPDY",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -62,6 +62,11 @@ let package = Package(
             ]
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // SPDY/3 frames and header compression, shared by FakeKube's server and KubePortForward's client.
+        .target(
+            name: "SPDY",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), "CZlib"]
+        ),
         .target(
             name: "FakeKube",
             dependencies: [
@@ -75,7 +80,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
-                "CZlib",
+                "SPDY",
             ]
         ),
         .target(
@@ -124,11 +129,15 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "KubePortForwardTests", dependencies: ["KubePortForward", "FakeKube"]),
+        .testTarget(name: "KubePortForwardTests", dependencies: ["KubePortForward", "FakeKube", "SPDY"]),
+        .testTarget(
+            name: "SPDYTests",
+            dependencies: ["SPDY", "CZlib", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(
             name: "FakeKubeTests",
             dependencies: [
-                "FakeKube",
+                "FakeKube", "SPDY",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOEmbedded
+import SPDY
 import Testing
 
 @testable import FakeKube

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import NIOCore
+import SPDY
 import NIOHTTP1
 import NIOWebSocket
 

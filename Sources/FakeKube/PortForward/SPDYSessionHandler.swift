@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import SPDY
 
 // The fake kubelet's side of a SPDY port-forward session (docs/port-forward.md, "SPDY streams of one forwarded
 // connection"): the client opens an error stream and a data stream per forwarded connection, paired by `requestid`; we

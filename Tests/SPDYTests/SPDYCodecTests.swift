@@ -1,12 +1,12 @@
+import Foundation
 import CZlib
 import NIOCore
 import NIOEmbedded
-import NIOHTTP1
 import Testing
 
-@testable import FakeKube
+import SPDY
 
-@Suite struct PortForwardCodecTests {
+@Suite struct SPDYCodecTests {
     private func hex(_ buffer: ByteBuffer) -> String {
         buffer.readableBytesView.map { String(format: "%02x", $0) }.joined()
     }
@@ -44,7 +44,7 @@ import Testing
 
     @Test func garbageHeaderBlockIsRejected() throws {
         let inflater = try SPDYHeaderInflater()
-        #expect(throws: PortForwardProtocolError.self) {
+        #expect(throws: SPDYError.self) {
             _ = try inflater.decompress(ByteBuffer(bytes: [0x01, 0x02, 0x03, 0x04, 0x05]))
         }
     }

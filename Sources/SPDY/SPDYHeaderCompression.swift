@@ -7,10 +7,11 @@ import NIOCore
 // deflater and one inflater and feeds them every header block in order.
 
 /// The sending side: one deflate stream per session.
-final class SPDYHeaderDeflater {
+public final class SPDYHeaderDeflater {
     private let stream: UnsafeMutablePointer<z_stream>
 
-    init() throws(PortForwardProtocolError) {
+    /// Starts the session's context, seeded with the SPDY/3 dictionary.
+    public init() throws(SPDYError) {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         // Level 9 matches kubectl; any level interoperates.
@@ -29,7 +30,7 @@ final class SPDYHeaderDeflater {
     }
 
     /// Compresses one header block and sync-flushes, so the output is exactly this block's bytes.
-    func compress(_ input: ByteBuffer, into output: inout ByteBuffer) throws(PortForwardProtocolError) {
+    public func compress(_ input: ByteBuffer, into output: inout ByteBuffer) throws(SPDYError) {
         var input = input
         let rc: Int32 = input.withUnsafeMutableReadableBytes { inBytes in
             stream.pointee.next_in = inBytes.bindMemory(to: Bytef.self).baseAddress
@@ -53,13 +54,14 @@ final class SPDYHeaderDeflater {
 }
 
 /// The receiving side: one inflate stream per session.
-final class SPDYHeaderInflater {
+public final class SPDYHeaderInflater {
     /// Header blocks are tiny; anything past this is an attack or a bug, not a header block.
-    static let maximumBlockSize = 256 * 1024
+    public static let maximumBlockSize = 256 * 1024
 
     private let stream: UnsafeMutablePointer<z_stream>
 
-    init() throws(PortForwardProtocolError) {
+    /// Starts the session's context, seeded with the SPDY/3 dictionary.
+    public init() throws(SPDYError) {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         let rc = inflateInit_(stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
@@ -72,7 +74,7 @@ final class SPDYHeaderInflater {
     }
 
     /// Inflates one header block; the sender's sync flush guarantees every input byte is consumed.
-    func decompress(_ input: ByteBuffer) throws(PortForwardProtocolError) -> ByteBuffer {
+    public func decompress(_ input: ByteBuffer) throws(SPDYError) -> ByteBuffer {
         var input = input
         var output = ByteBuffer()
         let rc: Int32 = input.withUnsafeMutableReadableBytes { inBytes in

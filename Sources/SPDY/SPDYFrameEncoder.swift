@@ -2,17 +2,19 @@ import NIOCore
 
 /// Serializes SPDY/3 frames, deflating header blocks with the session's single deflate context.
 /// DATA payloads are written as-is after their 8-byte header, never copied.
-final class SPDYFrameEncoder: ChannelOutboundHandler {
-    typealias OutboundIn = SPDYFrame
-    typealias OutboundOut = ByteBuffer
+public final class SPDYFrameEncoder: ChannelOutboundHandler {
+    public typealias OutboundIn = SPDYFrame
+    public typealias OutboundOut = ByteBuffer
 
     private let deflater: SPDYHeaderDeflater
 
-    init() throws(PortForwardProtocolError) {
+    /// Starts the session's context, seeded with the SPDY/3 dictionary.
+    public init() throws(SPDYError) {
         deflater = try SPDYHeaderDeflater()
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    /// Serialises one frame; the promise completes with the frame's last buffer.
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let frame = unwrapOutboundIn(data)
         do {
             var header = context.channel.allocator.buffer(capacity: 64)
@@ -29,7 +31,7 @@ final class SPDYFrameEncoder: ChannelOutboundHandler {
     }
 
     /// Writes the frame into `buffer`; returns a DATA payload to be written after it, if any.
-    func encode(_ frame: SPDYFrame, into buffer: inout ByteBuffer) throws(PortForwardProtocolError) -> ByteBuffer? {
+    public func encode(_ frame: SPDYFrame, into buffer: inout ByteBuffer) throws(SPDYError) -> ByteBuffer? {
         switch frame {
         case .data(let streamID, let fin, let payload):
             buffer.writeInteger(streamID & 0x7FFF_FFFF)

@@ -2,22 +2,25 @@ import NIOCore
 
 /// Parses SPDY/3 frames from a byte stream (a TCP connection, or WebSocket payloads concatenated) and
 /// inflates header blocks with the session's single inflate context.
-final class SPDYFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = SPDYFrame
+public final class SPDYFrameDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = SPDYFrame
 
     private let inflater: SPDYHeaderInflater
 
-    init() throws(PortForwardProtocolError) {
+    /// Starts the session's context, seeded with the SPDY/3 dictionary.
+    public init() throws(SPDYError) {
         inflater = try SPDYHeaderInflater()
     }
 
-    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    /// Emits every complete frame in `buffer`.
+    public func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let frame = try decodeFrame(&buffer) else { return .needMoreData }
         context.fireChannelRead(wrapInboundOut(frame))
         return .continue
     }
 
-    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    /// Emits what is complete at EOF.
+    public func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         // A partial frame at EOF is just a peer that went away mid-write; drop it.
         while let frame = try decodeFrame(&buffer) {
             context.fireChannelRead(wrapInboundOut(frame))
@@ -26,7 +29,7 @@ final class SPDYFrameDecoder: ByteToMessageDecoder {
     }
 
     /// Decodes one frame when all of it is buffered.
-    func decodeFrame(_ buffer: inout ByteBuffer) throws(PortForwardProtocolError) -> SPDYFrame? {
+    public func decodeFrame(_ buffer: inout ByteBuffer) throws(SPDYError) -> SPDYFrame? {
         guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
             let flagsAndLength = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self)
         else { return nil }

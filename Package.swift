@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "berth", targets: ["berth"]),
         .executable(name: "fake-kube", targets: ["fake-kube"]),
         .library(name: "BerthManifest", targets: ["BerthManifest"]),
+        .library(name: "KubeAPI", targets: ["KubeAPI"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
         .library(name: "FakeKube", targets: ["FakeKube"]),
     ],
@@ -24,8 +25,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
-        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.0"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -34,9 +33,12 @@ let package = Package(
         ),
         .target(name: "Reconcile"),
         .target(name: "ReconcileTesting", dependencies: ["Reconcile"]),
+        // The API's object types (Pod, Service, EndpointSlice, metadata, Status) as plain Codable values.
+        .target(name: "KubeAPI"),
         .target(
             name: "KubeClient",
             dependencies: [
+                "KubeAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -48,11 +50,11 @@ let package = Package(
             ]
         ),
         // Fakes for code that consumes KubeClient's watch side: a scripted ListerWatcher and a manual clock.
-        .target(name: "KubeClientTesting", dependencies: ["KubeClient"]),
+        .target(name: "KubeClientTesting", dependencies: ["KubeAPI", "KubeClient"]),
         .target(
             name: "KubePortForward",
             dependencies: [
-                "KubeClient", "SPDY",
+                "KubeAPI", "SPDY",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -86,12 +88,10 @@ let package = Package(
         .target(
             name: "BerthDaemon",
             dependencies: [
-                "BerthManifest", "Reconcile", "KubeClient", "KubePortForward",
+                "BerthManifest", "Reconcile", "KubeAPI", "KubeClient", "KubePortForward",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "FakeKube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"], exclude: ["Fixtures"]),
@@ -121,33 +122,68 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
-                "KubeClient", "KubeClientTesting", "FakeKube",
+                "KubeAPI", "KubeClient", "KubeClientTesting", "FakeKube",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "KubePortForwardTests", dependencies: ["KubePortForward", "FakeKube", "SPDY"]),
+        .testTarget(
+            name: "KubePortForwardTests",
+            dependencies: [
+                "KubePortForward", "FakeKube", "SPDY",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "SPDYTests",
-            dependencies: ["SPDY", "CZlib", .product(name: "NIOEmbedded", package: "swift-nio")]
+            dependencies: [
+                "SPDY", "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "FakeKubeTests",
             dependencies: [
                 "FakeKube", "SPDY",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "BerthDaemonTests", dependencies: ["BerthDaemon", "ReconcileTesting"]),
+        .testTarget(
+            name: "BerthDaemonTests",
+            dependencies: [
+                "BerthDaemon", "BerthManifest", "KubeAPI", "KubeClient", "Reconcile", "ReconcileTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BerthDaemon", "FakeKube", "berth", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "BerthDaemon", "FakeKube", "berth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "ConformanceTests",

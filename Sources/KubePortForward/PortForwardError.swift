@@ -1,4 +1,4 @@
-import KubeClient
+import KubeAPI
 
 /// Why a port-forward stream could not be opened or ended abnormally, named after the step that failed.
 public enum PortForwardError: Error, Equatable, CustomStringConvertible, Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import KubeClient
+import KubeAPI
 import NIOCore
 import NIOHTTP1
 import NIOSSL

@@ -1,4 +1,5 @@
 import BerthManifest
+import KubeAPI
 import KubeClient
 import Testing
 

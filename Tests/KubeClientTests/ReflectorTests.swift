@@ -1,3 +1,4 @@
+import KubeAPI
 import KubeClient
 import KubeClientTesting
 import Testing

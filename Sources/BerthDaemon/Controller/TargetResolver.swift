@@ -1,4 +1,5 @@
 import BerthManifest
+import KubeAPI
 import KubeClient
 
 /// What the cluster looks like to one forward: the store contents of its namespace.

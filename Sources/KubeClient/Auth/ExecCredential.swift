@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 
 /// What an exec plugin returned: a token and/or a client certificate, valid until `expiration`.
 struct ExecCredential: Sendable {

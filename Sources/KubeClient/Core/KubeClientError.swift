@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// The one error type of KubeClient. Cases name the step that failed; none carries a credential.
 public enum KubeClientError: Error, Sendable {
     /// The API server answered with an error `Status`. `request` is `VERB path` (no query secrets, no headers).

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// Options of a list request (docs/informers.md, "List").
 public struct ListOptions: Sendable, Hashable {
     public var labelSelector: String?

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// One event of a watch stream (docs/informers.md, "Watch").
 public enum WatchEvent<Object: KubeResource>: Sendable {
     case added(Object)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KubeAPI
 import NIOCore
 import NIOFoundationCompat
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import KubeAPI
 import NIOCore
 import NIOHTTP1
 

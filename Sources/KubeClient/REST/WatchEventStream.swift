@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KubeAPI
 import NIOCore
 
 /// The events of one watch request, decoded as they arrive. Ends cleanly when the server ends the

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// A change an informer delivers to its subscribers.
 ///
 /// berth's controller is level-based: an event only says which objects to look at, and the store is the truth.

@@ -1,3 +1,4 @@
+import KubeAPI
 import Synchronization
 
 /// The changes of one informer as seen by one subscriber, from the moment it subscribed.

@@ -1,3 +1,4 @@
+import KubeAPI
 import Logging
 import Synchronization
 

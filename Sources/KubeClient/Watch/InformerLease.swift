@@ -1,3 +1,4 @@
+import KubeAPI
 import Synchronization
 
 /// A counted reference to a shared informer. Release it when done; the last release stops the informer.

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// Identifies an object in a store: `namespace/name`, or `name` for cluster-scoped kinds.
 public struct ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// nil for cluster-scoped objects.

@@ -1,3 +1,4 @@
+import KubeAPI
 import Logging
 
 /// What a reflector reports while it runs, in the order it happened.

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// The list → watch → relist algorithm of docs/informers.md, "The algorithm, and where berth chose" as a value: it
 /// decides, the `Reflector` performs.
 ///

@@ -1,3 +1,4 @@
+import KubeAPI
 import Synchronization
 
 /// The in-memory cache of one reflector: one writer (the reflector), any number of snapshot readers.

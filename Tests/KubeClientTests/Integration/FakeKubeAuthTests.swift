@@ -1,5 +1,6 @@
 import FakeKube
 import Foundation
+import KubeAPI
 import KubeClient
 import Testing
 

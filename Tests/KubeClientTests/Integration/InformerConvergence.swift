@@ -1,4 +1,5 @@
 import FakeKube
+import KubeAPI
 import KubeClient
 import Testing
 

@@ -3,14 +3,14 @@ import KubeClient
 import Logging
 
 extension Daemon {
-    /// Watches links, addresses and routes (netlink); once the network is quiet for the settle window and the
-    /// API server answers, resyncs every forward once (docs/architecture.md, invariant 8). Without netlink it logs and
-    /// returns.
+    /// Watches links, addresses and routes (the platform's network events); once the network is quiet for the
+    /// settle window and the API server answers, resyncs every forward once (docs/architecture.md, invariant 8).
+    /// Without network events it logs and returns.
     func settleNetworkChanges() async {
         let logger = configuration.logger
-        let monitor: NetlinkMonitor
+        let monitor: PlatformNetworkEvents
         do {
-            monitor = try NetlinkMonitor(logger: logger)
+            monitor = try PlatformNetworkEvents(logger: logger)
         } catch {
             logger.warning("network changes will not trigger a resync", metadata: ["error": "\(error)"])
             return
@@ -25,7 +25,7 @@ extension Daemon {
 
     /// Opens the injected clock's existential for the generic settler.
     private static func settle<C: Clock<Duration>>(
-        _ monitor: NetlinkMonitor, clock: C, logger: Logger, probe: @escaping @Sendable () async -> Bool,
+        _ monitor: PlatformNetworkEvents, clock: C, logger: Logger, probe: @escaping @Sendable () async -> Bool,
         onResync: @escaping @Sendable () async -> Void
     ) async {
         await NetworkSettler(clock: clock, logger: logger, probe: probe).run(changes: monitor, onResync: onResync)

@@ -1,3 +1,4 @@
+#if os(Linux)
 import BerthDaemon
 import Foundation
 import Synchronization
@@ -94,3 +95,4 @@ struct NetworkNamespaceTests {
         }
     }
 }
+#endif

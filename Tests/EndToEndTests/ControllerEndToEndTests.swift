@@ -125,6 +125,8 @@ import Testing
                 let status = try await awaitStatus(daemon, "taken Failed, web Ready") { $0.isPhase("taken", .failed) && $0.isPhase("web", .ready) }
                 #expect(status["taken"]?.reason == "PortInUse")
                 #expect(status["taken"]?.message?.contains("\(squatter.port)") == true)
+                // The platform's port-holder lookup names the process holding the port: this one.
+                #expect(status["taken"]?.message?.contains("pid \(ProcessInfo.processInfo.processIdentifier)") == true)
                 #expect(try await TestHTTP.get(port: try #require(status.port("web"))).contains("web-"))
             }
         }

@@ -102,7 +102,7 @@ extension ForwardReconciler {
     static func listenFailure(_ error: any Error) -> ListenFailure {
         switch error {
         case BerthDaemonError.portInUse(let address, let port):
-            let holder = PortHolder.describe(port: port).map { " by \($0)" } ?? " by another process"
+            let holder = PlatformPortHolder.describe(port: port).map { " by \($0)" } ?? " by another process"
             return ListenFailure(reason: "PortInUse", message: "cannot listen on \(address):\(port): the port is already in use\(holder)")
         case BerthDaemonError.bindPermissionDenied:
             return ListenFailure(reason: "PermissionDenied", message: "\(error)")

@@ -2,21 +2,17 @@ import Foundation
 import Logging
 import Reconcile
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Watches a set of files with inotify and yields, debounced, the set of those that changed.
+/// Watches a set of files and yields, debounced, the set of those that changed.
 ///
-/// Each file's directory is watched as well as the file itself, because editors save by writing a new
-/// file and renaming it over the old one (vim, VS Code, JetBrains), `git checkout` replaces files, and a
-/// user may delete and recreate one: none of those touch the inode a file-only watch would follow.
-/// Events for other files in the same directories are ignored.
+/// The operating system's part (which files changed) is `PlatformFileEvents` (see ``FileEventSource``): on
+/// Linux, inotify on each file and on its directory, so that saves by rename, `git checkout` and
+/// delete-then-recreate are all seen. Events for other files in the same directories are ignored.
 ///
 /// Watching starts when the watcher is created, so changes made right after `init` are not missed.
 /// Iterate it once: each element is the set of absolute paths that changed during one burst, reported
 /// after `debounce` of quiet. Cancelling the iterating task (or ``stop()``, or releasing the watcher)
-/// ends the reader thread and closes its descriptors.
+/// ends the OS watch and releases its resources.
 public final class FileWatcher: AsyncSequence, Sendable {
     /// The set of watched absolute paths that changed.
     public typealias Element = Set<String>
@@ -25,7 +21,7 @@ public final class FileWatcher: AsyncSequence, Sendable {
     public let paths: Set<String>
     private let debounce: Duration
     private let clock: any Clock<Duration>
-    private let reader: DescriptorReader
+    private let events: PlatformFileEvents
     private let shared: Shared
 
     private struct PendingChanges {
@@ -34,16 +30,11 @@ public final class FileWatcher: AsyncSequence, Sendable {
         var stopped = false
     }
 
-    /// What the reader thread and the iterating task share; the thread never holds the watcher itself,
-    /// so releasing the watcher can stop the thread.
+    /// What the OS watch and the iterating task share; the OS watch never holds the watcher itself,
+    /// so releasing the watcher can stop it.
     private final class Shared: Sendable {
-        let table: Mutex<WatchTable>
         let changes = Mutex(PendingChanges())
         let wakeup = AsyncWakeup()
-
-        init(table: WatchTable) {
-            self.table = Mutex(table)
-        }
     }
 
     /// Starts watching `paths`.
@@ -53,7 +44,8 @@ public final class FileWatcher: AsyncSequence, Sendable {
     ///   - debounce: how long the files must be quiet before a change is reported.
     ///   - clock: times the debounce; tests may inject another clock.
     ///   - logger: receives a debug line per reported batch.
-    /// - Throws: ``BerthDaemonError/inotifyInitFailed(errno:)`` or ``BerthDaemonError/watchAddFailed(path:errno:)``.
+    /// - Throws: ``BerthDaemonError`` when the OS refuses the watch (on Linux
+    ///   ``BerthDaemonError/inotifyInitFailed(errno:)`` or ``BerthDaemonError/watchAddFailed(path:errno:)``).
     public init(
         paths: [String],
         debounce: Duration = .milliseconds(100),
@@ -64,45 +56,27 @@ public final class FileWatcher: AsyncSequence, Sendable {
         self.paths = files
         self.debounce = debounce
         self.clock = clock
-
-        let fd = inotify_init1(Int32(IN_NONBLOCK) | Int32(IN_CLOEXEC))
-        guard fd >= 0 else { throw .inotifyInitFailed(errno: errno) }
-        let reader = try DescriptorReader(descriptor: fd)
-        self.reader = reader
-
-        var table = WatchTable(files: files)
-        for directory in table.namesByDirectory.keys.sorted() {
-            let watch = inotify_add_watch(fd, directory, InotifyMask.directory)
-            guard watch >= 0 else {
-                let code = errno
-                reader.stop()
-                throw .watchAddFailed(path: directory, errno: code)
-            }
-            table.record(watch, .directory(directory))
-        }
-        for file in files {
-            // A missing file is fine: its directory's watch reports it when it appears.
-            let watch = inotify_add_watch(fd, file, InotifyMask.file)
-            if watch >= 0 { table.record(watch, .file(file)) }
-        }
-
-        let shared = Shared(table: table)
+        let shared = Shared()
         self.shared = shared
-        reader.start(name: "berth-inotify") { descriptor in
-            Self.drain(descriptor, shared: shared)
+        events = try PlatformFileEvents(files: files) { touched in
+            shared.changes.withLock { pending in
+                pending.paths.formUnion(touched)
+                pending.generation &+= 1
+            }
+            shared.wakeup.signal()
         }
         logger.debug("watching files", metadata: ["files": "\(files.sorted())"])
     }
 
-    /// Stops watching: the reader thread exits and closes its descriptors; iteration ends.
+    /// Stops watching: the OS watch ends and releases its resources; iteration ends.
     public func stop() {
         shared.changes.withLock { $0.stopped = true }
-        reader.stop()
+        events.stop()
         shared.wakeup.signal()
     }
 
     deinit {
-        reader.stop()
+        events.stop()
     }
 
     /// Iterates the watcher's change batches; it keeps the watcher alive while iterating.
@@ -148,36 +122,5 @@ public final class FileWatcher: AsyncSequence, Sendable {
             // A stale wake-up (the batch was already taken) reports nothing: wait again.
             if !batch.isEmpty { return batch }
         }
-    }
-
-    /// Reads every pending event (the descriptor is non-blocking) and reports the watched files touched.
-    private static func drain(_ descriptor: Int32, shared: Shared) -> Bool {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var touched: Set<String> = []
-        while true {
-            let count = read(descriptor, &buffer, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK { break }
-                return false
-            }
-            if count == 0 { break }
-            let events = buffer.withUnsafeBytes { InotifyEvent.parse(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-            shared.table.withLock { table in
-                for event in events { touched.formUnion(table.files(touchedBy: event)) }
-            }
-        }
-        guard !touched.isEmpty else { return true }
-        // A replaced file is a new inode: watch it again (re-adding an existing watch is harmless).
-        for file in touched {
-            let watch = inotify_add_watch(descriptor, file, InotifyMask.file)
-            if watch >= 0 { shared.table.withLock { $0.record(watch, .file(file)) } }
-        }
-        shared.changes.withLock { pending in
-            pending.paths.formUnion(touched)
-            pending.generation &+= 1
-        }
-        shared.wakeup.signal()
-        return true
     }
 }

@@ -1,3 +1,4 @@
+#if os(Linux)
 /// Decoding of rtnetlink notifications (`struct nlmsghdr` followed by `ifinfomsg`/`ifaddrmsg`/`rtmsg`).
 ///
 /// The constants come from `<linux/netlink.h>` and `<linux/rtnetlink.h>`, which Swift's Glibc module
@@ -52,3 +53,4 @@ enum Netlink {
         return bytes.loadUnaligned(fromByteOffset: payload + 4, as: Int32.self)
     }
 }
+#endif

@@ -1,9 +1,10 @@
+#if os(Linux)
 import Foundation
 
 /// Names the process that listens on a local TCP port, from /proc, for the `PortInUse` message.
 ///
 /// Best effort: another user's sockets are not visible without privileges; then nil.
-enum PortHolder {
+enum ProcPortHolder: PortHolderLookup {
     /// `nginx (pid 1234)`, or nil when /proc does not tell.
     static func describe(port: Int) -> String? {
         guard let inode = listeningInode(port: port), let pid = process(owning: inode) else { return nil }
@@ -39,3 +40,7 @@ enum PortHolder {
         return nil
     }
 }
+
+/// This platform's port-holder lookup: /proc.
+typealias PlatformPortHolder = ProcPortHolder
+#endif

@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A dedicated thread that blocks in `poll(2)` on one descriptor (inotify, netlink) and hands each

@@ -1,3 +1,4 @@
+#if os(Linux)
 /// Which inotify watch descriptor stands for what, and which watched files an event concerns.
 struct WatchTable: Sendable {
     enum Target: Sendable, Equatable {
@@ -50,3 +51,4 @@ struct WatchTable: Sendable {
         return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
     }
 }
+#endif

@@ -1,6 +1,5 @@
-#if canImport(Glibc)
+#if os(Linux)
 import Glibc
-#endif
 
 /// One record of the `struct inotify_event` stream read from an inotify descriptor.
 struct InotifyEvent: Equatable {
@@ -39,3 +38,4 @@ enum InotifyMask {
     static let ignored = UInt32(IN_IGNORED)
     static let overflow = UInt32(IN_Q_OVERFLOW)
 }
+#endif

@@ -1,8 +1,7 @@
+#if os(Linux)
 import Foundation
 import Logging
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Listens to rtnetlink for link, address and route changes and yields them as ``NetworkChange``s.
 ///
@@ -11,7 +10,7 @@ import Glibc
 /// ends the reader thread and closes the socket. Changes are signals, not a log: if the consumer falls
 /// behind, the oldest undelivered ones are dropped (the buffer is bounded), which cannot hide that the
 /// network changed.
-public final class NetlinkMonitor: AsyncSequence, Sendable {
+public final class NetlinkMonitor: NetworkEventSource {
     /// A change of the network.
     public typealias Element = NetworkChange
 
@@ -24,7 +23,7 @@ public final class NetlinkMonitor: AsyncSequence, Sendable {
     ///     daemon's own. Tests use it to watch interfaces they create in a namespace of their own.
     ///   - bufferLimit: how many undelivered changes are kept before the oldest are dropped.
     ///   - logger: receives a line when the kernel reports lost notifications.
-    public init(namespacePath: String? = nil, bufferLimit: Int = 256, logger: Logger) throws(BerthDaemonError) {
+    public init(namespacePath: String?, bufferLimit: Int = 256, logger: Logger) throws(BerthDaemonError) {
         let fd = try NamespaceSocket.open(namespacePath: namespacePath) { () throws(BerthDaemonError) -> Int32 in
             try Self.openSocket()
         }
@@ -36,6 +35,11 @@ public final class NetlinkMonitor: AsyncSequence, Sendable {
         reader.start(name: "berth-netlink") { descriptor in
             Self.drain(descriptor, logger: logger) { continuation.yield($0) }
         }
+    }
+
+    /// Listens in the daemon's own network namespace.
+    convenience init(logger: Logger) throws(BerthDaemonError) {
+        try self.init(namespacePath: nil, logger: logger)
     }
 
     deinit {
@@ -104,3 +108,7 @@ public final class NetlinkMonitor: AsyncSequence, Sendable {
         }
     }
 }
+
+/// This platform's network change events: rtnetlink.
+typealias PlatformNetworkEvents = NetlinkMonitor
+#endif

@@ -1,8 +1,7 @@
+#if os(Linux)
 import Foundation
 import Synchronization
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Opens a socket inside another network namespace without moving the daemon there.
 ///
@@ -62,3 +61,4 @@ enum NamespaceSocket {
         }
     }
 }
+#endif

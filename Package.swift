@@ -32,6 +32,11 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(name: "Reconcile"),
+        // `berth import`: other tools' port-forward configurations as manifests.
+        .target(
+            name: "BerthImport",
+            dependencies: ["BerthManifest", "KubeClient", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "ReconcileTesting", dependencies: ["Reconcile"]),
         // The API's object types (Pod, Service, EndpointSlice, metadata, Status) as plain Codable values.
         .target(name: "KubeAPI"),
@@ -99,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthManifest", "BerthDaemon", "FakeKube",
+                "BerthManifest", "BerthDaemon", "BerthImport", "FakeKube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 // `berth demo`'s request loop.
@@ -118,6 +123,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"], exclude: ["Fixtures"]),
+        .testTarget(name: "BerthImportTests", dependencies: ["BerthImport", "BerthManifest", "KubeClient"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "ReconcileTesting"]),
         .testTarget(
             name: "KubeClientTests",

@@ -22,6 +22,7 @@ struct Berth: AsyncParsableCommand {
             DiffCommand.self,
             DownCommand.self,
             Demo.self,
+            ImportCommand.self,
         ]
     )
 

@@ -1,12 +1,15 @@
 /// A parsed listen address, used to validate `address:` and to find forwards that would
-/// fight over the same socket.
-enum ListenAddress: Hashable {
+/// fight over the same socket (also `berth import`'s, to disable a forward that would).
+public enum ListenAddress: Hashable, Sendable {
+    /// Four bytes.
     case ipv4([UInt8])
+    /// Sixteen bytes.
     case ipv6([UInt8])
+    /// 127.0.0.1 and ::1.
     case localhost
 
     /// Parses an IPv4 dotted quad, an IPv6 literal (with `::` and an optional trailing IPv4 part) or `localhost`.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         if text.lowercased() == "localhost" {
             self = .localhost
         } else if let bytes = Self.parseIPv4(Substring(text)) {
@@ -20,7 +23,7 @@ enum ListenAddress: Hashable {
 
     /// Whether listeners on both addresses with the same port would collide: equal addresses,
     /// a wildcard against its family (`::` is dual-stack on Linux), or `localhost` against a loopback.
-    func overlaps(_ other: ListenAddress) -> Bool {
+    public func overlaps(_ other: ListenAddress) -> Bool {
         if self == other { return true }
         for (a, b) in [(self, other), (other, self)] {
             if a.isIPv6Wildcard { return true }

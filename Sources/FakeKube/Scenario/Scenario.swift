@@ -172,16 +172,22 @@ public struct Scenario: Sendable, Codable {
         public var selector: [String: String]
         /// Its ports.
         public var ports: [ServicePort]
+        /// Its annotations (`berth import annotations` reads kftray's and k9s's).
+        public var annotations: [String: String]
 
         /// A service.
-        public init(name: String, namespace: String = "default", selector: [String: String], ports: [ServicePort]) {
+        public init(
+            name: String, namespace: String = "default", selector: [String: String], ports: [ServicePort],
+            annotations: [String: String] = [:]
+        ) {
             self.name = name
             self.namespace = namespace
             self.selector = selector
             self.ports = ports
+            self.annotations = annotations
         }
 
-        enum CodingKeys: String, CodingKey { case name, namespace, selector, ports }
+        enum CodingKeys: String, CodingKey { case name, namespace, selector, ports, annotations }
 
         /// Decodes a service; `namespace` defaults to `default`.
         public init(from decoder: any Decoder) throws {
@@ -190,6 +196,7 @@ public struct Scenario: Sendable, Codable {
             namespace = try c.decodeIfPresent(String.self, forKey: .namespace) ?? "default"
             selector = try c.decodeIfPresent([String: String].self, forKey: .selector) ?? [:]
             ports = try c.decode([ServicePort].self, forKey: .ports)
+            annotations = try c.decodeIfPresent([String: String].self, forKey: .annotations) ?? [:]
         }
     }
 

@@ -56,8 +56,10 @@ enum ObjectBuilders {
     }
 
     static func service(_ service: Scenario.Service, clusterIP: String) -> JSON {
-        [
-            "metadata": ["name": .string(service.name), "namespace": .string(service.namespace)],
+        var metadata: JSON = ["name": .string(service.name), "namespace": .string(service.namespace)]
+        if !service.annotations.isEmpty { metadata["annotations"] = .stringMap(service.annotations) }
+        return [
+            "metadata": metadata,
             "spec": [
                 "type": "ClusterIP",
                 "clusterIP": .string(clusterIP),

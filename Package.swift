@@ -35,7 +35,7 @@ let package = Package(
         // `berth import`: other tools' port-forward configurations as manifests.
         .target(
             name: "BerthImport",
-            dependencies: ["BerthManifest", "KubeClient", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["BerthManifest", "KubeAPI", "KubeClient", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "ReconcileTesting", dependencies: ["Reconcile"]),
         // The API's object types (Pod, Service, EndpointSlice, metadata, Status) as plain Codable values.
@@ -123,7 +123,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"], exclude: ["Fixtures"]),
-        .testTarget(name: "BerthImportTests", dependencies: ["BerthImport", "BerthManifest", "KubeClient"], exclude: ["Fixtures"]),
+        .testTarget(name: "BerthImportTests", dependencies: ["BerthImport", "BerthManifest", "KubeAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "ReconcileTesting"]),
         .testTarget(
             name: "KubeClientTests",

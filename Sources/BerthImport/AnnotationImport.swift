@@ -1,5 +1,5 @@
 import BerthManifest
-import KubeClient
+import KubeAPI
 
 /// `berth import annotations`: services annotated for kftray's auto-import (`kftray.app/enabled`,
 /// `kftray.app/configs`) or for k9s's fast forwards (`k9scli.io/auto-port-forwards`,

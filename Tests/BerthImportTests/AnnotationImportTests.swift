@@ -1,6 +1,6 @@
 import BerthImport
 import BerthManifest
-import KubeClient
+import KubeAPI
 import Testing
 
 /// `berth import annotations` on services annotated for kftray and k9s.

@@ -17,6 +17,7 @@ import Testing
         var changedWeb = web
         changedWeb.ports = [PortMapping(local: 8081, remote: .name("http"))]
         changedWeb.hold = .milliseconds(1500)
+        changedWeb.transport = .spdy
         let cache = ForwardSpec(name: "cache", target: .selector(["app": "redis"]), ports: [PortMapping(local: 6379, remote: .number(6379))])
         let diff = ManifestDiff(running: [web, db].map(ForwardDefinition.init), files: [changedWeb, cache].map(ForwardDefinition.init))
         #expect(diff.added.map(\.name) == ["cache"])
@@ -25,6 +26,7 @@ import Testing
         #expect(diff.changed.first?.fields == [
             .init(field: "ports", running: "8080:http", files: "8081:http"),
             .init(field: "hold", running: "\(ForwardDefinition(web).fields["hold"]!)", files: "1500ms"),
+            .init(field: "transport", running: "auto", files: "spdy"),
         ])
         let text = diff.render()
         #expect(text.contains("+ cache\n    target: selector/app=redis"))

@@ -84,6 +84,7 @@ import Testing
         ["validate", "--no-such-flag"],
         ["validate", "examples/forwards.yaml", "-f", "examples/forwards.local.yaml"],
         ["no-such-command"],
+        ["forward", "--transport", "grpc", "svc/web", "8080"],
     ])
     func usageErrorsExitTwo(arguments: [String]) async throws {
         let run = try await BerthBinary.run(arguments)
@@ -104,5 +105,7 @@ import Testing
         }
         let validateHelp = try await BerthBinary.run(["validate", "--help"])
         #expect(validateHelp.stdout.contains("Examples:") && validateHelp.stdout.contains("--env-file"))
+        let forwardHelp = try await BerthBinary.run(["forward", "--help"])
+        #expect(forwardHelp.stdout.contains("--transport <transport>") && forwardHelp.stdout.contains("websocket-spdy"))
     }
 }

@@ -29,6 +29,27 @@ import Testing
         #expect(manifest["grafana"]?.namespace == "monitoring")
     }
 
+    @Test func transportMergesLikeTheOtherFields() throws {
+        let team = ManifestFile(path: "team.yaml", contents: """
+            apiVersion: berth/v1
+            kind: Forwards
+            defaults: {transport: spdy}
+            forwards:
+              - {name: web, service: web, ports: [8080]}
+              - {name: db, service: db, ports: [5432], transport: websocket-spdy}
+            """)
+        let personal = ManifestFile(path: "personal.yaml", contents: """
+            apiVersion: berth/v1
+            kind: Forwards
+            forwards:
+              - {name: db, transport: websocket}
+            """)
+        let manifest = try ManifestLoader.load(files: [team, personal]).get()
+        #expect(manifest.defaults.transport == .spdy)
+        #expect(manifest["web"]?.transport == .spdy)
+        #expect(manifest["db"]?.transport == .websocket)
+    }
+
     @Test func defaultsMergeFieldByField() throws {
         let manifest = try merged()
         #expect(manifest.defaults.hold == .seconds(30))

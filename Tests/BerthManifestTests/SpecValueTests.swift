@@ -24,11 +24,11 @@ import Testing
         #expect(manifest["checkout"] == ForwardSpec(
             name: "checkout", context: "prod-us", namespace: "checkout", target: .service("checkout"),
             ports: [PortMapping(local: 8443, remote: .name("https"))], address: "::1", enabled: true,
-            hold: .milliseconds(500), warm: 0, probe: ProbeSpec(interval: .seconds(30))))
+            hold: .milliseconds(500), warm: 0, probe: ProbeSpec(interval: .seconds(30)), transport: .websocket))
         #expect(manifest["inherits"] == ForwardSpec(
             name: "inherits", context: "prod-eu", namespace: "payments", target: .service("fraud"),
             ports: [PortMapping(local: 8445, remote: .number(80))], address: "localhost",
-            hold: .seconds(90), warm: 4))
+            hold: .seconds(90), warm: 4, transport: .spdy))
         #expect(manifest["ledger"]?.probe == ProbeSpec(interval: .seconds(120)))
     }
 
@@ -36,6 +36,7 @@ import Testing
         let spec = try #require(try ManifestLoader.load(files: [try Corpus.fixture("good", "minimal.yaml")]).get().forwards.first)
         #expect(spec == ForwardSpec(name: "web", target: .service("web"), ports: [PortMapping(local: 8080, remote: .number(8080))]))
         #expect(spec.address == "127.0.0.1" && spec.hold == .seconds(10) && spec.warm == 1 && spec.context == nil && spec.namespace == nil)
+        #expect(spec.transport == .auto)
     }
 
     @Test func issueSketchKeepsOrderTargetsAndDisabledForwards() throws {

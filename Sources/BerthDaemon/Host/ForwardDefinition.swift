@@ -4,7 +4,7 @@ import BerthManifest
 /// (`berth diff`) without sharing the manifest model's Swift types on the wire.
 public struct ForwardDefinition: Codable, Sendable, Hashable {
     /// The fields every definition has, in the order `berth diff` prints them.
-    public static let fieldOrder = ["target", "context", "namespace", "ports", "address", "enabled", "hold", "warm", "probe"]
+    public static let fieldOrder = ["target", "context", "namespace", "ports", "address", "enabled", "hold", "warm", "probe", "transport"]
 
     /// The forward's name.
     public var name: String
@@ -30,6 +30,7 @@ public struct ForwardDefinition: Codable, Sendable, Hashable {
             "hold": Self.text(spec.hold),
             "warm": String(spec.warm),
             "probe": spec.probe.map { "every " + Self.text($0.interval) } ?? "-",
+            "transport": spec.transport.rawValue,
         ]
     }
 

@@ -8,7 +8,8 @@ enum SpecResolver {
             namespace: merged.defaults.namespace?.value,
             address: merged.defaults.address?.value ?? builtIn.address,
             hold: merged.defaults.hold?.value ?? builtIn.hold,
-            warm: merged.defaults.warm?.value ?? builtIn.warm
+            warm: merged.defaults.warm?.value ?? builtIn.warm,
+            transport: merged.defaults.transport?.value ?? builtIn.transport
         )
         var errors: [ManifestError] = []
         var specs: [ForwardSpec] = []
@@ -34,7 +35,8 @@ enum SpecResolver {
                 enabled: forward.enabled?.value ?? true,
                 hold: forward.hold?.value ?? defaults.hold,
                 warm: forward.warm?.value ?? defaults.warm,
-                probe: forward.probe?.value
+                probe: forward.probe?.value,
+                transport: forward.transport?.value ?? defaults.transport
             )
             if spec.enabled {
                 errors += listeners.claim(forward: name, address: spec.address, ports: ports.value)

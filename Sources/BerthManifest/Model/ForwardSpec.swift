@@ -23,6 +23,8 @@ public struct ForwardSpec: Hashable, Sendable {
     public var warm: Int
     /// Periodic health probe of the upstream; `nil` disables probing.
     public var probe: ProbeSpec?
+    /// How connections reach the pod through the API server.
+    public var transport: TransportChoice
 
     /// Creates a spec; the defaults mirror `ManifestDefaults.builtIn`.
     public init(
@@ -35,7 +37,8 @@ public struct ForwardSpec: Hashable, Sendable {
         enabled: Bool = true,
         hold: Duration = ManifestDefaults.builtIn.hold,
         warm: Int = ManifestDefaults.builtIn.warm,
-        probe: ProbeSpec? = nil
+        probe: ProbeSpec? = nil,
+        transport: TransportChoice = ManifestDefaults.builtIn.transport
     ) {
         self.name = name
         self.context = context
@@ -47,5 +50,6 @@ public struct ForwardSpec: Hashable, Sendable {
         self.hold = hold
         self.warm = warm
         self.probe = probe
+        self.transport = transport
     }
 }

@@ -10,16 +10,21 @@ public struct ManifestDefaults: Hashable, Sendable {
     public var hold: Duration
     /// Default number of prewarmed upstream streams.
     public var warm: Int
+    /// Default transport to the pods.
+    public var transport: TransportChoice
 
     /// Creates defaults.
-    public init(context: String? = nil, namespace: String? = nil, address: String, hold: Duration, warm: Int) {
+    public init(context: String? = nil, namespace: String? = nil, address: String, hold: Duration, warm: Int,
+                transport: TransportChoice = .auto) {
         self.context = context
         self.namespace = namespace
         self.address = address
         self.hold = hold
         self.warm = warm
+        self.transport = transport
     }
 
-    /// What applies when no manifest file sets a default: loopback only, hold 10s, one warm stream.
+    /// What applies when no manifest file sets a default: loopback only, hold 10s, one warm stream,
+    /// the transport negotiated.
     public static let builtIn = ManifestDefaults(address: "127.0.0.1", hold: .seconds(10), warm: 1)
 }

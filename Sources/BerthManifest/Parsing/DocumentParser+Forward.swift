@@ -33,6 +33,7 @@ extension DocumentParser {
             case "hold": forward.hold = reader.duration(value, fieldPath)
             case "warm": forward.warm = warm(value, fieldPath)
             case "probe": forward.probe = probe(value, fieldPath)
+            case "transport": forward.transport = transport(value, fieldPath)
             default: break
             }
         }

@@ -69,6 +69,7 @@ struct DocumentParser {
             case "address": defaults.address = address(value, path)
             case "hold": defaults.hold = reader.duration(value, path)
             case "warm": defaults.warm = warm(value, path)
+            case "transport": defaults.transport = transport(value, path)
             default: break
             }
         }
@@ -131,6 +132,18 @@ struct DocumentParser {
             return nil
         }
         return value
+    }
+
+    mutating func transport(_ node: Node, _ path: String) -> Located<TransportChoice>? {
+        let spellings = TransportChoice.spellings
+        guard let value = reader.string(node, path, what: "a transport (\(spellings.joined(separator: ", ")))") else { return nil }
+        guard let choice = TransportChoice(rawValue: value.value) else {
+            var message = "'\(value.value)' is not a transport: use one of \(spellings.joined(separator: ", "))"
+            if let close = Suggestion.closest(to: value.value, among: spellings) { message += " (did you mean '\(close)'?)" }
+            reader.fail(.invalidValue, node, path, message)
+            return nil
+        }
+        return Located(value: choice, location: value.location)
     }
 
     private static func syntaxError(_ error: YamlError, file: String) -> ManifestError {

@@ -13,6 +13,7 @@ struct RawDefaults {
     var address: Located<String>?
     var hold: Located<Duration>?
     var warm: Located<Int>?
+    var transport: Located<TransportChoice>?
 
     /// Field by field, `later` wins where it sets a value.
     func overlaid(by later: RawDefaults) -> RawDefaults {
@@ -21,7 +22,8 @@ struct RawDefaults {
             namespace: later.namespace ?? namespace,
             address: later.address ?? address,
             hold: later.hold ?? hold,
-            warm: later.warm ?? warm
+            warm: later.warm ?? warm,
+            transport: later.transport ?? transport
         )
     }
 }
@@ -38,6 +40,7 @@ struct RawForward {
     var hold: Located<Duration>?
     var warm: Located<Int>?
     var probe: Located<ProbeSpec>?
+    var transport: Located<TransportChoice>?
     /// A target or ports key was written, even if its value was rejected; suppresses
     /// "missing target/ports" errors that would only repeat the first one.
     var declaresTarget = false
@@ -55,6 +58,7 @@ struct RawForward {
         merged.hold = later.hold ?? hold
         merged.warm = later.warm ?? warm
         merged.probe = later.probe ?? probe
+        merged.transport = later.transport ?? transport
         merged.declaresTarget = declaresTarget || later.declaresTarget
         merged.declaresPorts = declaresPorts || later.declaresPorts
         return merged
@@ -71,10 +75,10 @@ struct RawDocument {
 /// The fields each mapping accepts, for unknown-field errors and suggestions.
 enum FieldNames {
     static let document = ["apiVersion", "kind", "defaults", "forwards"]
-    static let defaults = ["context", "namespace", "address", "hold", "warm"]
+    static let defaults = ["context", "namespace", "address", "hold", "warm", "transport"]
     static let targets = ["service", "pod", "deployment", "statefulset", "selector"]
     static let forward = ["name", "context", "namespace"] + targets
-        + ["ports", "address", "enabled", "hold", "warm", "probe"]
+        + ["ports", "address", "enabled", "hold", "warm", "probe", "transport"]
     static let port = ["local", "remote", "protocol"]
     static let probe = ["interval"]
 }

@@ -30,6 +30,9 @@ struct ForwardCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Local address to listen on.", valueName: "address"))
     var address: String = "127.0.0.1"
 
+    @Option(help: ArgumentHelp("How connections reach the pod through the API server.", valueName: "transport"))
+    var transport: TransportChoice = .auto
+
     @Argument(help: ArgumentHelp("svc/NAME, pod/NAME, deploy/NAME or sts/NAME.", valueName: "target"))
     var target: String
 
@@ -45,7 +48,7 @@ struct ForwardCommand: AsyncParsableCommand {
     func run() async throws {
         let spec = ForwardSpec(
             name: "forward", context: context, namespace: namespace, target: try ForwardArguments.target(target),
-            ports: try ports.map(ForwardArguments.port), address: address)
+            ports: try ports.map(ForwardArguments.port), address: address, transport: transport)
         let daemon = Daemon(configuration: DaemonConfiguration(
             source: .inline(Manifest(forwards: [spec])), kubeconfig: kubeconfig, context: context,
             logger: DaemonRunner.logger(level: .warning)))

@@ -1,0 +1,5 @@
+import ArgumentParser
+import BerthManifest
+
+/// `--transport auto|websocket-spdy|spdy|websocket`, spelt as in the manifest.
+extension TransportChoice: ExpressibleByArgument {}

@@ -52,6 +52,28 @@ extension FakeKubeServer {
         chaosState.setLatency(latency)
     }
 
+    /// Chaos: adds `roundTrip` to every exchange on every API connection, TLS and port-forward bytes
+    /// included (half of it each way; `.zero` removes it). Applies to open connections too.
+    public func setRoundTrip(_ roundTrip: Duration) {
+        chaosState.setRoundTrip(roundTrip)
+    }
+
+    /// Chaos: closes a port-forward connection that has carried no byte for `idle` (`nil` never cuts),
+    /// as a load balancer's idle timeout does.
+    public func setPortForwardIdleCut(_ idle: Duration?) {
+        portForwardRegistry.chaos.idleCut = idle
+    }
+
+    /// Chaos: a proxy that cannot carry WebSockets answers every WebSocket upgrade of `pods/portforward` with 400.
+    public func setRefuseWebSockets(_ refuse: Bool) {
+        portForwardRegistry.chaos.refuseWebSockets = refuse
+    }
+
+    /// Chaos: SPDY sessions stop (or start again) answering the client's PINGs.
+    public func setIgnorePings(_ ignore: Bool) {
+        portForwardRegistry.chaos.ignorePings = ignore
+    }
+
     /// Chaos: closes everything and listens again on the same port at once; the cluster keeps its state.
     public func restart() {
         restartAPIServer(after: 0)

@@ -159,8 +159,10 @@ public final class FakeKubeServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [weak self] channel in
                 guard let self, self.track(channel) else { return channel.close() }
+                let chaos = self.chaosState
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(LinkDelayHandler(oneWayDelay: { chaos.oneWayDelay() }))
                     try sync.addHandler(NIOSSLServerHandler(context: sslContext))
                     try sync.configureFakeKubeHTTP(
                         registry: registry, admit: admit, apiHandler: APIConnectionHandler(core: core))

@@ -52,6 +52,9 @@ public final class PortForwardRegistry: Sendable {
 
     private let state = Mutex(State())
 
+    /// Faults of the path to the kubelet that the port-forward layer obeys (chaos).
+    public let chaos = PortForwardChaos()
+
     /// Creates an empty registry.
     public init() {}
 

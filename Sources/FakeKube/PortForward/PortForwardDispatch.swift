@@ -50,6 +50,11 @@ enum PortForwardDispatch: Equatable {
         !head.headers["upgrade"].isEmpty && tokens(head.headers["connection"]).contains("upgrade")
     }
 
+    /// Whether the upgrade asked for is a WebSocket (the SPDY tunnel or v4), not the SPDY `POST`.
+    static func asksForWebSocket(_ head: HTTPRequestHead) -> Bool {
+        asksForUpgrade(head) && tokens(head.headers["upgrade"]).contains("websocket")
+    }
+
     /// Decides the protocol for a port-forward request, given that it is one.
     static func decide(_ head: HTTPRequestHead) -> PortForwardDispatch {
         guard isPortForwardPath(head.uri), asksForUpgrade(head) else { return .notPortForwardUpgrade }

@@ -79,6 +79,11 @@ final class PortForwardHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
 
     private func decide(_ head: HTTPRequestHead, channel: any Channel) -> State {
         // After an upgrade request the HTTP decoder parses nothing more, so a refusal ends the connection.
+        if registry.chaos.refuseWebSockets, PortForwardDispatch.asksForWebSocket(head) {
+            // A proxy in front of the API server answers before authentication or the pod lookup.
+            let message = "the proxy between this client and the API server cannot carry WebSocket upgrades"
+            return .rejecting(.badRequest, body: Self.statusJSON(.badRequest, message), extraHeaders: [], keepAlive: false)
+        }
         switch admit(head, channel) {
         case .reject(let status, let statusJSON):
             return .rejecting(status, body: statusJSON, extraHeaders: [], keepAlive: false)
@@ -147,6 +152,13 @@ final class PortForwardHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
             }
         } catch {
             logger.error("port-forward upgrade failed", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
+            context.close(promise: nil)
+            return
+        }
+        do {
+            // Watches the raw connection, so the idle cut (chaos) sees every byte of the session.
+            try pipeline.addHandler(IdleCutHandler(chaos: registry.chaos), position: .first)
+        } catch {
             context.close(promise: nil)
             return
         }

@@ -91,7 +91,7 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
             if let info = streams[streamID] { finishPair(info.requestID, peerReset: streamID) }
         case .ping(let id):
             // Echo only the peer's pings (odd ids: the client's); even ids would be ours.
-            if id % 2 == 1 { context.writeAndFlush(wrapOutboundOut(.ping(id: id)), promise: nil) }
+            if id % 2 == 1, !registry.chaos.ignorePings { context.writeAndFlush(wrapOutboundOut(.ping(id: id)), promise: nil) }
         case .goAway:
             closing = true
             context.close(promise: nil)

@@ -31,6 +31,20 @@ extension APIServerCore {
                 return missing("milliseconds")
             }
             chaos.setLatency(.milliseconds(milliseconds))
+        case (.POST, ["chaos", "round-trip"]):
+            guard let milliseconds = request.query["milliseconds"].flatMap(Int.init), milliseconds >= 0 else {
+                return missing("milliseconds")
+            }
+            chaos.setRoundTrip(.milliseconds(milliseconds))
+        case (.POST, ["chaos", "idle-cut"]):
+            guard let seconds, seconds >= 0 else { return missing("seconds") }
+            registry.chaos.idleCut = seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil
+        case (.POST, ["chaos", "refuse-websockets"]):
+            guard let enabled = flag(request) else { return missingFlag() }
+            registry.chaos.refuseWebSockets = enabled
+        case (.POST, ["chaos", "ignore-pings"]):
+            guard let enabled = flag(request) else { return missingFlag() }
+            registry.chaos.ignorePings = enabled
         case (.POST, ["chaos", "partition"]):
             guard let seconds, seconds >= 0 else { return missing("seconds") }
             let partition = actions.partition
@@ -41,6 +55,18 @@ extension APIServerCore {
             return .json(.notFound, APIStatus.unknownPath)
         }
         return .json(.ok, APIStatus.success())
+    }
+
+    private func flag(_ request: APIRequest) -> Bool? {
+        switch request.query["enabled"] {
+        case "true": true
+        case "false": false
+        default: nil
+        }
+    }
+
+    private func missingFlag() -> APIResponse {
+        .json(.badRequest, APIStatus.badRequest("query parameter enabled is required (true or false)"))
     }
 
     private func missing(_ parameter: String) -> APIResponse {

@@ -1,11 +1,14 @@
 import Foundation
+import NIOCore
 import Synchronization
 
-/// The delays chaos adds to answers: a stall (every answer waits until a moment) and a fixed latency.
+/// The delays chaos adds: a stall (every answer waits until a moment), a fixed latency before answers,
+/// and a round trip added to every byte of every API connection.
 final class ChaosState: Sendable {
     private struct State {
         var stallUntil: ContinuousClock.Instant?
         var latency: Duration = .zero
+        var roundTrip: Duration = .zero
     }
 
     private let state = Mutex(State())
@@ -20,6 +23,16 @@ final class ChaosState: Sendable {
     /// Adds `latency` before every answer (zero removes it).
     func setLatency(_ latency: Duration) {
         state.withLock { $0.latency = latency }
+    }
+
+    /// Adds `roundTrip` to every exchange on every API connection: half of it to each direction.
+    func setRoundTrip(_ roundTrip: Duration) {
+        state.withLock { $0.roundTrip = roundTrip }
+    }
+
+    /// How long a byte of an API connection is held in each direction.
+    func oneWayDelay() -> TimeAmount {
+        TimeAmount(state.withLock { $0.roundTrip } / 2)
     }
 
     /// How long the answer to a request arriving now must wait.

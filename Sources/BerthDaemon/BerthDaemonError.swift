@@ -27,6 +27,8 @@ public enum BerthDaemonError: Error, Sendable, Equatable, CustomStringConvertibl
     case upstreamRefused(forward: String, endpoint: UpstreamEndpoint, reason: String, message: String)
     /// A connector returned a stream whose channel lives on another event loop than the forward's.
     case upstreamOnWrongEventLoop(forward: String, endpoint: UpstreamEndpoint)
+    /// The port-forward session pool was shut down (the daemon is stopping); no stream opens any more.
+    case sessionPoolShutDown
     /// A forward's `run()` was called a second time; a forward's listener can be served only once.
     case forwardAlreadyRunning(forward: String)
 
@@ -95,6 +97,8 @@ public enum BerthDaemonError: Error, Sendable, Equatable, CustomStringConvertibl
             "forward \(forward): cannot open a stream to \(endpoint): \(message)"
         case .upstreamOnWrongEventLoop(let forward, let endpoint):
             "forward \(forward): the connector returned a stream to \(endpoint) on a foreign event loop"
+        case .sessionPoolShutDown:
+            "no port-forward stream opens: berth is shutting down"
         case .forwardAlreadyRunning(let forward):
             "forward \(forward) is already running"
         case .manifestInvalid(let errors): errors.description

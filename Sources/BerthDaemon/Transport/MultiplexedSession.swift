@@ -1,0 +1,60 @@
+import NIOCore
+
+/// What the session pool needs of one multiplexed port-forward session to a pod: KubePortForward's
+/// `PortForwardSession` in production, a fake in tests.
+public protocol MultiplexedSession: AnyObject, Sendable {
+    /// The loop every stream channel of the session lives on.
+    var eventLoop: any EventLoop { get }
+    /// Streams (pairs) open now.
+    var openStreamCount: Int { get }
+    /// Opens one forwarded connection to `port`; `initializer` runs before any byte reaches the pipeline.
+    func openStream(port: Int, initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<any Channel>
+    /// Sends a PING; completes with the round-trip time or fails after `timeout` (without closing the session).
+    func ping(timeout: TimeAmount) -> EventLoopFuture<TimeAmount>
+    /// Completes when the session's connection is closed, for any reason.
+    var closeFuture: EventLoopFuture<Void> { get }
+    /// GOAWAY, then close; its open streams close.
+    func close()
+}
+
+/// Which sessions may be shared: the same cluster, the same pod (by UID, so a recreated pod gets new
+/// sessions) and the same event loop (a stream's channel must be on its forward's loop).
+public struct SessionKey: Hashable, Sendable, CustomStringConvertible {
+    /// The cluster (kubeconfig context name).
+    public var cluster: String
+    /// The pod's namespace and name, for logs and status.
+    public var namespace: String
+    /// The pod's name.
+    public var pod: String
+    /// The pod's UID.
+    public var podUID: String
+    /// The event loop of the forwards that use the session.
+    public var loop: ObjectIdentifier
+
+    /// Creates a key.
+    public init(cluster: String, namespace: String, pod: String, podUID: String, loop: any EventLoop) {
+        self.cluster = cluster
+        self.namespace = namespace
+        self.pod = pod
+        self.podUID = podUID
+        self.loop = ObjectIdentifier(loop)
+    }
+
+    /// `cluster/namespace/pod`.
+    public var description: String { "\(cluster)/\(namespace)/\(pod)" }
+}
+
+/// The session pool's settings.
+public struct SessionSettings: Sendable, Hashable {
+    /// Streams one session carries at most; the next stream to the pod opens a second session.
+    public var maxStreams: Int
+    /// Time between keepalive PINGs. A session that answers none for two intervals is closed, and so is
+    /// a session that carried no stream for two intervals.
+    public var pingInterval: TimeAmount
+
+    /// Defaults: 100 streams per session, a PING every 5 s (kubectl pings direct SPDY sessions every 5 s).
+    public init(maxStreams: Int = 100, pingInterval: TimeAmount = .seconds(5)) {
+        self.maxStreams = maxStreams
+        self.pingInterval = pingInterval
+    }
+}

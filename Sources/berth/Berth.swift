@@ -10,7 +10,8 @@ struct Berth: AsyncParsableCommand {
         discussion: """
             berth keeps every forward listed in forwards.yaml alive, the way a Kubernetes controller converges.
 
-            Exit codes: 0 success, 1 invalid manifest, 2 usage error or unreadable file.
+            Exit codes: 0 success; 1 invalid manifest, or an error waiting cannot fix (berth forward), or not all \
+            forwards Ready (berth status); 2 usage error or unreadable file; 3 no berth daemon serves the files.
             """,
         version: BerthVersion.current,
         // One line per subcommand; each lives in Commands/.
@@ -26,22 +27,40 @@ struct Berth: AsyncParsableCommand {
         ]
     )
 
-    /// Runs the command, mapping ArgumentParser's usage errors (EX_USAGE, 64) to berth's documented 2.
+    /// Runs the command. Every error ends as one `error: …` line on stderr (kubectl's style); usage errors
+    /// (ArgumentParser's EX_USAGE, 64) exit with berth's documented 2.
     static func main() async {
+        let arguments = KubectlArguments.normalize(Array(CommandLine.arguments.dropFirst()))
         do {
-            var command = try await asyncParseAsRoot()
+            try refuseUnknownHelpTopic(arguments)
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+        } catch let failure as CommandFailure {
+            Console.error(failure.message)
+            Foundation.exit(failure.status.rawValue)
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(ExitStatus.usage.rawValue)
-            }
-            exit(withError: error)
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }  // --help, --version: printed on stdout
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
         }
+    }
+
+    /// `berth help nosuch` is a usage error, as `kubectl help nosuch` is, not the top-level help.
+    private static func refuseUnknownHelpTopic(_ arguments: [String]) throws {
+        guard arguments.first == "help", arguments.count > 1 else { return }
+        let known = configuration.subcommands.compactMap { $0.configuration.commandName ?? String(describing: $0).lowercased() }
+        let topic = arguments[1]
+        guard !topic.hasPrefix("-"), !known.contains(topic), topic != "help" else { return }
+        throw CommandFailure("unknown command \"\(topic)\" for \"berth\"; run 'berth --help' for the list", status: .usage)
     }
 }
 
@@ -53,6 +72,8 @@ enum ExitStatus: Int32 {
     case invalid = 1
     /// Bad arguments, or a file that cannot be read.
     case usage = 2
+    /// No daemon serves the manifest files (`status`, `diff`, `down`), or `demo` could not start.
+    case notRunning = 3
 
     /// As an ArgumentParser exit code, to throw from `run()`.
     var exitCode: ExitCode { ExitCode(rawValue) }

@@ -85,11 +85,14 @@ import Testing
         ["validate", "examples/forwards.yaml", "-f", "examples/forwards.local.yaml"],
         ["no-such-command"],
         ["forward", "--transport", "grpc", "svc/web", "8080"],
+        ["help", "nosuch"],
+        ["forward", "svc/web"],
     ])
     func usageErrorsExitTwo(arguments: [String]) async throws {
         let run = try await BerthBinary.run(arguments)
         #expect(run.status == 2, "\(arguments): \(run.stderr)")
-        #expect(!run.stderr.isEmpty)
+        #expect(run.stderr.hasPrefix("error: "), "kubectl's style: \(run.stderr)")
+        #expect(run.stdout.isEmpty)
     }
 
     @Test func versionAndHelp() async throws {
@@ -107,5 +110,36 @@ import Testing
         #expect(validateHelp.stdout.contains("Examples:") && validateHelp.stdout.contains("--env-file"))
         let forwardHelp = try await BerthBinary.run(["forward", "--help"])
         #expect(forwardHelp.stdout.contains("--transport <transport>") && forwardHelp.stdout.contains("websocket-spdy"))
+    }
+}
+
+/// The CLI and the manifest read ports with one parser: the same text gets the same answer.
+@Suite struct PortSyntaxCLITests {
+    @Test(arguments: [
+        ("80/udp", "protocol udp is not supported yet: Kubernetes port-forwarding carries tcp only"),
+        ("http", "'http' needs a local port"),
+        ("70000:80", "local port 70000 is out of range 0-65535"),
+        ("8080:0", "remote port 0 is out of range 1-65535"),
+        ("8080:80/sctp", "unknown protocol 'sctp'; use tcp"),
+    ])
+    func forwardAndValidateRefuseAPortWithTheSameWords(port: String, message: String) async throws {
+        let forward = try await BerthBinary.run(["forward", "svc/web", port])
+        #expect(forward.status == 2, "\(forward.stderr)")
+        #expect(forward.stderr.hasPrefix("error: port \"\(port)\": \(message)"), "\(forward.stderr)")
+
+        let directory = try TemporaryDirectory()
+        _ = try directory.write("forwards.yaml", "apiVersion: berth/v1\nkind: Forwards\nforwards:\n  - name: web\n    service: web\n    ports: [\"\(port)\"]\n")
+        let validate = try await BerthBinary.run(["validate"], in: directory.url)
+        #expect(validate.status == 1)
+        #expect(validate.stderr.contains("forwards.yaml:6:") && validate.stderr.contains(": error: \(message)"), "\(validate.stderr)")
+    }
+
+    @Test func aPortWithTCPIsAcceptedByBoth() async throws {
+        let directory = try TemporaryDirectory()
+        _ = try directory.write("forwards.yaml", "apiVersion: berth/v1\nkind: Forwards\nforwards:\n  - name: web\n    service: web\n    ports: [\"8080:80/tcp\"]\n")
+        #expect(try await BerthBinary.run(["validate"], in: directory.url).status == 0)
+        // `forward` gets past parsing (to the kubeconfig, absent here): not a usage error.
+        let forward = try await BerthBinary.run(["forward", "--kubeconfig", "/nonexistent/kc", "svc/web", "8080:80/tcp"])
+        #expect(forward.status == 1, "\(forward.stderr)")
     }
 }

@@ -17,7 +17,10 @@ extension ForwardReconciler {
                 address: Self.bindHost(spec.address),
                 localPort: running?.forward.port,
                 remote: mapping.remote.description,
-                targetPort: phase == .ready ? entry?.endpoint.flatMap { index < $0.containerPorts.count ? $0.containerPorts[index] : nil } : nil)
+                targetPort: phase == .ready ? entry?.endpoint.flatMap { index < $0.containerPorts.count ? $0.containerPorts[index] : nil } : nil,
+                additionalAddresses: running.flatMap { port in
+                    port.siblings.isEmpty ? nil : port.siblings.compactMap { $0.forward.localAddress.ipAddress }
+                })
         }
         return result
     }

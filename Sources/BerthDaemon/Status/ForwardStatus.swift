@@ -24,13 +24,16 @@ public struct PortStatus: Codable, Sendable, Hashable {
     public var remote: String
     /// The container port number it resolved to on the current pod, when there is one.
     public var targetPort: Int?
+    /// Further addresses the same port listens on (`::1` beside `127.0.0.1` for `localhost`); nil when none.
+    public var additionalAddresses: [String]?
 
     /// Creates a port status.
-    public init(address: String, localPort: Int?, remote: String, targetPort: Int? = nil) {
+    public init(address: String, localPort: Int?, remote: String, targetPort: Int? = nil, additionalAddresses: [String]? = nil) {
         self.address = address
         self.localPort = localPort
         self.remote = remote
         self.targetPort = targetPort
+        self.additionalAddresses = additionalAddresses
     }
 }
 

@@ -35,35 +35,7 @@ extension DocumentParser {
             guard let remote = remoteNumber(number, node, path) else { return nil }
             return PortMapping(local: remote, remote: .number(remote))
         }
-        var text = Substring(scalar.text)
-        var proto = PortProtocol.tcp
-        if let slash = text.lastIndex(of: "/") {
-            guard let parsed = portProtocol(String(text[text.index(after: slash)...]), node, path) else { return nil }
-            proto = parsed
-            text = text[..<slash]
-        }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        switch parts.count {
-        case 1:
-            guard let number = Int(parts[0]), parts[0].allSatisfy(\.isASCIIDigit) else {
-                reader.fail(.invalidValue, node, path, "'\(scalar.text)' needs a local port: write LOCAL:\(parts[0]), or 0:\(parts[0]) for any free port")
-                return nil
-            }
-            guard let remote = remoteNumber(number, node, path) else { return nil }
-            return PortMapping(local: remote, remote: .number(remote), protocol: proto)
-        case 2:
-            let localText = parts[0].isEmpty ? "0" : parts[0]
-            guard localText.allSatisfy(\.isASCIIDigit), let local = Int(localText) else {
-                reader.fail(.invalidValue, node, path, "local port '\(parts[0])' is not a number; write LOCAL:REMOTE, e.g. 8080:80")
-                return nil
-            }
-            guard let checkedLocal = localNumber(local, node, path),
-                  let remote = remote(String(parts[1]), node, path) else { return nil }
-            return PortMapping(local: checkedLocal, remote: remote, protocol: proto)
-        default:
-            reader.fail(.invalidValue, node, path, "'\(scalar.text)' is not a port mapping; write LOCAL:REMOTE, e.g. 8080:80 or 8080:http")
-            return nil
-        }
+        return checked(PortSyntax.mapping(scalar.text), node, path)
     }
 
     private mutating func longForm(_ node: Node, _ path: String) -> PortMapping? {
@@ -117,44 +89,27 @@ extension DocumentParser {
     }
 
     private mutating func remote(_ text: String, _ node: Node, _ path: String) -> RemotePort? {
-        if !text.isEmpty, text.allSatisfy(\.isASCIIDigit) {
-            guard let number = Int(text) else {
-                reader.fail(.invalidValue, node, path, "remote port \(text) is out of range 1-65535")
-                return nil
-            }
-            return remoteNumber(number, node, path).map(RemotePort.number)
-        }
-        guard NameRule.portName.accepts(text) else {
-            reader.fail(.invalidValue, node, path, "'\(text)' is not a valid remote port: use a number 1-65535 or \(NameRule.portName.explanation)")
-            return nil
-        }
-        return .name(text)
+        checked(PortSyntax.remote(text), node, path)
     }
 
     private mutating func localNumber(_ number: Int, _ node: Node, _ path: String) -> Int? {
-        guard (0...65535).contains(number) else {
-            reader.fail(.invalidValue, node, path, "local port \(number) is out of range 0-65535 (0 picks a free port)")
-            return nil
-        }
-        return number
+        checked(PortSyntax.localNumber(number), node, path)
     }
 
     private mutating func remoteNumber(_ number: Int, _ node: Node, _ path: String) -> Int? {
-        guard (1...65535).contains(number) else {
-            reader.fail(.invalidValue, node, path, "remote port \(number) is out of range 1-65535")
-            return nil
-        }
-        return number
+        checked(PortSyntax.remoteNumber(number), node, path)
     }
 
     private mutating func portProtocol(_ text: String, _ node: Node, _ path: String) -> PortProtocol? {
-        switch text.lowercased() {
-        case "tcp": return .tcp
-        case "udp":
-            reader.fail(.unsupported, node, path, "protocol udp is not supported yet: Kubernetes port-forwarding carries tcp only")
-            return nil
-        default:
-            reader.fail(.invalidValue, node, path, "unknown protocol '\(text)'; use tcp")
+        checked(PortSyntax.portProtocol(text), node, path)
+    }
+
+    /// The parsed value, or nil after reporting the failure at `node`.
+    private mutating func checked<Value>(_ result: Result<Value, PortSyntax.Failure>, _ node: Node, _ path: String) -> Value? {
+        switch result {
+        case .success(let value): return value
+        case .failure(let failure):
+            reader.fail(failure.kind, node, path, failure.message)
             return nil
         }
     }

@@ -116,7 +116,7 @@ struct DocumentParser {
     mutating func address(_ node: Node, _ path: String) -> Located<String>? {
         guard var value = reader.string(node, path, what: "an IP address") else { return nil }
         guard ListenAddress(value.value) != nil else {
-            reader.fail(.invalidValue, node, path, "'\(value.value)' is not a listen address: use an IPv4 or IPv6 literal (127.0.0.1, ::1, 0.0.0.0) or localhost")
+            reader.fail(.invalidValue, node, path, ListenAddressRule.refusal(value.value))
             return nil
         }
         value.value = value.value.lowercased()

@@ -97,3 +97,16 @@ public enum ListenAddress: Hashable, Sendable {
 extension Character {
     var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
+
+/// The rule for a listen address, shared by the manifest's `address:` and `berth forward --address`.
+public enum ListenAddressRule {
+    /// `text` in the form berth binds (lowercased), or nil when it is neither an IP literal nor `localhost`.
+    public static func normalized(_ text: String) -> String? {
+        ListenAddress(text) == nil ? nil : text.lowercased()
+    }
+
+    /// Why `text` is refused, and what to write instead.
+    public static func refusal(_ text: String) -> String {
+        "'\(text)' is not a listen address: use an IPv4 or IPv6 literal (127.0.0.1, ::1, 0.0.0.0) or localhost"
+    }
+}

@@ -1,7 +1,7 @@
 /// "Did you mean …?" for misspelt field names, by edit distance.
-enum Suggestion {
+public enum Suggestion {
     /// The closest known name within a distance that still looks like a typo, if any.
-    static func closest(to word: String, among candidates: [String]) -> String? {
+    public static func closest(to word: String, among candidates: [String]) -> String? {
         let lowered = word.lowercased()
         let limit = max(1, min(3, lowered.count / 3))
         let scored = candidates.map { (candidate: $0, distance: distance(lowered, $0.lowercased())) }

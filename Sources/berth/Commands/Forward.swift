@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthDaemon
 import BerthManifest
 import Foundation
+import Synchronization
 
 /// `berth forward`: one forward from the command line, like `kubectl port-forward`, but it survives pod restarts.
 struct ForwardCommand: AsyncParsableCommand {
@@ -9,12 +10,19 @@ struct ForwardCommand: AsyncParsableCommand {
         commandName: "forward",
         abstract: "Forward local ports to a service, pod, deployment or statefulset, across pod restarts.",
         discussion: """
-            TARGET is svc/NAME, pod/NAME, deploy/NAME or sts/NAME. PORT is LOCAL:REMOTE, REMOTE (same local
-            port) or :REMOTE (a free local port); REMOTE is a number or a port name.
+            TARGET is svc/NAME, pod/NAME, deploy/NAME or sts/NAME. PORT is LOCAL:REMOTE, REMOTE (same local \
+            port) or :REMOTE (a free local port); REMOTE is a number or a port name, optionally followed by /tcp.
+
+            A target that does not exist yet is waited for. Errors that waiting cannot fix (the local port is in \
+            use, an unusable kubeconfig or context, a bad --address, a port the target does not have, access \
+            denied) end the command at once.
+
+            Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 an error that waiting cannot fix, 2 usage error.
 
             Examples:
               berth forward svc/web 8080:80
               berth forward -n shop deploy/api :http 9090:metrics
+              berth forward --address localhost sts/db 5432
             """
     )
 
@@ -27,7 +35,7 @@ struct ForwardCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Namespace of the target (default: the context's).", valueName: "namespace"))
     var namespace: String?
 
-    @Option(help: ArgumentHelp("Local address to listen on.", valueName: "address"))
+    @Option(help: ArgumentHelp("Local address to listen on: an IP address, or localhost (127.0.0.1 and ::1).", valueName: "address"))
     var address: String = "127.0.0.1"
 
     @Option(help: ArgumentHelp("How connections reach the pod through the API server.", valueName: "transport"))
@@ -46,72 +54,48 @@ struct ForwardCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        guard let listenAddress = ListenAddressRule.normalized(address) else {
+            throw CommandFailure("--address \(ListenAddressRule.refusal(address))")
+        }
+        // The kubeconfig is read before anything is bound: a wrong path or context cannot get better by waiting.
+        if case .failure(let failure) = ClusterCheck.resolve(kubeconfig: kubeconfig, context: context) {
+            throw CommandFailure(failure.message)
+        }
+        let forwardTarget = try ForwardArguments.target(target)
         let spec = ForwardSpec(
-            name: "forward", context: context, namespace: namespace, target: try ForwardArguments.target(target),
-            ports: try ports.map(ForwardArguments.port), address: address, transport: transport)
+            name: target, context: context, namespace: namespace, target: forwardTarget,
+            ports: try ports.map(ForwardArguments.port), address: listenAddress, transport: transport)
+        // The console says every problem once; the daemon's own log keeps to errors unless BERTH_LOG_LEVEL asks.
         let daemon = Daemon(configuration: DaemonConfiguration(
             source: .inline(Manifest(forwards: [spec])), kubeconfig: kubeconfig, context: context,
-            logger: DaemonRunner.logger(level: .warning)))
+            logger: DaemonRunner.logger(level: .error)))
+        let fatal = FatalMessage()
+        let console = ForwardConsole(target: forwardTarget) { [kubeconfig, context] namespace in
+            await TargetSuggestions.find(for: forwardTarget, namespace: namespace, kubeconfig: kubeconfig, context: context)
+        }
         try await DaemonRunner.run(daemon) { changes in
-            var announced = false
+            var console = console
             for await status in changes {
                 guard let forward = status.forwards.first else { continue }
-                if !announced, forward.ports.allSatisfy({ $0.localPort != nil }), forward.phase == .ready {
-                    announced = true
-                    for port in forward.ports {
-                        let host = port.address.contains(":") ? "[\(port.address)]" : port.address
-                        FileHandle.standardOutput.write(Data("Forwarding from \(host):\(port.localPort ?? 0) -> \(port.remote)\n".utf8))
-                    }
-                } else if forward.phase != .ready, forward.phase != .pending, let message = forward.message {
-                    FileHandle.standardError.write(Data("\(forward.phase.rawValue): \(message)\n".utf8))
+                let reaction = await console.react(to: forward)
+                reaction.stdout.forEach(Console.out)
+                reaction.stderr.forEach(Console.err)
+                if let message = reaction.fatal {
+                    fatal.set(message)
+                    daemon.stop()
+                    return
                 }
             }
         }
+        if let message = fatal.value { throw CommandFailure(message) }
     }
 }
 
-/// Parses kubectl-style target and port arguments.
-enum ForwardArguments {
-    static func target(_ text: String) throws -> ForwardTarget {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2, !parts[1].isEmpty else {
-            throw ValidationError("target \"\(text)\" must be TYPE/NAME, e.g. svc/web, pod/web-0, deploy/api, sts/db")
-        }
-        switch parts[0].lowercased() {
-        case "svc", "service", "services": return .service(parts[1])
-        case "pod", "po", "pods": return .pod(parts[1])
-        case "deploy", "deployment", "deployments": return .deployment(parts[1])
-        case "sts", "statefulset", "statefulsets": return .statefulSet(parts[1])
-        default:
-            throw ValidationError("target type \"\(parts[0])\" is not one of svc, pod, deploy, sts")
-        }
-    }
+/// The message that ended `berth forward`, set by the status watch and read after the daemon stopped.
+private final class FatalMessage: Sendable {
+    private let message = Mutex<String?>(nil)
 
-    static func port(_ text: String) throws -> PortMapping {
-        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        let remoteText = parts.count == 2 ? parts[1] : parts[0]
-        let remote: RemotePort
-        if let number = Int(remoteText) {
-            guard (1...65535).contains(number) else { throw ValidationError("remote port \(number) in \"\(text)\" is not in 1-65535") }
-            remote = .number(number)
-        } else {
-            guard !remoteText.isEmpty else { throw ValidationError("port \"\(text)\" names no remote port") }
-            remote = .name(remoteText)
-        }
-        let local: Int
-        if parts.count == 2 {
-            if parts[0].isEmpty {
-                local = 0
-            } else if let number = Int(parts[0]), (0...65535).contains(number) {
-                local = number
-            } else {
-                throw ValidationError("local port \"\(parts[0])\" in \"\(text)\" is not a number in 0-65535")
-            }
-        } else if case .number(let number) = remote {
-            local = number
-        } else {
-            throw ValidationError("port \"\(text)\": a named remote port needs a local port, e.g. 8080:\(remoteText) or :\(remoteText)")
-        }
-        return PortMapping(local: local, remote: remote)
-    }
+    func set(_ text: String) { message.withLock { $0 = $0 ?? text } }
+
+    var value: String? { message.withLock { $0 } }
 }

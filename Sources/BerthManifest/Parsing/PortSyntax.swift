@@ -1,0 +1,92 @@
+/// The one syntax of a port as text, shared by the manifest's `ports:` strings and `berth forward`'s PORT
+/// arguments, so both accept and refuse the same things with the same words (docs/manifest.md, "ports").
+///
+/// `LOCAL:REMOTE[/PROTOCOL]`, `REMOTE[/PROTOCOL]` (a number: the same local port) or `:REMOTE` (any free
+/// local port); REMOTE is a number 1–65535 or a port name; PROTOCOL is `tcp` (`udp` is refused, saying why).
+public enum PortSyntax {
+    /// Why a port text was refused: the kind of manifest error and a message a user can act on.
+    public struct Failure: Error, Hashable, Sendable {
+        /// `invalidValue`, or `unsupported` for a protocol berth cannot carry.
+        public var kind: ManifestError.Kind
+        /// What is wrong and how to write it.
+        public var message: String
+
+        init(_ kind: ManifestError.Kind, _ message: String) {
+            self.kind = kind
+            self.message = message
+        }
+
+        init(_ message: String) {
+            self.init(.invalidValue, message)
+        }
+    }
+
+    /// Parses `text` (`8080:80`, `8080:http`, `:http`, `5432`, `8080:80/tcp`).
+    public static func mapping(_ text: String) -> Result<PortMapping, Failure> {
+        var body = Substring(text)
+        var proto = PortProtocol.tcp
+        if let slash = body.lastIndex(of: "/") {
+            switch portProtocol(String(body[body.index(after: slash)...])) {
+            case .success(let parsed): proto = parsed
+            case .failure(let failure): return .failure(failure)
+            }
+            body = body[..<slash]
+        }
+        let parts = body.split(separator: ":", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1:
+            guard !parts[0].isEmpty, parts[0].allSatisfy(\.isASCIIDigit), let number = Int(parts[0]) else {
+                return .failure(Failure("'\(text)' needs a local port: write LOCAL:\(parts[0]), or 0:\(parts[0]) for any free port"))
+            }
+            return remoteNumber(number).map { PortMapping(local: $0, remote: .number($0), protocol: proto) }
+        case 2:
+            let localText = parts[0].isEmpty ? "0" : parts[0]
+            guard localText.allSatisfy(\.isASCIIDigit), let local = Int(localText) else {
+                return .failure(Failure("local port '\(parts[0])' is not a number; write LOCAL:REMOTE, e.g. 8080:80"))
+            }
+            return localNumber(local).flatMap { local in
+                remote(String(parts[1])).map { PortMapping(local: local, remote: $0, protocol: proto) }
+            }
+        default:
+            return .failure(Failure("'\(text)' is not a port mapping; write LOCAL:REMOTE, e.g. 8080:80 or 8080:http"))
+        }
+    }
+
+    /// A remote port: digits are a number 1–65535, anything else must be a valid port name.
+    public static func remote(_ text: String) -> Result<RemotePort, Failure> {
+        if !text.isEmpty, text.allSatisfy(\.isASCIIDigit) {
+            guard let number = Int(text) else { return .failure(Failure("remote port \(text) is out of range 1-65535")) }
+            return remoteNumber(number).map(RemotePort.number)
+        }
+        guard NameRule.portName.accepts(text) else {
+            if text.isEmpty { return .failure(Failure("no remote port given; write LOCAL:REMOTE, e.g. 8080:80")) }
+            return .failure(Failure("'\(text)' is not a valid remote port: use a number 1-65535 or \(NameRule.portName.explanation)"))
+        }
+        return .success(.name(text))
+    }
+
+    /// A local port, 0–65535 (0 picks a free port).
+    public static func localNumber(_ number: Int) -> Result<Int, Failure> {
+        guard (0...65535).contains(number) else {
+            return .failure(Failure("local port \(number) is out of range 0-65535 (0 picks a free port)"))
+        }
+        return .success(number)
+    }
+
+    /// A remote port number, 1–65535.
+    public static func remoteNumber(_ number: Int) -> Result<Int, Failure> {
+        guard (1...65535).contains(number) else { return .failure(Failure("remote port \(number) is out of range 1-65535")) }
+        return .success(number)
+    }
+
+    /// `tcp` (any case); `udp` is refused as unsupported, anything else as unknown.
+    public static func portProtocol(_ text: String) -> Result<PortProtocol, Failure> {
+        switch text.lowercased() {
+        case "tcp": return .success(.tcp)
+        case "udp":
+            return .failure(Failure(.unsupported, "protocol udp is not supported yet: Kubernetes port-forwarding carries tcp only"))
+        default:
+            return .failure(Failure("unknown protocol '\(text)'; use tcp"))
+        }
+    }
+}

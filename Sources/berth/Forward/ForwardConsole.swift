@@ -1,0 +1,89 @@
+import BerthDaemon
+import BerthManifest
+
+/// What `berth forward` says as its one forward changes, kubectl's way: `Forwarding from …` once bound,
+/// each problem once, the recovery after it, and which problems end the command (docs/cli-forward.md).
+struct ForwardConsole {
+    /// Reasons waiting cannot fix (the port is taken, the kubeconfig is wrong, the target has no such port,
+    /// access is denied): the command ends with exit 1 instead of retrying forever.
+    static let fatalReasons: Set<String> = [
+        "PortInUse", "PermissionDenied", "AddressUnavailable", "ListenFailed", "KubeconfigInvalid",
+        "ServicePortNotFound", "NamedPortNotFound", "Forbidden", "Unauthorized",
+    ]
+
+    /// What to print and whether to stop.
+    struct Reaction: Equatable {
+        var stdout: [String] = []
+        var stderr: [String] = []
+        /// Set when the command must end: the `error:` message.
+        var fatal: String?
+    }
+
+    let target: ForwardTarget
+    /// Asks the cluster about a missing target (a near name, other namespaces), given the namespace.
+    let hints: @Sendable (String) async -> TargetSuggestions.Hints?
+    private var announced = false
+    private var lost = false
+    private var lastProblem: String?
+    private var waitingSaid = false
+
+    init(target: ForwardTarget, hints: @escaping @Sendable (String) async -> TargetSuggestions.Hints?) {
+        self.target = target
+        self.hints = hints
+    }
+
+    /// The reaction to one status of the forward.
+    mutating func react(to forward: ForwardStatus) async -> Reaction {
+        var reaction = Reaction()
+        switch forward.phase {
+        case .ready where forward.ports.allSatisfy({ $0.localPort != nil }):
+            if !announced {
+                announced = true
+                reaction.stdout = forward.ports.flatMap { port in
+                    ([port.address] + (port.additionalAddresses ?? [])).map { "Forwarding from \(Self.host($0)):\(port.localPort ?? 0) -> \(port.remote)" }
+                }
+            } else if lost {
+                let ports = forward.ports.map { "\(Self.host($0.address)):\($0.localPort ?? 0) -> \($0.remote)" }.joined(separator: ", ")
+                reaction.stdout = ["Forwarding again to pod \(forward.pod ?? "?") (\(ports))"]
+            }
+            lost = false
+            lastProblem = nil
+        case .ready, .disabled:
+            break
+        case .pending, .rebinding, .failed:
+            guard let reason = forward.reason, reason != "CacheSyncing" else { break }
+            let message = forward.message ?? reason
+            if Self.fatalReasons.contains(reason) {
+                reaction.fatal = message
+                return reaction
+            }
+            if announced { lost = true }
+            if reason == "NotFound" {
+                guard !waitingSaid else { break }
+                waitingSaid = true
+                let hint = await hints(forward.namespace).map { $0.sentence(kind: target.kind, name: Self.name(of: target)) } ?? ""
+                reaction.stderr = [message + hint, "waiting for \(target.kind) \(forward.namespace)/\(Self.name(of: target))"]
+                lastProblem = reason
+                break
+            }
+            let line = "\(forward.phase.rawValue): \(message)"
+            if line != lastProblem {
+                lastProblem = line
+                reaction.stderr = [line]
+            }
+        }
+        return reaction
+    }
+
+    /// An IPv6 address in brackets, as in URLs and kubectl's output.
+    static func host(_ address: String) -> String {
+        address.contains(":") ? "[\(address)]" : address
+    }
+
+    private static func name(of target: ForwardTarget) -> String {
+        switch target {
+        case .service(let name), .pod(let name), .deployment(let name), .statefulSet(let name): name
+        case .selector: target.description
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -44,7 +45,7 @@ public struct PortForwardDialer: Sendable {
     private let serverName: String?
     private let headers: @Sendable () async throws -> [(String, String)]
     private let group: any EventLoopGroup
-    private let connectTimeout: TimeAmount
+    private let connector: APIServerConnector
     private let handshakeTimeout: TimeAmount
     private let localEOFGrace: TimeAmount
     private let logger: Logger
@@ -56,6 +57,8 @@ public struct PortForwardDialer: Sendable {
     ///   - contextCache: where the TLS context for `tls` is shared with other dialers; nil builds a new one.
     ///   - serverName: SNI and certificate name (kubeconfig `tls-server-name`); defaults to the URL host.
     ///   - headers: extra request headers, fetched for every dial (fresh tokens); never logged.
+    ///   - proxy: the HTTP CONNECT proxy every stream is tunnelled through (kubeconfig `proxy-url`, else
+    ///     `HTTPS_PROXY` as kubectl reads it); nil connects directly.
     ///   - eventLoopGroup: where connections run.
     ///   - connectTimeout: TCP connect limit.
     ///   - handshakeTimeout: limit for the HTTP upgrade plus the port prefixes.
@@ -68,6 +71,7 @@ public struct PortForwardDialer: Sendable {
         contextCache: TLSContextCache? = nil,
         serverName: String? = nil,
         headers: @escaping @Sendable () async throws -> [(String, String)] = { [] },
+        proxy: ProxySettings? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         connectTimeout: TimeAmount = .seconds(10),
         handshakeTimeout: TimeAmount = .seconds(30),
@@ -94,7 +98,7 @@ public struct PortForwardDialer: Sendable {
         self.serverName = serverName
         self.headers = headers
         self.group = eventLoopGroup
-        self.connectTimeout = connectTimeout
+        connector = APIServerConnector(host: self.host, port: port, proxy: proxy, connectTimeout: connectTimeout)
         self.handshakeTimeout = handshakeTimeout
         self.localEOFGrace = localEOFGrace
         self.logger = logger
@@ -122,44 +126,31 @@ public struct PortForwardDialer: Sendable {
         let head = requestHead(for: target, extraHeaders: extraHeaders)
         let (host, port, sni, sslContext, grace) = (self.host, self.port, serverName ?? sniHost, self.sslContext, localEOFGrace)
 
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    if let sslContext {
-                        try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: sni))
-                    }
-                    let upgrader = NIOWebSocketClientUpgrader(
-                        maxFrameSize: 1 << 24,
-                        automaticErrorHandling: false
-                    ) { channel, response in
-                        Self.upgraded(channel, response: response, target: target, grace: grace, promise: promise, configure: configure)
-                    }
-                    try sync.addHTTPClientHandlers(
-                        leftOverBytesStrategy: .forwardBytes,
-                        withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
-                    )
-                    try sync.addHandler(
-                        UpgradeHandshakeHandler(request: head, host: host, port: port) { promise.fail($0) },
-                        name: Self.handshakeHandlerName
-                    )
-                }
-            }
-
         let channel: any Channel
         do {
-            // An IP literal (kind, minikube, most kubeconfigs of local clusters) needs no resolver: going
-            // through getaddrinfo cost a thread hop and 6 % of the CPU of every dial.
-            if let address = try? SocketAddress(ipAddress: host, port: port) {
-                channel = try await bootstrap.connect(to: address).get()
-            } else {
-                channel = try await bootstrap.connect(host: host, port: port).get()
+            channel = try await connector.connect(on: loop) { channel in
+                let sync = channel.pipeline.syncOperations
+                if let sslContext {
+                    try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: sni))
+                }
+                let upgrader = NIOWebSocketClientUpgrader(
+                    maxFrameSize: 1 << 24,
+                    automaticErrorHandling: false
+                ) { channel, response in
+                    Self.upgraded(channel, response: response, target: target, grace: grace, promise: promise, configure: configure)
+                }
+                try sync.addHTTPClientHandlers(
+                    leftOverBytesStrategy: .forwardBytes,
+                    withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
+                )
+                try sync.addHandler(
+                    UpgradeHandshakeHandler(request: head, host: host, port: port) { promise.fail($0) },
+                    name: Self.handshakeHandlerName
+                )
             }
         } catch {
             promise.fail(error)
-            throw PortForwardError.connectFailed(host: host, port: port, reason: "\(error)")
+            throw error
         }
         let timeout = loop.scheduleTask(in: handshakeTimeout) {
             promise.fail(PortForwardError.handshakeIncomplete("no answer within the handshake timeout"))

@@ -40,3 +40,30 @@ import Testing
         }
     }
 }
+
+/// The kubeconfig's `proxy-url` carries port-forward streams, not only REST requests and watches.
+@Suite struct ControllerPortForwardProxyTests {
+    @Test func everyStreamOfAClusterWithProxyURLIsTunnelledThroughTheProxy() async throws {
+        try await Harness.with { harness in
+            let proxy = try await FakeConnectProxy()
+            let kubeconfig = harness.directory.appendingPathComponent("proxied").path
+            let yaml = harness.server.kubeconfigYAML().replacingOccurrences(
+                of: "      server: ", with: "      proxy-url: http://127.0.0.1:\(proxy.port)\n      server: ")
+            try Data(yaml.utf8).write(to: URL(fileURLWithPath: kubeconfig))
+            let clusters = ClusterRegistry(kubeconfig: kubeconfig, context: nil, environment: [:], logger: Harness.quiet)
+            let cluster = try await clusters.cluster(context: nil)
+            #expect(cluster.connectionInfo.proxy?.port == proxy.port)
+            let connector = PortForwardUpstreamConnector(forward: "lone", connection: cluster.connectionInfo, logger: Harness.quiet)
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let before = proxy.tunnelsOpened
+            for _ in 1...2 {
+                let stream = try await connector.connect(
+                    to: UpstreamEndpoint(namespace: "default", podName: "lone", podUID: "", port: 7000), on: loop)
+                try await stream.channel.close()
+            }
+            #expect(proxy.tunnelsOpened == before + 2)
+            await clusters.shutdown()
+            try await proxy.close()
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import FakeKube
 import Foundation
 import KubeAPI
 import Logging
@@ -78,7 +79,7 @@ import Testing
     }
 
     @Test func httpConnectProxyCarriesTheTLSConnection() async throws {
-        let proxy = try await TestConnectProxy()
+        let proxy = try await FakeConnectProxy()
         let server = try await TestAPIServer { _ in .full(.ok, body: Self.podJSON("p")) }
         var config = configuration(port: server.port, credentials: Credentials(bearer: .token("s3cr3t")))
         config.proxy = ProxySettings(host: "127.0.0.1", port: proxy.port, username: "u", password: "p")

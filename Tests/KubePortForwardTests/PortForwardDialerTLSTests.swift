@@ -1,6 +1,7 @@
 import Crypto
 import FakeKube
 import Foundation
+import KubeAPI
 import KubePortForward
 import Logging
 import NIOCore
@@ -60,13 +61,7 @@ struct PortForwardDialerTLSTests {
         var clientTLS = TLSConfiguration.makeClientConfiguration()
         clientTLS.trustRoots = .certificates([certificate])
         let dialer = try PortForwardDialer(server: server.url, tls: clientTLS, serverName: "localhost", logger: Logger(label: "test"))
-        let stream = try await dialer.dial(PortForwardTarget(namespace: "default", pod: "echo-pod", port: 80))
-        let reply = try await stream.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: "over tls"))
-            var iterator = inbound.makeAsyncIterator()
-            return try await iterator.next().map { String(buffer: $0) }
-        }
-        #expect(reply == "over tls")
+        #expect(try await dialer.echoOnce("over tls") == "over tls")
 
         // Without the CA the handshake must fail, as a typed connect error.
         let untrusting = try PortForwardDialer(server: server.url, serverName: "localhost", logger: Logger(label: "test"))
@@ -75,6 +70,24 @@ struct PortForwardDialerTLSTests {
         }
         if case .connectFailed = error {} else { Issue.record("expected connectFailed, got \(String(describing: error))") }
 
+        try await server.shutdown()
+        try await echo.shutdown()
+    }
+
+    @Test func tlsGoesThroughTheProxyTunnelToAServerNameOnlyTheProxyResolves() async throws {
+        let (certificate, key) = try Self.selfSigned()
+        let (server, echo) = try await Self.tlsServer(certificate: certificate, key: key)
+        let proxy = try await FakeConnectProxy()
+        var clientTLS = TLSConfiguration.makeClientConfiguration()
+        clientTLS.trustRoots = .certificates([certificate])
+        // kube.invalid does not resolve here: only the proxy can reach it (it maps every name to loopback).
+        let dialer = try PortForwardDialer(
+            server: "https://kube.invalid:\(server.port)", tls: clientTLS, serverName: "localhost",
+            proxy: ProxySettings(host: "127.0.0.1", port: proxy.port), logger: Logger(label: "test"))
+        #expect(try await dialer.echoOnce("tunnelled") == "tunnelled")
+        #expect(proxy.tunnelsOpened == 1)
+        #expect(proxy.connectRequests.first?.hasPrefix("CONNECT kube.invalid:\(server.port) HTTP/1.1") == true)
+        try await proxy.close()
         try await server.shutdown()
         try await echo.shutdown()
     }

@@ -47,6 +47,7 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
             contextCache: tlsContexts,
             serverName: info.serverName,
             headers: { try await info.authorizationHeaders().map { ($0.name, $0.value) } },
+            proxy: info.proxy,
             eventLoopGroup: eventLoop,
             logger: logger
         )

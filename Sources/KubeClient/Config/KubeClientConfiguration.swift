@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 
 /// Everything needed to talk to one cluster as one user: the resolved form of a kubeconfig context
 /// (or of the in-cluster environment). Secrets inside are never printed; `description` is redacted.
@@ -103,25 +104,5 @@ public struct TLSSettings: Sendable, Hashable {
         self.certificateAuthorityPEM = certificateAuthorityPEM
         self.insecureSkipVerify = insecureSkipVerify
         self.serverName = serverName
-    }
-}
-
-/// An HTTP CONNECT proxy.
-public struct ProxySettings: Sendable, Hashable {
-    /// Proxy host.
-    public var host: String
-    /// Proxy port.
-    public var port: Int
-    /// `user:password` from the proxy URL, if any; sent as Proxy-Authorization basic credentials.
-    public var username: String?
-    /// The password part.
-    public var password: String?
-
-    /// Creates proxy settings.
-    public init(host: String, port: Int, username: String? = nil, password: String? = nil) {
-        self.host = host
-        self.port = port
-        self.username = username
-        self.password = password
     }
 }

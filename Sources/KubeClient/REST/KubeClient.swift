@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KubeAPI
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -30,7 +31,8 @@ public final class KubeClient: Sendable {
 
     /// Creates a client.
     /// - Parameters:
-    ///   - environment: passed to exec plugins (with `PATH`).
+    ///   - environment: passed to exec plugins (with `PATH`); without a kubeconfig `proxy-url`, its
+    ///     `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` choose the proxy (see `ProxyEnvironment`).
     ///   - now: the wall clock exec credential expiry is checked against.
     public init(
         configuration: KubeClientConfiguration, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -45,8 +47,10 @@ public final class KubeClient: Sendable {
         self.provider = provider
         let server = configuration.server
         let serverName = configuration.tls.serverName ?? (Self.isIPAddress(server.host) ? nil : server.host)
+        // kubectl's rule: the kubeconfig's proxy-url, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the server.
+        let proxy = try configuration.proxy ?? ProxyEnvironment.proxy(for: server, environment: environment)
         connectionInfo = ClusterConnectionInfo(
-            server: server, serverName: serverName, proxy: configuration.proxy, namespace: configuration.namespace,
+            server: server, serverName: serverName, proxy: proxy, namespace: configuration.namespace,
             provider: provider, settings: configuration.tls, userName: configuration.userName)
 
         var http = HTTPClient.Configuration()
@@ -60,7 +64,7 @@ public final class KubeClient: Sendable {
             host = "\(name):\(server.port)"
         }
         requestBase = "\(server.scheme)://\(host)\(server.basePath)"
-        if let proxy = configuration.proxy {
+        if let proxy {
             let authorization = proxy.username.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
             http.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
         }

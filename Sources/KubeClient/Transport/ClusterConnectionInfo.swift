@@ -1,3 +1,4 @@
+import KubeAPI
 import NIOHTTP1
 import NIOSSL
 

@@ -38,13 +38,14 @@ let package = Package(
             name: "BerthImport",
             dependencies: ["BerthManifest", "KubeAPI", "KubeClient", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "ReconcileTesting", dependencies: ["Reconcile"]),
+        // What tests of every module share: a manual clock, `eventually`, reading a child process's pipe.
+        .target(name: "BerthTestSupport"),
         // The API's object types (Pod, Service, EndpointSlice, metadata, Status) as plain Codable values.
         .target(name: "KubeAPI"),
         .target(
             name: "KubeClient",
             dependencies: [
-                "KubeAPI",
+                "KubeAPI", "Reconcile",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -55,7 +56,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // Fakes for code that consumes KubeClient's watch side: a scripted ListerWatcher and a manual clock.
+        // Fakes for code that consumes KubeClient's watch side: a scripted ListerWatcher and a progress signal.
         .target(name: "KubeClientTesting", dependencies: ["KubeAPI", "KubeClient"]),
         .target(
             name: "KubePortForward",
@@ -127,11 +128,11 @@ let package = Package(
         ),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"], exclude: ["Fixtures"]),
         .testTarget(name: "BerthImportTests", dependencies: ["BerthImport", "BerthManifest", "KubeAPI"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "ReconcileTesting"]),
+        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "BerthTestSupport"]),
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
-                "KubeAPI", "KubeClient", "KubeClientTesting", "FakeKube",
+                "KubeAPI", "KubeClient", "KubeClientTesting", "FakeKube", "BerthTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -167,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "FakeKubeTests",
             dependencies: [
-                "FakeKube", "SPDY",
+                "FakeKube", "SPDY", "BerthTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -179,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "BerthDaemonTests",
             dependencies: [
-                "BerthDaemon", "BerthManifest", "KubeAPI", "KubeClient", "Reconcile", "ReconcileTesting",
+                "BerthDaemon", "BerthManifest", "KubeAPI", "KubeClient", "Reconcile", "BerthTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -188,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BerthDaemon", "FakeKube", "berth",
+                "BerthDaemon", "FakeKube", "berth", "BerthTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

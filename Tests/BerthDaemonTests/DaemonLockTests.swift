@@ -1,4 +1,5 @@
 import BerthDaemon
+import BerthTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -55,7 +56,7 @@ import Glibc
             ])
             var reaped = false
             defer { if !reaped { holder.killAndReap() } }
-            #expect(await eventually { FileManager.default.fileExists(atPath: ready) })
+            try await eventually("the lock holder ready", within: 5) { FileManager.default.fileExists(atPath: ready) }
 
             do {
                 _ = try DaemonLock.acquire(path: path)

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Foundation
 import Logging
 import NIOCore
@@ -121,7 +122,7 @@ final class TestClient: Sendable {
     }
 
     deinit {
-        asyncChannel.outbound.finish()
+        // Closing the channel also ends the outbound writer.
         asyncChannel.channel.close(promise: nil)
     }
 
@@ -163,20 +164,6 @@ func withTimeout<T: Sendable>(
         guard let result = try await group.next() ?? nil else { throw TestTimeout.expired(what) }
         return result
     }
-}
-
-/// Polls `condition` until it holds, for at most `seconds`: only for state that has no event.
-func eventually(
-    _ what: String,
-    within seconds: Double = 30,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    throw TestTimeout.expired(what)
 }
 
 extension NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator {

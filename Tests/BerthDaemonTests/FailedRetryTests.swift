@@ -1,6 +1,6 @@
 import BerthDaemon
+import BerthTestSupport
 import Foundation
-import ReconcileTesting
 import Testing
 
 /// A forward Failed for want of an endpoint is looked at again on its own, with bounded backoff, so it

@@ -1,6 +1,6 @@
 import BerthDaemon
+import BerthTestSupport
 import Foundation
-import ReconcileTesting
 import Testing
 
 /// `fake-kube serve` as a child process, for daemon tests that need a real API server while driving the

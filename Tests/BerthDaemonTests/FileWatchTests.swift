@@ -1,4 +1,5 @@
 @testable import BerthDaemon
+import BerthTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -144,7 +145,7 @@ struct FileWatchTests {
             }
         }
         // The reader thread closes its descriptors as it exits; there is no event to await for that.
-        #expect(await eventually { Self.inotifyDescriptors().isDisjoint(with: opened) })
+        try await eventually("the inotify descriptors closed", within: 5) { Self.inotifyDescriptors().isDisjoint(with: opened) }
     }
 
     /// The descriptor numbers of the process's open inotify instances.

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import NIOCore
 import NIOPosix
 import Testing
@@ -31,7 +32,7 @@ import Testing
 
     @Test func aForwardRunsOnlyOnce() async throws {
         let connector = CountingConnector(servers: [:])
-        try await withForward(.init(name: "once", warmStreams: 0), connector: connector) { forward in
+        _ = try await withForward(.init(name: "once", warmStreams: 0), connector: connector) { forward in
             await #expect(throws: BerthDaemonError.forwardAlreadyRunning(forward: "once")) {
                 try await forward.run()
             }

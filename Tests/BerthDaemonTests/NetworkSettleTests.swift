@@ -1,6 +1,6 @@
 import BerthDaemon
+import BerthTestSupport
 import Reconcile
-import ReconcileTesting
 import Synchronization
 import Testing
 

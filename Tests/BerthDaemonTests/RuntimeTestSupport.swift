@@ -38,17 +38,6 @@ func runProgram(_ arguments: [String]) throws -> Int32 {
     return process.terminationStatus
 }
 
-/// Waits for `condition` by bounded polling, for the few cases where no event exists to await
-/// (a thread in another component closing its descriptors).
-func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
-
 /// Collects the elements a background consumer receives so a test can take them with a deadline.
 final class Inbox<Element: Sendable>: Sendable {
     private let items = Mutex<[Element]>([])

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Testing
 
 @testable import BerthDaemon

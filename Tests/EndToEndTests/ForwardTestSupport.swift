@@ -54,20 +54,6 @@ struct SlowUpgradeConnector: UpstreamConnector {
     }
 }
 
-struct ConditionTimeout: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Polls `condition` until it holds, for at most `seconds`: only for state that has no event to await.
-func eventually(_ what: String, within seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    throw ConditionTimeout(description: "timed out waiting for \(what)")
-}
-
 /// A pod server for the port-forward loopback harness that accepts every connection and closes it
 /// `after` later: a pod process that dies on each connection, or a kubelet that gives up on the port.
 final class ClosingPodServer: Sendable {

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import Foundation
 import NIOCore
@@ -160,8 +161,7 @@ import Testing
             }
             #expect(status == .ok)
             #expect(added == ["lone"])
-            let watchesClosed = try await eventually { server.stats().openWatches == 0 }
-            #expect(watchesClosed)
+            try await eventually("watches closed") { server.stats().openWatches == 0 }
         }
     }
 
@@ -228,8 +228,7 @@ import Testing
             let client = TestHTTPClient(server: server)
             server.resetStats()
             async let watching = client.watch("/api/v1/pods?watch=1") { _ in true }
-            let watchOpen = try await eventually { server.stats().openWatches == 1 }
-            #expect(watchOpen)
+            try await eventually("watch open") { server.stats().openWatches == 1 }
             let drop = try await client.request(.POST, "/fake/v1/chaos/drop-watches")
             #expect(drop.status == .ok)
             let watchStatus = try await watching
@@ -254,11 +253,10 @@ import Testing
             let deleteAgain = try await client.request(.DELETE, "/api/v1/namespaces/other/pods/lone")
             #expect(deleteAgain.status == .notFound)
             // The StatefulSet brings db-0 back under the same name once the old one is gone.
-            let recreated = try await eventually(within: 5) {
+            try await eventually("db-0 recreated", within: 5) {
                 let pod = server.object(.pods, namespace: "default", name: "db-0")
                 return pod != nil && pod?["metadata"]?["deletionTimestamp"] == nil
             }
-            #expect(recreated)
         }
     }
 
@@ -273,10 +271,9 @@ import Testing
                 headers: [("Content-Type", "application/merge-patch+json")])
             #expect(patched.status == .ok)
             #expect(patched.json?["spec"]?["replicas"] == 3)
-            let scaledUp = try await eventually {
+            try await eventually("three web pods") {
                 server.objects(.pods, namespace: "default").filter { $0["metadata"]?["labels"]?["app"] == "web" }.count == 3
             }
-            #expect(scaledUp)
             let put = try await client.request(
                 .PUT, "/apis/apps/v1/namespaces/default/statefulsets/db/scale",
                 body: #"{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"db"},"spec":{"replicas":1}}"#)
@@ -306,10 +303,9 @@ import Testing
             let port = server.port
             let before = server.store.resourceVersion
             _ = try await client.request(.POST, "/fake/v1/chaos/restart")
-            let answering = try await eventually {
+            try await eventually("the API server answering after the restart") {
                 (try? await client.request(.GET, "/api/v1/namespaces/other/pods/lone").status) == .ok
             }
-            #expect(answering)
             #expect(server.port == port)
             #expect(server.store.resourceVersion == before)
         }
@@ -320,10 +316,8 @@ import Testing
             let client = TestHTTPClient(server: server)
             let port = server.port
             server.partition(seconds: 1)
-            let refused = try await eventually { (try? await client.request(.GET, "/version")) == nil }
-            #expect(refused, "connections are refused")
-            let healed = try await eventually(within: 5) { (try? await client.request(.GET, "/version"))?.status == .ok }
-            #expect(healed, "and accepted again")
+            try await eventually("connections are refused") { (try? await client.request(.GET, "/version")) == nil }
+            try await eventually("connections accepted again", within: 5) { (try? await client.request(.GET, "/version"))?.status == .ok }
             #expect(server.port == port)
         }
     }

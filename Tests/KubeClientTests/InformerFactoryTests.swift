@@ -1,3 +1,4 @@
+import BerthTestSupport
 import KubeClient
 import KubeClientTesting
 import Logging

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import KubeAPI
 import KubeClient
 import KubeClientTesting
@@ -108,7 +109,7 @@ final class WatchHarness: Sendable {
             "store \(store.snapshot().count) objects at \(store.resourceVersion ?? "-"), source \(fake.objects.count) at \(fake.resourceVersion)"
         ) {
             if done() { return .done }
-            return clock.advanceToNextDeadline() ? .again : .wait
+            return clock.advanceToNextDeadline() != nil ? .again : .wait
         }
     }
 }

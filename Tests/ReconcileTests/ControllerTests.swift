@@ -1,5 +1,5 @@
+import BerthTestSupport
 import Reconcile
-import ReconcileTesting
 import Synchronization
 import Testing
 

@@ -1,5 +1,5 @@
+import BerthTestSupport
 import Reconcile
-import ReconcileTesting
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))

@@ -60,7 +60,10 @@ public actor ForwardReconciler: Reconciler {
     let supervisor: ForwardSupervisor
     let statuses: StatusStore
     let eventLoopGroup: any EventLoopGroup
-    let elapsed: @Sendable () -> Duration
+    /// The daemon's clock, handed to every forward (holds, warm stream ages, retries).
+    let clock: any Clock<Duration>
+    /// The same clock as offsets, for the hold after which an endpoint-less forward turns Failed.
+    let elapsed: ElapsedClock
     let logger: Logger
     /// Asks for another reconcile of a forward whose upstream started or stopped failing.
     let upstreamChanged: @Sendable (String) -> Void
@@ -68,7 +71,8 @@ public actor ForwardReconciler: Reconciler {
 
     /// Creates the reconciler.
     /// - Parameters:
-    ///   - clock: times the hold after which an endpoint-less forward turns Failed.
+    ///   - clock: times the hold after which an endpoint-less forward turns Failed, and every forward's holds,
+    ///     warm stream ages and retries.
     ///   - upstreamChanged: enqueues a forward whose streams to the pod started or stopped failing.
     public init(
         desired: ManifestSource, observed: ObservedState, clusters: ClusterRegistry, supervisor: ForwardSupervisor,
@@ -82,13 +86,9 @@ public actor ForwardReconciler: Reconciler {
         self.supervisor = supervisor
         self.statuses = statuses
         self.eventLoopGroup = eventLoopGroup
-        self.elapsed = Self.stopwatch(clock)
+        self.clock = clock
+        self.elapsed = ElapsedClock(clock)
         self.logger = logger
-    }
-
-    private static func stopwatch<C: Clock<Duration>>(_ clock: C) -> @Sendable () -> Duration {
-        let start = clock.now
-        return { start.duration(to: clock.now) }
     }
 
     /// Converges forward `name`.
@@ -171,7 +171,7 @@ public actor ForwardReconciler: Reconciler {
         let name = spec.name
         let hadEndpoint = entries[name]?.endpoint != nil
         await clearEndpoint(name, reason: message)
-        let now = elapsed()
+        let now = elapsed.now()
         let since = entries[name]?.unresolvedSince ?? now
         entries[name, default: Entry()].unresolvedSince = since
         let waited = now - since

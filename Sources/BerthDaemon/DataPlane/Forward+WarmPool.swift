@@ -1,4 +1,5 @@
 import NIOCore
+import Reconcile
 
 extension Forward {
     /// Opens warm streams until `warmStreams` are ready or opening for the current endpoint.
@@ -194,8 +195,8 @@ extension Forward {
     /// Waits out the backoff of `warmFailures` failures in a row, then refills the pool.
     private func scheduleWarmRetry(reason: String) {
         let generation = self.generation
-        let exponent = min(max(warmFailures - 1, 0), 16)
-        let delay = min(configuration.warmRetryDelay * (1 << exponent), configuration.warmRetryMaxDelay)
+        let backoff = ExponentialBackoff(base: configuration.warmRetryDelay, cap: configuration.warmRetryMaxDelay)
+        let delay = backoff.delay(afterFailures: warmFailures - 1)
         logger.warning(
             "cannot open a warm stream; retrying",
             metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "error": "\(reason)", "retryIn": "\(delay)"]

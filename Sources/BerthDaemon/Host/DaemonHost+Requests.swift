@@ -1,4 +1,5 @@
 import Foundation
+import Reconcile
 
 extension DaemonHost {
     /// The longest a `--watch` long poll waits before answering with an unchanged status.
@@ -48,7 +49,7 @@ extension DaemonHost {
         for name in ready {
             targets[name] = await daemon.reconciler.runningForwards(of: name)
         }
-        let results = await ForwardProber(clock: HostClock(clock), logger: logger).probe(targets)
+        let results = await ForwardProber(clock: ElapsedClock(clock), logger: logger).probe(targets)
         for (name, result) in results where !result.ok {
             logger.warning("probe failed; rebinding", metadata: ["forward": "\(name)", "error": "\(result.error ?? "")"])
             for forward in targets[name] ?? [] {

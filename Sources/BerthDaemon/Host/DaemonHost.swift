@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Reconcile
 
 /// What `berth up` wraps around a ``Daemon``: the one-daemon-per-manifest-set lock, the state file and the
 /// control socket, all cleaned up when the daemon ends (and, if a previous daemon died without cleaning,
@@ -114,7 +115,7 @@ public struct DaemonHost: Sendable {
     /// meanwhile are in it; a change during the write leads to one more write).
     private func publish(_ changes: AsyncStream<DaemonStatus>) async {
         let (dirty, mark) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let clock = HostClock(self.clock)
+        let clock = ElapsedClock(self.clock)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in changes {
@@ -125,7 +126,7 @@ public struct DaemonHost: Sendable {
             }
             for await _ in dirty {
                 do {
-                    try await clock.sleep(stateDebounce)
+                    try await clock.sleep(for: stateDebounce)
                 } catch {
                     break
                 }

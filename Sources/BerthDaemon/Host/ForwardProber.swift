@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import Reconcile
 
 /// Probes forwards end to end: for each bound port, a fresh upstream stream (a port-forward stream through
 /// the API server, in production) to the pod port the forward uses now, timed, then closed.
@@ -8,7 +9,7 @@ import NIOCore
 /// A forward whose probe fails is rebound: its data-plane endpoint is cleared and the forward is queued for
 /// reconcile, which points it at a ready endpoint again with fresh warm streams.
 struct ForwardProber: Sendable {
-    let clock: HostClock
+    let clock: ElapsedClock
     let logger: Logger
 
     /// Probes each forward of `targets` concurrently; the results are keyed by forward name.
@@ -43,9 +44,9 @@ struct ForwardProber: Sendable {
     }
 
     private func measure(_ forward: Forward, _ endpoint: UpstreamEndpoint) async throws -> Duration {
-        let start = clock.elapsed()
+        let start = clock.now()
         let stream = try await forward.connector.connect(to: endpoint, on: forward.eventLoop)
-        let took = clock.elapsed() - start
+        let took = clock.now() - start
         try? await stream.channel.close()
         return took
     }

@@ -38,16 +38,6 @@ enum TestScenarios {
     }
 }
 
-/// Polls `condition` until it holds or `seconds` pass; for state that has no event to await.
-func eventually(within seconds: Double = 5, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
 /// Runs `body` against a fresh cluster and shuts it down afterwards, also when `body` throws.
 func withServer(
     _ scenario: Scenario = TestScenarios.small, options: FakeKubeServer.Options = .init(),

@@ -4,10 +4,10 @@ import Synchronization
 ///
 /// Sleepers registered with ``sleep(until:tolerance:)`` wake when ``advance(by:)`` moves `now` past their
 /// deadline. ``waitForSleepers(atLeast:)`` lets a test wait for the code under test to reach its sleep
-/// (an event, not a guess) before it advances time.
+/// (an event, not a guess) before it advances time; `onSleep` tells a test of every sleep as it starts.
 public final class ManualClock: Clock, Sendable {
     /// A point in manual time: an offset from the clock's start.
-    public struct Instant: InstantProtocol, CustomStringConvertible {
+    public struct Instant: InstantProtocol, Hashable, CustomStringConvertible {
         /// Time since the clock's start.
         public var offset: Duration
 
@@ -46,9 +46,12 @@ public final class ManualClock: Clock, Sendable {
     }
 
     private let state = Mutex(State())
+    private let onSleep: @Sendable (Duration) -> Void
 
-    /// Creates a clock at offset zero with no sleepers.
-    public init() {}
+    /// Creates a clock at offset zero with no sleepers; `onSleep` is told the length of every sleep that starts.
+    public init(onSleep: @escaping @Sendable (Duration) -> Void = { _ in }) {
+        self.onSleep = onSleep
+    }
 
     /// The current manual time.
     public var now: Instant { state.withLock { $0.now } }
@@ -70,12 +73,14 @@ public final class ManualClock: Clock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let (outcome, countWaiters) = state.withLock { state -> (Result<Void, any Error>?, [CheckedContinuation<Void, Never>]) in
-                    if Task.isCancelled { return (.failure(CancellationError()), []) }
-                    if deadline <= state.now { return (.success(()), []) }
+                let (outcome, length, countWaiters) = state.withLock {
+                    state -> (Result<Void, any Error>?, Duration?, [CheckedContinuation<Void, Never>]) in
+                    if Task.isCancelled { return (.failure(CancellationError()), nil, []) }
+                    if deadline <= state.now { return (.success(()), nil, []) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return (nil, state.takeSatisfiedWatchers())
+                    return (nil, state.now.duration(to: deadline), state.takeSatisfiedWatchers())
                 }
+                if let length { onSleep(length) }
                 for waiter in countWaiters { waiter.resume() }
                 if let outcome { continuation.resume(with: outcome) }
             }

@@ -77,7 +77,7 @@ extension ForwardReconciler {
     ) async -> (forward: Forward, handle: ForwardSupervisor.Handle) {
         let configuration = ForwardConfiguration(name: spec.name, holdTimeout: spec.hold, warmStreams: spec.warm)
         let forward = Forward(
-            listener: listener, configuration: configuration, connector: connector, logger: logger,
+            listener: listener, configuration: configuration, connector: connector, clock: clock, logger: logger,
             upstreamChanged: { [upstreamChanged, name = spec.name] in upstreamChanged(name) })
         let handle = await supervisor.start(forward)
         logger.info("listening", metadata: ["local": "\(listener.localAddress)", "remote": "\(remote)"])

@@ -3,26 +3,19 @@
 
 Used by .ci/run when `swift test` fails or is stopped: a test that hangs otherwise leaves no name behind,
 because the runner's own output is buffered."""
-import json
 import sys
+
+from test_events import events
 
 
 def main(path):
     started, ended = [], set()
-    with open(path, encoding="utf-8") as events:
-        for line in events:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if record.get("kind") != "event":
-                continue
-            payload = record.get("payload", {})
-            test = payload.get("testID")
-            if payload.get("kind") == "testStarted":
-                started.append(test)
-            elif payload.get("kind") == "testEnded":
-                ended.add(test)
+    for payload in events(path):
+        test = payload.get("testID")
+        if payload.get("kind") == "testStarted":
+            started.append(test)
+        elif payload.get("kind") == "testEnded":
+            ended.add(test)
     unfinished = [test for test in started if test not in ended]
     for test in unfinished:
         print("still running when the suite ended: %s" % test)

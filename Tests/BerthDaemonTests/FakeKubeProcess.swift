@@ -35,11 +35,12 @@ struct FakeKubeProcess {
     /// Runs on a thread of its own: waiting for a process must not hold a cooperative thread.
     func raw(_ path: String, post: Bool = false) async throws -> String {
         let arguments = ["--kubeconfig", kubeconfig] + (post ? ["create", "--raw", path, "-f", "/dev/null"] : ["get", "--raw", path])
+        let kubectl = try ReferenceClients.require("kubectl")
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Result {
                     let process = Process()
-                    process.executableURL = URL(fileURLWithPath: "/usr/bin/kubectl")
+                    process.executableURL = URL(fileURLWithPath: kubectl)
                     process.arguments = arguments
                     let output = Pipe()
                     process.standardOutput = output

@@ -10,6 +10,13 @@ private struct TestNamespace {
     let name: String
     var path: String { "/run/netns/\(name)" }
 
+    /// Whether this machine lets the tests create a network namespace (root, `ip netns`).
+    static let available: Bool = {
+        guard let probe = create() else { return false }
+        probe.delete()
+        return true
+    }()
+
     static func create() -> TestNamespace? {
         removeLeftovers()
         let namespace = TestNamespace(name: "berth-test-\(getpid())-\(UInt16.random(in: .min ... .max))")
@@ -44,11 +51,9 @@ private struct TestNamespace {
 
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct NetworkNamespaceTests {
-    @Test func netlinkSeesVethAndAddressChangesAndABurstResyncsOnce() async throws {
-        guard let namespace = TestNamespace.create() else {
-            print("skipping NetworkNamespaceTests: cannot create a network namespace (needs root and `ip netns`)")
-            return
-        }
+    @Test(.enabled(if: TestNamespace.available, "needs root and `ip netns` to create a network namespace"))
+    func netlinkSeesVethAndAddressChangesAndABurstResyncsOnce() async throws {
+        let namespace = try #require(TestNamespace.create())
         defer { namespace.delete() }
 
         let monitor = try NetlinkMonitor(namespacePath: namespace.path, logger: quietLogger)

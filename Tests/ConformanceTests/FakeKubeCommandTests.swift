@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import Foundation
 import Testing
@@ -15,11 +16,9 @@ import Testing
         return nil
     }
 
-    @Test func servePrintsReadyAndStopsOnSIGTERM() async throws {
-        guard let binary = Self.binary else {
-            print("skipping: the fake-kube executable was not built next to the tests (swift build --build-tests)")
-            return
-        }
+    @Test(.enabled(if: Self.binary != nil, "needs the fake-kube executable built next to the tests (swift build --build-tests)"))
+    func servePrintsReadyAndStopsOnSIGTERM() async throws {
+        let binary = try #require(Self.binary)
         let scratch = try makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let kubeconfig = scratch.appendingPathComponent("out/kubeconfig").path
@@ -49,11 +48,9 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
     }
 
-    @Test func aBadScenarioNamesTheFileAndField() async throws {
-        guard let binary = Self.binary else {
-            print("skipping: the fake-kube executable was not built next to the tests (swift build --build-tests)")
-            return
-        }
+    @Test(.enabled(if: Self.binary != nil, "needs the fake-kube executable built next to the tests (swift build --build-tests)"))
+    func aBadScenarioNamesTheFileAndField() async throws {
+        let binary = try #require(Self.binary)
         let scratch = try makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let scenario = scratch.appendingPathComponent("bad.yaml")

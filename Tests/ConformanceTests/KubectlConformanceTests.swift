@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import Foundation
 import Testing
@@ -7,13 +8,13 @@ import Testing
     static let latest = ReferenceClients.kubectl("1.33")
     static let oldest = ReferenceClients.kubectl("1.27")
 
-    private func binary(_ path: String?, _ version: String) -> String? {
-        if path == nil { print("skipping: kubectl.\(version) is not installed") }
-        return path
+    private func binary(_ path: String?) throws -> String {
+        try #require(path)
     }
 
-    @Test func getPodsAllNamespacesAsJSON() async throws {
-        guard let kubectl = binary(Self.latest, "1.33") else { return }
+    @Test(.requiresKubectl("1.33"))
+    func getPodsAllNamespacesAsJSON() async throws {
+        let kubectl = try binary(Self.latest)
         try await ConformanceCluster.with { cluster in
             let result = try await cluster.kubectl(kubectl, ["get", "pods", "-A", "-o", "json"])
             #expect(result.status == 0, "\(result.stderr)")
@@ -26,8 +27,9 @@ import Testing
         }
     }
 
-    @Test func kubectl127ListsWithLegacyDiscovery() async throws {
-        guard let kubectl = binary(Self.oldest, "1.27") else { return }
+    @Test(.requiresKubectl("1.27"))
+    func kubectl127ListsWithLegacyDiscovery() async throws {
+        let kubectl = try binary(Self.oldest)
         try await ConformanceCluster.with { cluster in
             let result = try await cluster.kubectl(kubectl, ["get", "services", "-n", "shop", "-o", "json"])
             #expect(result.status == 0, "\(result.stderr)")
@@ -39,8 +41,9 @@ import Testing
         }
     }
 
-    @Test func getEndpointSlicesAsJSON() async throws {
-        guard let kubectl = binary(Self.latest, "1.33") else { return }
+    @Test(.requiresKubectl("1.33"))
+    func getEndpointSlicesAsJSON() async throws {
+        let kubectl = try binary(Self.latest)
         try await ConformanceCluster.with { cluster in
             let result = try await cluster.kubectl(kubectl, ["get", "endpointslices", "-n", "shop", "-o", "json"])
             #expect(result.status == 0, "\(result.stderr)")
@@ -56,8 +59,9 @@ import Testing
         }
     }
 
-    @Test func deletePodWaitsUntilItIsGone() async throws {
-        guard let kubectl = binary(Self.latest, "1.33") else { return }
+    @Test(.requiresKubectl("1.33"))
+    func deletePodWaitsUntilItIsGone() async throws {
+        let kubectl = try binary(Self.latest)
         try await ConformanceCluster.with { cluster in
             let uid = try #require(cluster.server.object(.pods, namespace: "data", name: "postgres-1")?["metadata"]?["uid"])
             let result = try await cluster.kubectl(kubectl, ["delete", "pod", "postgres-1", "-n", "data"])
@@ -76,8 +80,9 @@ import Testing
         }
     }
 
-    @Test func watchSeesDeletionAndReplacement() async throws {
-        guard let kubectl = binary(Self.latest, "1.33") else { return }
+    @Test(.requiresKubectl("1.33"))
+    func watchSeesDeletionAndReplacement() async throws {
+        let kubectl = try binary(Self.latest)
         try await ConformanceCluster.with { cluster in
             let watcher = try ExternalProcess(
                 kubectl, cluster.kubectlArguments(["get", "pods", "-n", "shop", "-l", "app=web", "--watch", "-o", "json"]),
@@ -118,8 +123,9 @@ import Testing
         }
     }
 
-    @Test func scaleDeployment() async throws {
-        guard let kubectl = binary(Self.latest, "1.33") else { return }
+    @Test(.requiresKubectl("1.33"))
+    func scaleDeployment() async throws {
+        let kubectl = try binary(Self.latest)
         try await ConformanceCluster.with { cluster in
             let result = try await cluster.kubectl(kubectl, ["scale", "deployment", "web", "-n", "shop", "--replicas=4"])
             #expect(result.status == 0, "\(result.stderr)")
@@ -132,8 +138,9 @@ import Testing
         }
     }
 
-    @Test func readonlyUserReadsButCannotDelete() async throws {
-        guard let kubectl = binary(Self.latest, "1.33") else { return }
+    @Test(.requiresKubectl("1.33"))
+    func readonlyUserReadsButCannotDelete() async throws {
+        let kubectl = try binary(Self.latest)
         try await ConformanceCluster.with { cluster in
             let read = try await cluster.kubectl(kubectl, ["get", "pods", "-n", "tools", "-o", "name"], context: "readonly")
             #expect(read.status == 0, "\(read.stderr)")

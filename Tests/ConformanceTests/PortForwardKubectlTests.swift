@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import Foundation
 import NIOCore
@@ -25,15 +26,13 @@ struct PortForwardKubectlTests {
     /// echo server of the api pod's container port 9000.
     static let arguments = ["port-forward", "--address", "127.0.0.1", "-n", "shop", "svc/api", "0:grpc"]
 
-    private func kubectl(_ variant: Variant) -> String? {
-        let path = ReferenceClients.kubectl(variant.version)
-        if path == nil { print("skipping \(variant.label): kubectl.\(variant.version) is not installed") }
-        return path
+    private func kubectl(_ variant: Variant) throws -> String {
+        try #require(ReferenceClients.kubectl(variant.version))
     }
 
-    @Test(arguments: variants)
+    @Test(.requiresKubectl("1.33", "1.27"), arguments: variants)
     func serviceNamedPortEchoesBytesExactly(_ variant: Variant) async throws {
-        guard let kubectl = kubectl(variant) else { return }
+        let kubectl = try kubectl(variant)
         try await ConformanceCluster.with { cluster in
             let forward = try await KubectlPortForward.start(
                 kubectl, cluster, environment: variant.environment, Self.arguments)
@@ -62,9 +61,9 @@ struct PortForwardKubectlTests {
         }
     }
 
-    @Test(arguments: variants)
+    @Test(.requiresKubectl("1.33", "1.27"), arguments: variants)
     func readonlyUserIsRefusedWithKubectlsForbiddenError(_ variant: Variant) async throws {
-        guard let kubectl = kubectl(variant) else { return }
+        let kubectl = try kubectl(variant)
         try await ConformanceCluster.with { cluster in
             let (home, arguments) = try KubectlPortForward.isolatedRun(cluster, context: "readonly", Self.arguments)
             let result = try await ExternalProcess.run(

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import Foundation
 import Testing
@@ -35,11 +36,9 @@ struct PortForwardPythonClientTests {
         pf.close()
         """#
 
-    @Test func pythonClientForwardsToAPodOverV4() async throws {
-        guard let python = ReferenceClients.python else {
-            print("skipping: python3 with the kubernetes package is not installed")
-            return
-        }
+    @Test(.requiresPythonClient)
+    func pythonClientForwardsToAPodOverV4() async throws {
+        let python = try #require(ReferenceClients.python)
         try await ConformanceCluster.with { cluster in
             let pod = try #require(
                 cluster.server.objects(.pods, namespace: "shop").first { $0["metadata"]?["labels"]?["app"] == "api" }?[

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import Foundation
 import Testing
@@ -29,14 +30,13 @@ import Testing
                 print("EXPIRED", error.status, error.reason, flush=True)
         """
 
-    private func python() -> String? {
-        let python = ReferenceClients.python
-        if python == nil { print("skipping: python3 with the kubernetes package is not installed") }
-        return python
+    private func python() throws -> String {
+        try #require(ReferenceClients.python)
     }
 
-    @Test func watchSeesEvents() async throws {
-        guard let python = python() else { return }
+    @Test(.requiresPythonClient)
+    func watchSeesEvents() async throws {
+        let python = try python()
         try await ConformanceCluster.with { cluster in
             let script = cluster.scratch.appendingPathComponent("watch.py")
             try Self.watchScript.write(to: script, atomically: true, encoding: .utf8)
@@ -59,8 +59,9 @@ import Testing
         }
     }
 
-    @Test func watchGets410AfterCompaction() async throws {
-        guard let python = python() else { return }
+    @Test(.requiresPythonClient)
+    func watchGets410AfterCompaction() async throws {
+        let python = try python()
         try await ConformanceCluster.with { cluster in
             let old = cluster.server.store.resourceVersion
             try await cluster.server.deletePod(namespace: "tools", name: "toolbox", force: true)

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -132,7 +133,7 @@ struct ForwardCommandCLITests {
             let bound = try await world.awaitFile("api.out", contains: "[::1]", within: .seconds(15))
             #expect(bound == "Forwarding from 127.0.0.1:\(port) -> http\nForwarding from [::1]:\(port) -> http\n")
 
-            let deleted = try await world.run(["/usr/bin/kubectl", "--kubeconfig", world.kubeconfig, "delete", "pods", "-n", "shop", "-l", "app=api", "--force", "--grace-period=0"])
+            let deleted = try await world.run([try ReferenceClients.require("kubectl"), "--kubeconfig", world.kubeconfig, "delete", "pods", "-n", "shop", "-l", "app=api", "--force", "--grace-period=0"])
             #expect(deleted.status == 0, "\(deleted.stderr)")
             let again = try await world.awaitFile("api.out", contains: "Forwarding again to pod api-", within: .seconds(15))
             #expect(again.contains("(127.0.0.1:\(port) -> http)"), "\(again)")

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -159,7 +160,7 @@ struct ProcessEndToEndTests {
             }
             let replaced: [String: Any]
             do {
-                let deleted = try await world.run(["/usr/bin/kubectl", "--kubeconfig", world.kubeconfig, "delete", "pods", "--all", "--force", "--grace-period=0"])
+                let deleted = try await world.run([try ReferenceClients.require("kubectl"), "--kubeconfig", world.kubeconfig, "delete", "pods", "--all", "--force", "--grace-period=0"])
                 #expect(deleted.status == 0, "kubectl: \(deleted.stdout)\(deleted.stderr)")
                 // Deployment pods come back under new names; a StatefulSet's pod keeps its name (db-0).
                 let renamed = Self.names.filter { $0 != "db" }

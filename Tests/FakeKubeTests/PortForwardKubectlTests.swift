@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import Foundation
 import NIOCore
@@ -14,13 +15,10 @@ struct PortForwardKubectlTests {
         ("kubectl.1.27", [:], "1.27 SPDY"),
     ]
 
-    @Test(arguments: 0..<3)
+    @Test(.requiresKubectl("1.33", "1.27"), arguments: 0..<3)
     func kubectlForwardsBytesExactly(variant: Int) async throws {
         let (binary, environment, label) = Self.variants[variant]
-        guard let kubectl = findExecutable(binary) else {
-            print("skipping \(label): \(binary) is not installed")
-            return
-        }
+        let kubectl = try #require(ReferenceClients.find(binary))
         let fixture = try await EchoPodFixture.start()
         let forward = try await KubectlPortForward.start(kubectl: kubectl, server: fixture.server.url, environment: environment)
         defer { forward.stop() }
@@ -46,12 +44,9 @@ struct PortForwardKubectlTests {
         try await fixture.shutdown()
     }
 
-    @Test(arguments: ["kubectl.1.33", "kubectl.1.27"])
+    @Test(.requiresKubectl("1.33", "1.27"), arguments: ["kubectl.1.33", "kubectl.1.27"])
     func kubectlShowsTheForbiddenStatus(binary: String) async throws {
-        guard let kubectl = findExecutable(binary) else {
-            print("skipping: \(binary) is not installed")
-            return
-        }
+        let kubectl = try #require(ReferenceClients.find(binary))
         let fixture = try await EchoPodFixture.start()
         let (status, stderr) = try await KubectlPortForward.runToFailure(kubectl: kubectl, server: fixture.server.url, pod: "secret-pod")
         try await fixture.shutdown()

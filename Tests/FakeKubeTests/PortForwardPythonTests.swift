@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import Foundation
 import Testing
@@ -38,11 +39,9 @@ struct PortForwardPythonTests {
     print("OK")
     """#
 
-    @Test func pythonClientEchoesOverV4AndSeesTheKubeletError() async throws {
-        guard let python = findExecutable("python3") else {
-            print("skipping: python3 is not installed")
-            return
-        }
+    @Test(.requiresPythonClient)
+    func pythonClientEchoesOverV4AndSeesTheKubeletError() async throws {
+        let python = try #require(ReferenceClients.python)
         let fixture = try await EchoPodFixture.start()
         let url = fixture.server.url
         let (status, output, errors) = try await offCooperativePool { () throws -> (Int32, String, String) in
@@ -62,10 +61,6 @@ struct PortForwardPythonTests {
         }
         try await fixture.shutdown()
 
-        if errors.contains("No module named 'kubernetes'") {
-            print("skipping: the kubernetes Python package is not installed")
-            return
-        }
         #expect(status == 0, "python failed: \(errors)")
         #expect(output.contains("OK"))
         #expect(output.contains("ERROR:error forwarding port 81 to pod echo-pod, uid uid-echo"))

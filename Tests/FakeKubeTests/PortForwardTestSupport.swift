@@ -74,13 +74,6 @@ func echoThroughLocalPort(_ port: Int, payload: ByteBuffer) async throws -> Byte
     }
 }
 
-/// Where the reference kubectl binaries live on CI machines and here.
-func findExecutable(_ name: String) -> String? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-    let dirs = path.split(separator: ":").map(String.init) + ["/usr/lib/google-cloud-sdk/bin", "/usr/local/bin"]
-    return dirs.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-}
-
 /// A running `kubectl port-forward pod/echo-pod :80` against a loopback server, with its own HOME and cache.
 final class KubectlPortForward: Sendable {
     let localPort: Int

@@ -122,38 +122,6 @@ final class ExternalProcess: Sendable {
     }
 }
 
-/// Where the reference clients live on this machine.
-enum ReferenceClients {
-    static let searchPath: [String] =
-        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        + ["/usr/lib/google-cloud-sdk/bin", "/usr/local/bin", "/usr/bin"]
-
-    static func find(_ name: String) -> String? {
-        for directory in searchPath {
-            let path = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
-    /// `kubectl.VERSION` (1.27 … 1.33), or nil when it is not installed.
-    static func kubectl(_ version: String) -> String? {
-        find("kubectl.\(version)")
-    }
-
-    static var python: String? {
-        guard let python = find("python3") else { return nil }
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: python)
-        check.arguments = ["-c", "import kubernetes"]
-        check.standardOutput = FileHandle.nullDevice
-        check.standardError = FileHandle.nullDevice
-        guard (try? check.run()) != nil else { return nil }
-        check.waitUntilExit()
-        return check.terminationStatus == 0 ? python : nil
-    }
-}
-
 /// A fresh directory for one test's HOME, kubeconfig and kubectl cache.
 func makeScratchDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("fake-kube-conformance-\(UUID().uuidString)")

@@ -34,8 +34,11 @@ public struct DaemonConfiguration: Sendable {
     public var resyncInterval: Duration
     /// Quiet time after a file change before the manifest is reloaded.
     public var reloadDebounce: Duration
-    /// Whether network changes (netlink) trigger one settled resync.
+    /// Whether network changes (netlink) and waking from sleep trigger one settled resync.
     public var watchNetwork: Bool
+    /// Reads the wall and monotonic clocks together; a wall clock that ran ahead of the monotonic one between two
+    /// readings (2 s apart) means the machine slept (docs/daemon-internals.md). Tests simulate a suspend here.
+    public var wakeSample: @Sendable () -> WakeDetector.Sample
 
     /// Creates a configuration with berth's defaults.
     public init(
@@ -44,7 +47,7 @@ public struct DaemonConfiguration: Sendable {
         logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         workers: Int = 4, resyncInterval: Duration = .seconds(300), reloadDebounce: Duration = .milliseconds(100),
-        watchNetwork: Bool = true
+        watchNetwork: Bool = true, wakeSample: @escaping @Sendable () -> WakeDetector.Sample = WakeDetector.Sample.now
     ) {
         self.source = source
         self.kubeconfig = kubeconfig
@@ -57,5 +60,6 @@ public struct DaemonConfiguration: Sendable {
         self.resyncInterval = resyncInterval
         self.reloadDebounce = reloadDebounce
         self.watchNetwork = watchNetwork
+        self.wakeSample = wakeSample
     }
 }

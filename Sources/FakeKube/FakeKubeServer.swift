@@ -272,6 +272,8 @@ public final class FakeKubeServer: Sendable {
             requests: requestCounters.snapshot, openWatches: store.openWatches,
             openPortForwardSessions: portForwardRegistry.openSessions,
             openPortForwardStreams: portForwardRegistry.openStreams,
+            totalPortForwardSessions: portForwardRegistry.totalSessions,
+            portForwardStreamsPerSession: portForwardRegistry.sessions.map(\.streams),
             openConnections: listener.withLock { $0.connections.count })
     }
 

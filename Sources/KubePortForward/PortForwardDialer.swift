@@ -48,7 +48,7 @@ public struct PortForwardDialer: Sendable {
     private let connector: APIServerConnector
     private let handshakeTimeout: TimeAmount
     private let localEOFGrace: TimeAmount
-    private let logger: Logger
+    let logger: Logger
 
     /// Creates a dialer for one API server.
     /// - Parameters:
@@ -115,16 +115,46 @@ public struct PortForwardDialer: Sendable {
         _ target: PortForwardTarget,
         configure: @escaping @Sendable (any Channel) throws -> Output
     ) async throws -> Output {
-        let extraHeaders: [(String, String)]
-        do {
-            extraHeaders = try await headers()
-        } catch {
-            throw PortForwardError.credentialsFailed("\(error)")
-        }
+        let extraHeaders = try await credentialHeaders()
         let loop = group.next()
         let promise = loop.makePromise(of: Output.self)
         let head = requestHead(for: target, extraHeaders: extraHeaders)
-        let (host, port, sni, sslContext, grace) = (self.host, self.port, serverName ?? sniHost, self.sslContext, localEOFGrace)
+        let grace = localEOFGrace
+        do {
+            let output = try await connectAndUpgrade(head: head, on: loop, promise: promise) {
+                NIOWebSocketClientUpgrader(maxFrameSize: 1 << 24, automaticErrorHandling: false) { channel, response in
+                    Self.upgraded(channel, response: response, target: target, grace: grace, promise: promise, configure: configure)
+                }
+            }
+            logger.debug("port-forward stream open", metadata: ["target": "\(target)"])
+            return output
+        } catch {
+            logger.debug("port-forward dial failed", metadata: ["target": "\(target)", "error": "\(error)"])
+            throw error
+        }
+    }
+
+    /// The request headers from the caller's provider (fresh credentials for every dial).
+    func credentialHeaders() async throws(PortForwardError) -> [(String, String)] {
+        do {
+            return try await headers()
+        } catch {
+            throw .credentialsFailed("\(error)")
+        }
+    }
+
+    /// Connects to the API server (directly or through the proxy, then TLS when the URL is https), sends the
+    /// upgrade request `head` with the upgrader `makeUpgrader` builds, and waits for `promise`, which the
+    /// upgrader's callback completes. A refusal or a broken handshake fails `promise` with a
+    /// `PortForwardError`; so does the handshake timeout. Every dial entry (v4, the SPDY tunnel, the SPDY
+    /// upgrade) goes through here.
+    func connectAndUpgrade<Output: Sendable>(
+        head: HTTPRequestHead,
+        on loop: any EventLoop,
+        promise: EventLoopPromise<Output>,
+        makeUpgrader: @escaping @Sendable () -> any NIOHTTPClientProtocolUpgrader
+    ) async throws -> Output {
+        let (host, port, sni, sslContext) = (self.host, self.port, serverName ?? sniHost, self.sslContext)
 
         let channel: any Channel
         do {
@@ -133,15 +163,9 @@ public struct PortForwardDialer: Sendable {
                 if let sslContext {
                     try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: sni))
                 }
-                let upgrader = NIOWebSocketClientUpgrader(
-                    maxFrameSize: 1 << 24,
-                    automaticErrorHandling: false
-                ) { channel, response in
-                    Self.upgraded(channel, response: response, target: target, grace: grace, promise: promise, configure: configure)
-                }
                 try sync.addHTTPClientHandlers(
                     leftOverBytesStrategy: .forwardBytes,
-                    withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
+                    withClientUpgrade: (upgraders: [makeUpgrader()], completionHandler: { _ in })
                 )
                 try sync.addHandler(
                     UpgradeHandshakeHandler(request: head, host: host, port: port) { promise.fail($0) },
@@ -159,14 +183,7 @@ public struct PortForwardDialer: Sendable {
             timeout.cancel()
             if case .failure = result { channel.close(promise: nil) }
         }
-        do {
-            let output = try await promise.futureResult.get()
-            logger.debug("port-forward stream open", metadata: ["target": "\(target)"])
-            return output
-        } catch {
-            logger.debug("port-forward dial failed", metadata: ["target": "\(target)", "error": "\(error)"])
-            throw error
-        }
+        return try await promise.futureResult.get()
     }
 
     /// Opens a stream to `target` as an `NIOAsyncChannel` of pod bytes. Finishing its outbound writer is a
@@ -188,19 +205,32 @@ public struct PortForwardDialer: Sendable {
     }
 
     private func requestHead(for target: PortForwardTarget, extraHeaders: [(String, String)]) -> HTTPRequestHead {
+        requestHead(
+            method: .GET, namespace: target.namespace, pod: target.pod, query: "?ports=\(target.port)",
+            protocolHeaders: [("Sec-WebSocket-Protocol", Self.subprotocol)], extraHeaders: extraHeaders
+        )
+    }
+
+    /// The upgrade request for a pod's `portforward` subresource.
+    func requestHead(
+        method: HTTPMethod,
+        namespace: String,
+        pod: String,
+        query: String,
+        protocolHeaders: [(String, String)],
+        extraHeaders: [(String, String)]
+    ) -> HTTPRequestHead {
         let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
-        let namespace = target.namespace.addingPercentEncoding(withAllowedCharacters: allowed) ?? target.namespace
-        let pod = target.pod.addingPercentEncoding(withAllowedCharacters: allowed) ?? target.pod
-        let uri = "\(basePath)/api/v1/namespaces/\(namespace)/pods/\(pod)/portforward?ports=\(target.port)"
+        let namespace = namespace.addingPercentEncoding(withAllowedCharacters: allowed) ?? namespace
+        let pod = pod.addingPercentEncoding(withAllowedCharacters: allowed) ?? pod
+        let uri = "\(basePath)/api/v1/namespaces/\(namespace)/pods/\(pod)/portforward\(query)"
         let defaultPort = useTLS ? 443 : 80
         let hostLiteral = host.contains(":") ? "[\(host)]" : host
-        var headers = HTTPHeaders([
-            ("Host", port == defaultPort ? hostLiteral : "\(hostLiteral):\(port)"),
-            ("Sec-WebSocket-Protocol", Self.subprotocol),
-            ("User-Agent", "berth"),
-        ])
+        var headers = HTTPHeaders([("Host", port == defaultPort ? hostLiteral : "\(hostLiteral):\(port)")])
+        headers.add(contentsOf: protocolHeaders)
+        headers.add(name: "User-Agent", value: "berth")
         headers.add(contentsOf: extraHeaders)
-        return HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)
+        return HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
     }
 
     /// Runs on the event loop once the server switched protocols: check the subprotocol, then wait for

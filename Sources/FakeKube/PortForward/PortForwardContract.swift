@@ -42,11 +42,13 @@ public final class PortForwardRegistry: Sendable {
     private struct Session {
         var podUID: String
         var channel: any Channel
+        var streams = 0
     }
 
     private struct State {
         var nextID = 0
         var sessions: [Int: Session] = [:]
+        var sessionIDs: [ObjectIdentifier: Int] = [:]
         var streams = 0
     }
 
@@ -73,23 +75,46 @@ public final class PortForwardRegistry: Sendable {
     /// Open sessions (upgraded connections) right now.
     public var openSessions: Int { state.withLock { $0.sessions.count } }
 
+    /// Sessions (upgraded connections) accepted since start.
+    public var totalSessions: Int { state.withLock { $0.nextID } }
+
     /// Open forwarded streams (one per forwarded TCP connection) right now.
     public var openStreams: Int { state.withLock { $0.streams } }
+
+    /// The open sessions, oldest first, each with its pod's UID and forwarded streams open now.
+    public var sessions: [(podUID: String, streams: Int)] {
+        state.withLock { state in state.sessions.sorted { $0.key < $1.key }.map { ($0.value.podUID, $0.value.streams) } }
+    }
 
     /// Tracks an upgraded connection until it closes.
     func register(podUID: String, channel: any Channel) {
         let id = state.withLock { state in
             state.nextID += 1
             state.sessions[state.nextID] = Session(podUID: podUID, channel: channel)
+            state.sessionIDs[ObjectIdentifier(channel)] = state.nextID
             return state.nextID
         }
         channel.closeFuture.whenComplete { _ in
-            _ = self.state.withLock { $0.sessions.removeValue(forKey: id) }
+            self.state.withLock { state in
+                state.sessions.removeValue(forKey: id)
+                state.sessionIDs.removeValue(forKey: ObjectIdentifier(channel))
+            }
         }
     }
 
-    func streamOpened() { state.withLock { $0.streams += 1 } }
-    func streamClosed() { state.withLock { $0.streams -= 1 } }
+    /// A forwarded stream started on the session of `channel`.
+    func streamOpened(on channel: any Channel) { changeStreams(on: channel, by: 1) }
+
+    /// A forwarded stream of the session of `channel` ended (nil: the handler already left its pipeline;
+    /// the session is gone from the table then, only the total changes).
+    func streamClosed(on channel: (any Channel)?) { changeStreams(on: channel, by: -1) }
+
+    private func changeStreams(on channel: (any Channel)?, by delta: Int) {
+        state.withLock { state in
+            state.streams += delta
+            if let channel, let id = state.sessionIDs[ObjectIdentifier(channel)] { state.sessions[id]?.streams += delta }
+        }
+    }
 }
 
 extension ChannelPipeline.SynchronousOperations {

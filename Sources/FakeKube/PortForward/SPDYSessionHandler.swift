@@ -138,7 +138,7 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
 
     private func startForwarding(_ requestID: String, pair: Pair, context: ChannelHandlerContext) {
         guard let dataStream = pair.dataStream, let errorStream = pair.errorStream else { return }
-        registry.streamOpened()
+        registry.streamOpened(on: context.channel)
         let port = pair.port
         let link = PodLink(
             events: PodLinkEvents(
@@ -178,7 +178,7 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
         blockingPairs.remove(requestID)
         if let link = pair.link {
             link.close()
-            registry.streamClosed()
+            registry.streamClosed(on: context?.channel)
         }
         if let data = pair.dataStream {
             streams[data] = nil
@@ -236,7 +236,7 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
             pair.timeout?.cancel()
             if let link = pair.link {
                 link.close()
-                registry.streamClosed()
+                registry.streamClosed(on: context?.channel)
             }
         }
     }

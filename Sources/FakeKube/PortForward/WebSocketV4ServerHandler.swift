@@ -76,7 +76,7 @@ final class WebSocketV4ServerHandler: ChannelDuplexHandler {
     }
 
     private func startPort(_ index: Int, context: ChannelHandlerContext) -> PodLink {
-        registry.streamOpened()
+        registry.streamOpened(on: context.channel)
         let port = ports[index]
         let dataChannel = UInt8(2 * index)
         let link = PodLink(
@@ -130,7 +130,7 @@ final class WebSocketV4ServerHandler: ChannelDuplexHandler {
         guard index < links.count, let link = links[index] else { return }
         links[index] = nil
         link.close()
-        registry.streamClosed()
+        registry.streamClosed(on: context?.channel)
         blocking.remove(index)
         releaseHeldRead()
         remaining -= 1
@@ -182,7 +182,7 @@ final class WebSocketV4ServerHandler: ChannelDuplexHandler {
         blocking = []
         for link in open {
             link.close()
-            registry.streamClosed()
+            registry.streamClosed(on: context?.channel)
         }
     }
 }

@@ -30,6 +30,10 @@ public struct FakeKubeStats: Sendable, Equatable {
     public var openPortForwardSessions: Int
     /// Forwarded streams open now.
     public var openPortForwardStreams: Int
+    /// Port-forward sessions accepted since start.
+    public var totalPortForwardSessions: Int = 0
+    /// Forwarded streams open now in each open session, oldest session first.
+    public var portForwardStreamsPerSession: [Int] = []
     /// API server connections open now.
     public var openConnections: Int
 
@@ -58,7 +62,11 @@ public struct FakeKubeStats: Sendable, Equatable {
             "totalAPIRequests": .int(totalAPIRequests),
             "openWatches": .int(openWatches),
             "openConnections": .int(openConnections),
-            "portForward": ["openSessions": .int(openPortForwardSessions), "openStreams": .int(openPortForwardStreams)],
+            "portForward": [
+                "openSessions": .int(openPortForwardSessions), "openStreams": .int(openPortForwardStreams),
+                "totalSessions": .int(totalPortForwardSessions),
+                "streamsPerSession": .array(portForwardStreamsPerSession.map { .int($0) }),
+            ],
         ]
     }
 }

@@ -1,0 +1,59 @@
+import NIOCore
+import NIOWebSocket
+
+// The KEP-4006 tunnel carries the SPDY session as a plain byte stream cut arbitrarily into binary WebSocket
+// messages (docs/port-forward.md, "SPDY keepalive and shutdown" and "berth's SPDY client"). This handler
+// turns inbound binary payloads into ByteBuffers and outbound ByteBuffers into masked binary messages, so the
+// SPDY codec above never knows it is tunnelled. A close frame reads as EOF.
+
+/// Bridges WebSocket binary messages to a byte stream, client side (masked sends).
+final class WebSocketTunnelHandler: ChannelDuplexHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = WebSocketFrame
+
+    private var closeSent = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .binary, .continuation:
+            let payload = frame.unmaskedData
+            if payload.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(payload)) }
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            sendClose(context: context)
+            context.close(promise: nil)
+        case .text:
+            // The tunnel is binary only; kubectl fails the same way.
+            context.fireErrorCaught(PortForwardError.protocolNotNegotiated(got: "a text message in the SPDY tunnel"))
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let buffer = unwrapOutboundIn(data)
+        guard buffer.readableBytes > 0 else {
+            promise?.succeed()
+            return
+        }
+        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: buffer)), promise: promise)
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if mode == .all { sendClose(context: context) }
+        context.close(mode: mode, promise: promise)
+    }
+
+    private func sendClose(context: ChannelHandlerContext) {
+        guard !closeSent, context.channel.isActive else { return }
+        closeSent = true
+        var body = context.channel.allocator.buffer(capacity: 2)
+        body.write(webSocketErrorCode: .normalClosure)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: body)), promise: nil)
+    }
+}

@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "KubePortForwardTests",
             dependencies: [
-                "KubeAPI", "KubePortForward", "FakeKube", "SPDY",
+                "KubeAPI", "KubePortForward", "FakeKube", "SPDY", "BerthTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -108,12 +108,3 @@ func echoRoundTrip(_ stream: NIOAsyncChannel<ByteBuffer, ByteBuffer>, payload: B
     }
 }
 
-/// Polls `condition` until it holds or `seconds` pass; for server-side counters that have no event to await.
-func eventually(within seconds: Double = 5, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    return try await condition()
-}

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import KubePortForward
 import NIOCore
@@ -37,7 +38,7 @@ struct SPDYSessionTests {
         }
         #expect(session.openStreamCount == 200)
         // FakeKube sees one upgraded connection carrying 200 pairs (it counts a pair once its dial started).
-        #expect(try await eventually { fixture.server.stats().portForwardStreamsPerSession == [200] })
+        try await eventually("FakeKube counting 200 streams on one session") { fixture.server.stats().portForwardStreamsPerSession == [200] }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, stream) in streams.enumerated() {
                 group.addTask {
@@ -63,7 +64,7 @@ struct SPDYSessionTests {
         let reply = try await echoRoundTrip(stream, payload: ByteBuffer(string: "GET / HTTP/1.0\r\n\r\n"))
         #expect(String(buffer: reply) == "GET / HTTP/1.0\r\n\r\n")
         // Both FINs went through: the pair closed cleanly and the session carries nothing.
-        #expect(try await eventually { session.openStreamCount == 0 })
+        try await eventually("the pair to close") { session.openStreamCount == 0 }
         session.close()
         await fixture.shutdown()
     }

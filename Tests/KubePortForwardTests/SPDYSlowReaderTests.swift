@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import NIOCore
 import NIOPosix
@@ -27,8 +28,7 @@ struct SPDYSlowReaderTests {
             channel.setOption(.autoRead, value: false)
         }.get()
         let limit = SPDYStreamChannel.inboundBufferLimit
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try await buffered(stalled) < limit, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await eventually("the stalled stream's buffer to fill") { try await buffered(stalled) >= limit }
         let atStall = try await buffered(stalled)
         #expect(atStall >= limit)
         // What is buffered past the limit is at most the frames of one read of the connection.

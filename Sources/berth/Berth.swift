@@ -24,6 +24,7 @@ struct Berth: AsyncParsableCommand {
             DownCommand.self,
             Demo.self,
             ImportCommand.self,
+            CompletionCommand.self,
         ]
     )
 

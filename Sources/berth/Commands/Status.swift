@@ -28,6 +28,9 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var manifest: ManifestOptions
 
+    @Argument(help: ArgumentHelp("Only these forwards (default: every one).", valueName: "forward"), completion: ForwardNameCompletion.kind)
+    var names: [String] = []
+
     @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
     var output: StatusFormat = .table
 
@@ -45,8 +48,12 @@ struct StatusCommand: AsyncParsableCommand {
         do {
             let first = try await client.status()
             let status = probe ? try await client.probe() : first.status
+            if let unknown = names.first(where: { name in !status.forwards.contains { $0.name == name } }) {
+                FileHandle.standardError.write(Data("error: the daemon runs no forward named '\(unknown)'\n".utf8))
+                throw ExitStatus.usage.exitCode
+            }
             show(render(status))
-            guard watch else { throw DaemonCLI.exitCode(for: status) }
+            guard watch else { throw DaemonCLI.exitCode(for: only(status)) }
             var last = first
             while true {
                 let next = try await client.status(after: last.generation)
@@ -59,6 +66,14 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
+    /// The status of the forwards named on the command line, or all.
+    private func only(_ status: DaemonStatus) -> DaemonStatus {
+        guard !names.isEmpty else { return status }
+        var status = status
+        status.forwards = status.forwards.filter { names.contains($0.name) }
+        return status
+    }
+
     /// Prints and flushes: through a pipe (`berth status --watch | …`) stdout is block-buffered, and a watch
     /// that only shows its updates when it exits shows nothing.
     private func show(_ text: String) {
@@ -67,6 +82,7 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     private func render(_ status: DaemonStatus) -> String {
+        let status = only(status)
         switch output {
         case .table:
             return StatusTable.render(status) + DaemonCLI.probeLines(status)

@@ -34,7 +34,8 @@ struct Berth: AsyncParsableCommand {
         let arguments = KubectlArguments.normalize(Array(CommandLine.arguments.dropFirst()))
         do {
             try refuseUnknownHelpTopic(arguments)
-            var command = try parseAsRoot(arguments)
+            // The async parse runs async custom completions (forward names from the daemon, ForwardNameCompletion).
+            var command = try await asyncParseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

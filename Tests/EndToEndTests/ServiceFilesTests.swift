@@ -19,13 +19,17 @@ import Testing
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
-    @Test func systemdUnitVerifiesAndRestartsOnFailureOnly() throws {
+    @Test func systemdUnitRunsBerthUpAndRestartsOnFailureOnly() throws {
         let unit = try String(contentsOfFile: examples + "/berth.service", encoding: .utf8)
         let lines = unit.split(separator: "\n").map(String.init)
         #expect(lines.contains("ExecStart=%h/.local/bin/berth up -f forwards.yaml"))
         #expect(lines.contains("Restart=on-failure"))
         #expect(lines.contains("WantedBy=default.target"))
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") else { return }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"), "systemd-analyze is not installed (.ci/run installs it)"))
+    func systemdAcceptsTheUnit() throws {
+        let unit = try String(contentsOfFile: examples + "/berth.service", encoding: .utf8)
         // systemd-analyze checks that the program exists: point the copy at the built berth and a real directory.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-unit-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -1,6 +1,10 @@
 import Foundation
 
 extension ManifestLoader {
+    /// The largest manifest or env file berth reads (4 MiB; a thousand forwards take about 100 KB). A bigger
+    /// file is refused before it is parsed, so a runaway file costs neither minutes nor gigabytes.
+    public static let maximumFileSize = 4 << 20
+
     /// Reads the files, then loads them as `load(files:envFiles:environment:)` does.
     ///
     /// A file that cannot be read yields a `.readFailed` error (see `ManifestErrors.isReadFailure`)
@@ -13,7 +17,15 @@ extension ManifestLoader {
         var failures: [ManifestError] = []
         func read(_ path: String) -> String? {
             do {
-                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+                defer { try? handle.close() }
+                let data = try handle.read(upToCount: maximumFileSize + 1) ?? Data()
+                guard data.count <= maximumFileSize else {
+                    failures.append(ManifestError(
+                        .readFailed, file: path, line: 0, column: 0, path: "",
+                        message: "cannot read the file: it is larger than \(maximumFileSize >> 20) MiB, the most berth reads"))
+                    return nil
+                }
                 guard let text = String(data: data, encoding: .utf8) else {
                     failures.append(ManifestError(.readFailed, file: path, line: 0, column: 0, path: "", message: "cannot read the file: it is not UTF-8 text"))
                     return nil

@@ -120,12 +120,19 @@ struct JSONParser {
                 case UInt8(ascii: "t"): scalars.append("\t")
                 case UInt8(ascii: "u"):
                     guard var code = hex4() else { return nil }
+                    // A high surrogate combines only with a low one that follows; a lone surrogate (or a high one
+                    // followed by another escape, as in "\ud800\u0041") becomes U+FFFD and the next escape is
+                    // read on its own, as Go's encoding/json does.
                     if (0xD800..<0xDC00).contains(code), index + 1 < bytes.count,
                         bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
                     {
                         index += 2
                         guard let low = hex4() else { return nil }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        if (0xDC00..<0xE000).contains(low) {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            index -= 6
+                        }
                     }
                     scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
                 default: return nil
@@ -138,7 +145,8 @@ struct JSONParser {
     }
 
     private mutating func hex4() -> UInt32? {
-        guard index + 4 <= bytes.count,
+        // Exactly four hex digits: UInt32(_:radix:) alone would also take a sign ("+abc").
+        guard index + 4 <= bytes.count, bytes[index..<index + 4].allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
             let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
         else { return nil }
         index += 4

@@ -53,15 +53,17 @@ final class RefusingConnector: UpstreamConnector {
     @Test func withoutWarmStreamsABridgedConnectionClearsTheFailure() async throws {
         let podA = try await TestServer.start(.echo(greeting: nil))
         let connector = RefusingConnector(refusals: 1, servers: [pod("a"): podA])
-        try await withForward(.init(name: "cold", warmStreams: 0), connector: connector, endpoint: pod("a")) { forward in
-            let port = forward.port
-            for round in 1...2 {
-                let echoed = try await sendAndReadToEnd("x", port: port, "round \(round)")
-                // The refused connection is closed without a byte; the next one echoes.
-                #expect(echoed == (round == 1 ? "" : "x"))
-                let failure = await forward.counters().upstreamFailure
-                #expect((failure?.reason == "Forbidden") == (round == 1))
-            }
+        let changes = Mutex(0)
+        try await withForward(.init(name: "cold", warmStreams: 0), connector: connector, endpoint: pod("a"), upstreamChanged: {
+            changes.withLock { $0 += 1 }
+        }) { forward in
+            // The refused open reached no pod: the connection is held and retried within its hold, and echoes.
+            let echoed = try await sendAndReadToEnd("x", port: forward.port, "refused, then retried")
+            #expect(echoed == "x")
+            let counters = await forward.counters()
+            #expect(counters.errorCount(.reheld) == 1)
+            #expect(counters.upstreamFailure == nil)
+            #expect(changes.withLock { $0 } == 2, "one report for the refusal, one for the bridge that cleared it")
         }
         await podA.stop()
     }

@@ -129,13 +129,44 @@ struct ProcessEndToEndTests {
             let up = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig])
             defer { up.stop() }
             let ready = try await world.awaitStatus(manifest, "three Ready forwards") { $0.allPhases(Self.names, are: "Ready") }
-            try await deletePodsUnderTraffic(world, manifest: manifest, before: ready)
+            try await deletePodsUnderTraffic(world, manifest: manifest, before: ready, berth: up)
             #expect(try await world.berth(["down", "-f", manifest]).status == 0, "log:\n\(up.log())")
         }
     }
 
-    /// `kubectl delete pods --all --force` while a client requests every 50 ms through `web`.
-    private func deletePodsUnderTraffic(_ world: ProcessWorld, manifest: String, before: [String: Any]) async throws {
+    /// A rolling update's everyday case: `kubectl delete pod --grace-period=N` leaves the pod serving for N seconds.
+    /// A connection open to it keeps working meanwhile (status shows it draining) while new connections go to
+    /// the replacement; it ends when the pod is gone.
+    @Test func aGracefulDeletionLetsOpenConnectionsDrain() async throws {
+        try await ProcessWorld.with(scenario: Self.scenario) { world in
+            let manifest = try world.write("forwards.yaml", Self.manifest)
+            let up = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig])
+            defer { up.stop() }
+            let ready = try await world.awaitStatus(manifest, "three Ready forwards") { $0.allPhases(Self.names, are: "Ready") }
+            let port = try #require(ready.localPort("api"))
+            let oldPod = try #require(ready.pod("api"))
+            let connection = try KeepAliveHTTP(port: port, timeoutSeconds: 20)
+            #expect(try await connection.get().contains(oldPod))
+
+            let deleted = try await world.run([try ReferenceClients.require("kubectl"), "--kubeconfig", world.kubeconfig, "delete", "pod", oldPod, "--grace-period=4", "--wait=false"])
+            #expect(deleted.status == 0, "kubectl: \(deleted.stdout)\(deleted.stderr)")
+            let moved = try await world.awaitStatus(manifest, "api Ready on the replacement") { status in
+                status.phase("api") == "Ready" && status.pod("api").map { $0 != oldPod } ?? false
+            }
+            let counters = moved.forward("api")?["connections"] as? [String: Any]
+            #expect(counters?["draining"] as? Int == 1, "status shows the connection draining: \(String(describing: counters))")
+            let newPod = try #require(moved.pod("api"))
+            #expect(try await TestHTTP.get(port: port).contains(newPod), "new connections go to the replacement")
+            // The old pod is still in its grace period: the open connection still reaches it.
+            #expect(try await connection.get().contains(oldPod), "log:\n\(up.log())")
+            // Once the pod is gone, so is the connection.
+            #expect(await connection.awaitClose(), "the connection ends with its pod")
+            #expect(try await world.berth(["down", "-f", manifest]).status == 0)
+        }
+    }
+
+    /// `kubectl delete pods --all --force` while a client starts a request every 20 ms through `web`.
+    private func deletePodsUnderTraffic(_ world: ProcessWorld, manifest: String, before: [String: Any], berth up: Spawned) async throws {
         let webPort = try #require(before.localPort("web"))
         let oldPods = Set(Self.names.compactMap { before.pod($0) })
         let outcomes = Shared<[(started: ContinuousClock.Instant, ok: Bool, detail: String)]>([])
@@ -154,13 +185,15 @@ struct ProcessEndToEndTests {
                                 outcomes.withLock { $0.append((started, false, "\(error)")) }
                             }
                         }
-                        try? await Task.sleep(until: started + .milliseconds(50), clock: .continuous)
+                        try? await Task.sleep(until: started + .milliseconds(20), clock: .continuous)
                     }
                 }
             }
             let replaced: [String: Any]
+            let deletedAt: ContinuousClock.Instant
             do {
                 let deleted = try await world.run([try ReferenceClients.require("kubectl"), "--kubeconfig", world.kubeconfig, "delete", "pods", "--all", "--force", "--grace-period=0"])
+                deletedAt = ContinuousClock.now
                 #expect(deleted.status == 0, "kubectl: \(deleted.stdout)\(deleted.stderr)")
                 // Deployment pods come back under new names; a StatefulSet's pod keeps its name (db-0).
                 let renamed = Self.names.filter { $0 != "db" }
@@ -178,6 +211,13 @@ struct ProcessEndToEndTests {
             try await group.waitForAll()
             let newWeb = try #require(replaced.pod("web"))
             let all = outcomes.withLock { $0 }
+            // Once the old pods are gone from the API, no request can be inside one: every request made from then
+            // on waits for a replacement (within the hold) and is served by it, however its stream failed first.
+            let afterDeletion = all.filter { $0.started >= deletedAt }
+            #expect(afterDeletion.count >= 10)
+            for outcome in afterDeletion where !outcome.ok {
+                Issue.record("a request made after the deletion failed: \(outcome.detail)\nlog:\n\(up.log())")
+            }
             let afterReady = all.filter { $0.started >= readyAt }
             #expect(afterReady.count >= 10, "the client kept going")
             for outcome in afterReady {

@@ -47,11 +47,13 @@ extension ForwardReconciler {
             for forward in entry.ports.flatMap({ $0?.forwards ?? [] }) {
                 let counters = await forward.counters()
                 sum.open += counters.openConnections
+                sum.draining += counters.drainingConnections
                 sum.total += counters.totalConnections
                 sum.held += counters.heldConnections
                 sum.bytesIn += UInt64(counters.bytesIn)
                 sum.bytesOut += UInt64(counters.bytesOut)
-                sum.errors += counters.errors.values.reduce(0, +)
+                // A connection held again is not a failure: it was bridged to the next pod.
+                sum.errors += counters.errors.filter { $0.key != .reheld }.values.reduce(0, +)
             }
             result[name] = sum
         }

@@ -1,3 +1,4 @@
+import KubeAPI
 extension ForwardReconciler {
     /// Why the forward's streams to its pod fail now (the first failing port), or nil when they work.
     ///
@@ -9,5 +10,35 @@ extension ForwardReconciler {
             if let failure = await forward.counters().upstreamFailure { return failure }
         }
         return nil
+    }
+
+    /// How long streams to a pod that looks Ready may fail before the forward says `Failed`. A pod being
+    /// deleted fails its streams a moment before the watch reports it; until then, and for a pod the API
+    /// no longer has (NotFound), the forward is `Rebinding`: `Failed` is for what a person must fix.
+    static let upstreamFailureGrace: Duration = .seconds(3)
+
+    /// When `failure` is a rebind rather than `Failed`, the delay after which to look again; nil for `Failed`.
+    func rebindingFor(_ failure: UpstreamFailure, of name: String) -> Duration? {
+        switch failure.reason {
+        case "Forbidden", "Unauthorized":
+            return nil  // the API server refused: a person must grant or log in
+        case "NotFound":
+            return Self.upstreamFailureGrace  // the pod is gone; its deletion event is on its way
+        default:
+            let now = elapsed.now()
+            let since = entries[name]?.upstreamFailingSince ?? now
+            entries[name]?.upstreamFailingSince = since
+            let failingFor = now - since
+            return failingFor < Self.upstreamFailureGrace ? Self.upstreamFailureGrace - failingFor : nil
+        }
+    }
+
+    /// Closes the connections still bridged to pods that are gone from the API (force-deleted, or their grace
+    /// period over): their streams are dead. Connections to pods that still exist, terminating or not, drain.
+    func closeConnectionsToGonePods(_ name: String, pods: [Pod]) async {
+        let live = Set(pods.compactMap(\.metadata.uid))
+        for forward in entries[name]?.ports.flatMap({ $0?.forwards ?? [] }) ?? [] {
+            await forward.closeConnections(exceptToPods: live, reason: "pod deleted")
+        }
     }
 }

@@ -48,6 +48,8 @@ public actor ForwardReconciler: Reconciler {
         var lastError: String?
         /// Looks taken at a forward that stayed Failed without an endpoint; sets its next retry delay.
         var failedRetries = 0
+        /// When streams to the chosen pod started failing (reset when they work or the pod changes).
+        var upstreamFailingSince: Duration?
     }
 
     /// How soon a forward Failed for want of an endpoint is looked at again. An informer event usually comes
@@ -139,26 +141,34 @@ public actor ForwardReconciler: Reconciler {
             record(name, error: message)
             // A watch that fails says nothing about the pod: connections open to it keep working through a VPN
             // flap or an API server restart, and survive if the same pod is chosen again. New ones are held.
-            await clearEndpoint(name, reason: message, keepingOpenConnections: true)
+            await clearEndpoint(name, reason: message)
             publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message))
             return .error(BerthDaemonError.observeFailed(forward: name, reason: message))
         case .synced:
             break
         }
 
+        let objects = observed.objects(in: scope)
+        await closeConnectionsToGonePods(name, pods: objects.pods)
         let resolution = TargetResolver.resolve(
             target: spec.target, ports: spec.ports, namespace: namespace,
-            observed: observed.objects(in: scope), current: entries[name]?.endpoint?.pod)
+            observed: objects, current: entries[name]?.endpoint?.pod)
         switch resolution {
         case .endpoint(let endpoint):
             await setEndpoint(name, endpoint, namespace: namespace)
-            if let failure = await upstreamFailure(of: name) {
-                record(name, error: failure.message)
-                publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: failure.reason, message: failure.message))
-                return .done  // the forward enqueues it again when its streams work
+            guard let failure = await upstreamFailure(of: name) else {
+                entries[name]?.upstreamFailingSince = nil
+                publish(status(spec, cluster: cluster.id, namespace: namespace, phase: .ready))
+                return .done
             }
-            publish(status(spec, cluster: cluster.id, namespace: namespace, phase: .ready))
-            return .done
+            record(name, error: failure.message)
+            if let recheck = rebindingFor(failure, of: name) {
+                // Most likely the pod is going away and the watch has not said so yet: not for a person to fix.
+                publish(status(spec, cluster: cluster.id, namespace: namespace, phase: .rebinding, reason: failure.reason, message: failure.message))
+                return .requeueAfter(recheck)
+            }
+            publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: failure.reason, message: failure.message))
+            return .done  // the forward enqueues it again when its streams work
         case .unresolved(let reason, let message):
             return await unresolved(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message)
         }
@@ -196,6 +206,7 @@ public actor ForwardReconciler: Reconciler {
         entries[name, default: Entry()].unresolvedSince = nil
         entries[name, default: Entry()].failedRetries = 0
         if previous != endpoint {
+            entries[name]?.upstreamFailingSince = nil
             logger.info("endpoint chosen", metadata: ["forward": "\(name)", "pod": "\(endpoint.pod)"])
         }
         for (index, port) in (entries[name]?.ports ?? []).enumerated() {
@@ -206,10 +217,10 @@ public actor ForwardReconciler: Reconciler {
         }
     }
 
-    private func clearEndpoint(_ name: String, reason: String, keepingOpenConnections: Bool = false) async {
+    private func clearEndpoint(_ name: String, reason: String) async {
         entries[name]?.endpoint = nil
         for forward in entries[name]?.ports.flatMap({ $0?.forwards ?? [] }) ?? [] {
-            await forward.clearEndpoint(reason: reason, keepingOpenConnections: keepingOpenConnections)
+            await forward.clearEndpoint(reason: reason)
         }
     }
 

@@ -1,14 +1,22 @@
 import Logging
 import NIOCore
+import Reconcile
 
 extension Forward {
     /// Serves one accepted connection from arrival to close. Never throws: a failure closes this
     /// connection only.
+    ///
+    /// The rule for upstream failures (docs/data-plane.md, "Connection rules"): a connection is closed for
+    /// one only once its bytes may have reached a pod. A stream that could not be opened, or that died before
+    /// the bridge, carried nothing to any pod, so the connection goes back to the hold queue, keeping every
+    /// byte the client sent (they are still in its socket or its stand-by handler), and is bridged to the
+    /// next endpoint, or to the same one on a retry, within its hold.
     nonisolated func serve(_ client: any Channel) async {
         let (id, firstRoute, firstOutcome) = await admit()
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(id)"
         if let remote = client.remoteAddress { logger[metadataKey: "client"] = "\(remote)" }
+        let waited = ElapsedClock(clock).now
 
         var route: Route
         if let firstRoute {
@@ -19,101 +27,144 @@ extension Forward {
             return
         } else {
             logger.debug("no endpoint; holding connection")
-            guard let heldRoute = await waitWhileHeld(id: id, logger: logger) else {
+            guard let heldRoute = await waitWhileHeld(id: id, for: configuration.holdTimeout, retryingAfter: nil, logger: logger) else {
                 client.close(promise: nil)
                 return
             }
             route = heldRoute
         }
 
-        if route.warm == nil, configuration.warmStreams > 0 {
-            route.warm = await waitForOpeningWarm(id: id, generation: route.generation)
-        }
-        let counters = ByteCounters()
+        var failuresInARow = 0
         while true {
+            if route.warm == nil, configuration.warmStreams > 0 {
+                route.warm = await waitForOpeningWarm(id: id, generation: route.generation)
+            }
             logger[metadataKey: "pod"] = "\(route.endpoint)"
-            let stream: UpstreamStream
-            if let warmStream = route.warm {
-                stream = warmStream.stream
-            } else {
-                do {
-                    stream = try await openStream(to: route.endpoint, onAcceptPath: true)
-                } catch {
-                    await count(.upstreamConnectFailed)
-                    logger.warning("cannot open upstream stream; closing connection", metadata: ["error": "\(error)"])
-                    client.close(promise: nil)
-                    return
-                }
-            }
-
-            let allCounters = [counters, bytes]
-            let outcome: Pump.Outcome
-            do {
-                outcome = try await eventLoop.submit {
-                    try Pump.bridge(client: client, upstream: stream, counters: allCounters)
-                }.get()
-            } catch {
-                logger.warning("cannot bridge connection", metadata: ["error": "\(error)"])
-                client.close(promise: nil)
-                stream.channel.close(promise: nil)
+            var failure: (any Error)?
+            switch await bridge(client, id: id, along: route, logger: logger) {
+            case .done:
                 return
-            }
-            switch outcome {
-            case .upstreamDead where route.warm != nil:
-                // Never hand out a dead stream: drop it and open a fresh one for this connection.
-                await count(.warmStreamDied)
-                logger.info("warm stream died before use; opening a fresh one")
-                stream.channel.close(promise: nil)
+            case .warmStreamDead:
+                // Never hand out a dead stream: try a fresh one to the same pod.
                 route.warm = nil
                 continue
-            case .upstreamDead:
-                await count(.upstreamConnectFailed)
-                client.close(promise: nil)
-                stream.channel.close(promise: nil)
-                let failure = await deathError(of: stream, to: route.endpoint, otherwise: ChannelError.ioOnClosedChannel)
-                await noteUpstream(UpstreamFailure(failure))
-                logger.warning("upstream stream closed before it was bridged; closing connection", metadata: ["error": "\(failure)"])
-                return
-            case .clientGone:
-                logger.debug("client left before it was bridged")
-                stream.channel.close(promise: nil)
-                return
-            case .bridged:
-                break
+            case .neverReachedPod(let error):
+                failure = error
             }
 
-            guard await register(id: id, route: route, client: client, upstream: stream.channel, counters: counters) else {
-                // The endpoint changed while this connection was being bridged to the old one.
-                await count(.endpointGone)
+            // Nothing reached a pod: hold the connection again until the next endpoint, or a retry.
+            failuresInARow += 1
+            await count(.reheld)
+            let left = configuration.holdTimeout - waited()
+            logger.info(
+                "the stream never reached the pod; holding the connection for the next endpoint",
+                metadata: ["error": "\(failure.map { "\($0)" } ?? "-")", "holdLeft": "\(left)"])
+            guard let next = await waitAfterFailure(
+                id: id, failedGeneration: route.generation, for: left, failuresInARow: failuresInARow, logger: logger)
+            else {
                 client.close(promise: nil)
-                stream.channel.close(promise: nil)
                 return
             }
-            logger.debug("connection bridged", metadata: ["warm": "\(route.warm != nil)"])
-            await withTaskCancellationHandler {
-                try? await client.closeFuture.get()
-                try? await stream.channel.closeFuture.get()
-            } onCancel: {
-                client.close(promise: nil)
-                stream.channel.close(promise: nil)
-            }
-            await unregister(id: id)
-            logger.debug(
-                "connection closed",
-                metadata: ["bytesIn": "\(counters.inCount)", "bytesOut": "\(counters.outCount)"]
-            )
-            return
+            route = next
         }
     }
 
-    /// Waits for an endpoint for at most the hold timeout; nil means the connection must close.
-    private nonisolated func waitWhileHeld(id: UInt64, logger: Logger) async -> Route? {
-        let timeout = configuration.holdTimeout
+    /// How one attempt to bridge a connection ended.
+    private enum BridgeAttempt {
+        /// The connection was bridged and has ended, or the client left: nothing more to do.
+        case done
+        /// The warm stream it was given had died; the caller opens a fresh one.
+        case warmStreamDead
+        /// No byte reached any pod: the open failed or the stream died before the bridge.
+        case neverReachedPod((any Error)?)
+    }
+
+    /// Opens (or takes) a stream along `route`, bridges the client to it, and waits until the connection ends.
+    private nonisolated func bridge(_ client: any Channel, id: UInt64, along route: Route, logger: Logger) async -> BridgeAttempt {
+        let stream: UpstreamStream
+        if let warmStream = route.warm {
+            stream = warmStream.stream
+        } else {
+            do {
+                stream = try await openStream(to: route.endpoint, onAcceptPath: true)
+            } catch {
+                return .neverReachedPod(error)
+            }
+        }
+
+        let counters = ByteCounters()
+        let allCounters = [counters, bytes]
+        let outcome: Pump.Outcome
+        do {
+            outcome = try await eventLoop.submit {
+                try Pump.bridge(client: client, upstream: stream, counters: allCounters)
+            }.get()
+        } catch {
+            logger.warning("cannot bridge connection", metadata: ["error": "\(error)"])
+            client.close(promise: nil)
+            stream.channel.close(promise: nil)
+            return .done
+        }
+        switch outcome {
+        case .upstreamDead where route.warm != nil:
+            await count(.warmStreamDied)
+            logger.info("warm stream died before use; opening a fresh one")
+            stream.channel.close(promise: nil)
+            return .warmStreamDead
+        case .upstreamDead:
+            stream.channel.close(promise: nil)
+            let failure = await deathError(of: stream, to: route.endpoint, otherwise: ChannelError.ioOnClosedChannel)
+            await noteUpstream(UpstreamFailure(failure))
+            return .neverReachedPod(failure)
+        case .clientGone:
+            logger.debug("client left before it was bridged")
+            stream.channel.close(promise: nil)
+            return .done
+        case .bridged:
+            break
+        }
+
+        guard await register(id: id, route: route, client: client, upstream: stream.channel, counters: counters) else {
+            // The forward is stopping.
+            client.close(promise: nil)
+            stream.channel.close(promise: nil)
+            return .done
+        }
+        logger.debug("connection bridged", metadata: ["warm": "\(route.warm != nil)"])
+        await withTaskCancellationHandler {
+            try? await client.closeFuture.get()
+            try? await stream.channel.closeFuture.get()
+        } onCancel: {
+            client.close(promise: nil)
+            stream.channel.close(promise: nil)
+        }
+        await unregister(id: id)
+        logger.debug(
+            "connection closed",
+            metadata: ["bytesIn": "\(counters.inCount)", "bytesOut": "\(counters.outCount)"]
+        )
+        return .done
+    }
+
+    /// Waits for an endpoint for at most `timeout`; nil means the connection must close. With
+    /// `retryingAfter`, the connection is also handed the current endpoint again after that delay
+    /// (doubling, at most `Forward.longestRetryDelay`), should none newer come first.
+    private nonisolated func waitWhileHeld(
+        id: UInt64, for timeout: Duration, retryingAfter firstRetry: Duration?, logger: Logger
+    ) async -> Route? {
         let clock = self.clock
         let outcome = await withTaskGroup(of: Void.self) { group in
             group.addTask {
+                var left = timeout
+                var retry = firstRetry
                 do {
-                    try await clock.sleep(for: timeout)
+                    while let delay = retry, delay < left {
+                        try await clock.sleep(for: delay)
+                        left -= delay
+                        if await self.retryHeld(id: id) { return }
+                        retry = min(delay * 2, Self.longestRetryDelay)
+                    }
+                    try await clock.sleep(for: max(left, .zero))
                     await self.expireHold(id: id)
                 } catch {
                     // Cancelled: the connection was routed, or the forward is stopping.
@@ -127,10 +178,33 @@ extension Forward {
         case .bridge(let route):
             return route
         case .timedOut:
-            logger.info("no endpoint within the hold timeout; closing connection", metadata: ["holdTimeout": "\(timeout)"])
+            logger.info("no endpoint within the hold timeout; closing connection", metadata: ["holdTimeout": "\(configuration.holdTimeout)"])
             return nil
         case .queueFull, .stopped:
             return nil
+        }
+    }
+
+    /// Holds a connection whose stream to the endpoint of `failedGeneration` never reached the pod: it is
+    /// routed at once if the endpoint changed meanwhile, else when it changes, or retried on the same
+    /// endpoint after a backoff; nil once `timeout` (what is left of its hold) runs out.
+    private nonisolated func waitAfterFailure(
+        id: UInt64, failedGeneration: UInt64, for timeout: Duration, failuresInARow: Int, logger: Logger
+    ) async -> Route? {
+        guard timeout > .zero else {
+            await count(.holdTimedOut)
+            logger.info("no endpoint within the hold timeout; closing connection", metadata: ["holdTimeout": "\(configuration.holdTimeout)"])
+            return nil
+        }
+        switch await rehold(id: id, after: failedGeneration) {
+        case .bridge(let route)?:
+            return route
+        case .timedOut?, .queueFull?, .stopped?:
+            return nil
+        case nil:
+            let exponent = min(max(failuresInARow - 1, 0), 8)
+            let retry = min(Self.firstRetryDelay * (1 << exponent), Self.longestRetryDelay)
+            return await waitWhileHeld(id: id, for: timeout, retryingAfter: retry, logger: logger)
         }
     }
 

@@ -95,12 +95,24 @@ extension Forward {
         return (id, nil, nil)
     }
 
-    /// Queues a connection again after its route went stale while it was being bridged.
-    func reroute(id: UInt64) -> Route? {
-        if let route = takeRoute() { return route }
-        guard lifecycle == .running, held.count < configuration.maxHeldConnections else { return nil }
+    /// Queues a connection again after its stream to the endpoint of `failedGeneration` never reached the
+    /// pod. An endpoint chosen since is taken at once; nil means the connection waits in the queue.
+    func rehold(id: UInt64, after failedGeneration: UInt64) -> HoldOutcome? {
+        guard lifecycle == .running else { return .stopped }
+        if generation != failedGeneration, let route = takeRoute() { return .bridge(route) }
+        guard held.count < configuration.maxHeldConnections else {
+            stats.count(.holdQueueFull)
+            return .queueFull
+        }
         held.append(HeldConnection(id: id))
         return nil
+    }
+
+    /// A held connection's retry is due: hands it the current endpoint, if there is one, and says so.
+    func retryHeld(id: UInt64) -> Bool {
+        guard let index = held.firstIndex(where: { $0.id == id }), let route = takeRoute() else { return false }
+        deliver(.bridge(route), to: held.remove(at: index))
+        return true
     }
 
     /// Waits until the held connection `id` is routed, times out, or the forward stops.
@@ -133,10 +145,10 @@ extension Forward {
 
     // MARK: - Open connections
 
-    /// Records a bridged connection if its route is still current; false means the endpoint
-    /// changed meanwhile and the caller must close the stream and route again.
+    /// Records a bridged connection; false means the forward is stopping and the caller must close it.
+    /// A connection bridged to an endpoint that changed meanwhile is kept: it drains on its pod like the others.
     func register(id: UInt64, route: Route, client: any Channel, upstream: any Channel, counters: ByteCounters) -> Bool {
-        guard lifecycle == .running, route.generation == generation else { return false }
+        guard lifecycle == .running else { return false }
         open[id] = OpenConnection(
             endpoint: route.endpoint,
             client: client,

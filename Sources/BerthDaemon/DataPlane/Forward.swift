@@ -28,6 +28,12 @@ public actor Forward {
     nonisolated let bytes = ByteCounters()
     nonisolated var eventLoop: any EventLoop { listener.eventLoop }
 
+    /// The first wait before a connection whose stream never reached the pod tries the same endpoint again
+    /// (a newer endpoint is taken at once); it doubles up to `longestRetryDelay`, within the connection's hold.
+    static var firstRetryDelay: Duration { .milliseconds(200) }
+    /// The longest wait between such retries.
+    static var longestRetryDelay: Duration { .seconds(2) }
+
     enum Lifecycle { case idle, running, stopped }
     var lifecycle = Lifecycle.idle
     var jobs: AsyncStream<Job>.Continuation?
@@ -100,8 +106,9 @@ public actor Forward {
         logger.info("forward stopped")
     }
 
-    /// Bridges new connections, and the held ones in arrival order, to `newEndpoint`. Connections
-    /// open to a different pod are closed; warm streams are rebuilt for the new pod.
+    /// Bridges new connections, and the held ones in arrival order, to `newEndpoint`; warm streams are
+    /// rebuilt for the new pod. Connections open to another pod drain there: they end when that pod or its
+    /// stream ends them, or when `closeConnections(exceptToPods:reason:)` says the pod is gone.
     public func setEndpoint(_ newEndpoint: UpstreamEndpoint) {
         guard newEndpoint != endpoint else { return }
         logger.info("endpoint set", metadata: ["pod": "\(newEndpoint)", "held": "\(held.count)"])
@@ -113,13 +120,24 @@ public actor Forward {
         }
     }
 
-    /// Forgets the endpoint: new connections are held. When its pod went away its connections close too;
-    /// with `keepingOpenConnections` (berth cannot see the cluster, which says nothing about the pod) they
-    /// stay, and survive when the same pod is set again.
-    public func clearEndpoint(reason: String, keepingOpenConnections: Bool = false) {
+    /// Forgets the endpoint: new connections are held. Open connections stay with their pods, as on an
+    /// endpoint change.
+    public func clearEndpoint(reason: String) {
         guard endpoint != nil else { return }
         logger.info("endpoint cleared; holding new connections", metadata: ["reason": "\(reason)"])
-        changeEndpoint(to: nil, closingOpenConnections: !keepingOpenConnections)
+        changeEndpoint(to: nil)
+    }
+
+    /// Closes the open connections bridged to pods other than `livePods` (pod UIDs): those pods are gone from
+    /// the API, so their streams are dead even if no FIN reached us yet.
+    public func closeConnections(exceptToPods livePods: Set<String>, reason: String) {
+        // Removed at once, so a second call cannot count them twice; their tasks end on the close.
+        for (id, connection) in open where !livePods.contains(connection.endpoint.podUID) {
+            logger.info("pod gone; closing its connection", metadata: ["connection": "\(id)", "pod": "\(connection.endpoint)", "reason": "\(reason)"])
+            stats.count(.endpointGone)
+            connection.close()
+            open[id] = nil
+        }
     }
 
     /// The forward's counters now.
@@ -127,6 +145,7 @@ public actor Forward {
         ForwardCounters(
             endpoint: endpoint,
             openConnections: open.count,
+            drainingConnections: open.values.filter { $0.endpoint != endpoint }.count,
             totalConnections: stats.totalConnections,
             heldConnections: held.count,
             warmStreamsReady: warm.count,
@@ -209,7 +228,7 @@ public actor Forward {
         releaseWarmWaiters(keeping: 0)
     }
 
-    private func changeEndpoint(to newEndpoint: UpstreamEndpoint?, closingOpenConnections: Bool = true) {
+    private func changeEndpoint(to newEndpoint: UpstreamEndpoint?) {
         endpoint = newEndpoint
         generation &+= 1
         warmOpening = 0
@@ -222,11 +241,5 @@ public actor Forward {
         }
         warm.removeAll()
         releaseWarmWaiters(keeping: 0)
-        // Removed at once, so a second change cannot count them twice; their tasks end on the close.
-        for (id, connection) in open where closingOpenConnections && connection.endpoint != newEndpoint {
-            stats.count(.endpointGone)
-            connection.close()
-            open[id] = nil
-        }
     }
 }

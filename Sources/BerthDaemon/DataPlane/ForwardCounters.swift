@@ -4,6 +4,9 @@ public struct ForwardCounters: Sendable, Equatable {
     public var endpoint: UpstreamEndpoint?
     /// Connections bridged and not yet closed.
     public var openConnections: Int
+    /// Open connections still bridged to a pod that is no longer the endpoint (a rollout's old pod in its
+    /// grace period): they end when that pod or its stream ends them.
+    public var drainingConnections: Int
     /// Connections accepted since the forward started.
     public var totalConnections: Int
     /// Connections waiting for an endpoint right now.

@@ -41,6 +41,9 @@ public struct PortStatus: Codable, Sendable, Hashable {
 public struct ConnectionCounters: Codable, Sendable, Hashable {
     /// Connections bridged now.
     public var open: Int
+    /// Of the open connections, those still bridged to a pod that is no longer the endpoint (a rollout's old
+    /// pod in its grace period); they end when that pod or its stream ends them.
+    public var draining: Int
     /// Connections accepted since the forward started.
     public var total: Int
     /// Connections waiting for an endpoint now.
@@ -53,13 +56,30 @@ public struct ConnectionCounters: Codable, Sendable, Hashable {
     public var errors: Int
 
     /// Creates counters.
-    public init(open: Int = 0, total: Int = 0, held: Int = 0, bytesIn: UInt64 = 0, bytesOut: UInt64 = 0, errors: Int = 0) {
+    public init(open: Int = 0, draining: Int = 0, total: Int = 0, held: Int = 0, bytesIn: UInt64 = 0, bytesOut: UInt64 = 0, errors: Int = 0) {
         self.open = open
+        self.draining = draining
         self.total = total
         self.held = held
         self.bytesIn = bytesIn
         self.bytesOut = bytesOut
         self.errors = errors
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case open, draining, total, held, bytesIn, bytesOut, errors
+    }
+
+    /// Decodes counters; `draining` may be absent (state files of earlier versions).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        open = try container.decode(Int.self, forKey: .open)
+        draining = try container.decodeIfPresent(Int.self, forKey: .draining) ?? 0
+        total = try container.decode(Int.self, forKey: .total)
+        held = try container.decode(Int.self, forKey: .held)
+        bytesIn = try container.decode(UInt64.self, forKey: .bytesIn)
+        bytesOut = try container.decode(UInt64.self, forKey: .bytesOut)
+        errors = try container.decode(Int.self, forKey: .errors)
     }
 }
 

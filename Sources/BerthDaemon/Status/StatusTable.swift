@@ -12,7 +12,7 @@ public enum StatusTable {
                 forward.ports.map(localColumn).joined(separator: ","),
                 "\(forward.namespace)/\(forward.target)",
                 forward.pod ?? "-",
-                "\(forward.connections.open)/\(forward.connections.total)",
+                conns(forward.connections),
                 age(from: forward.since, to: now),
                 forward.message ?? forward.reason ?? "",
             ])
@@ -29,6 +29,12 @@ public enum StatusTable {
             out += "\n\(status.resyncs) network resync\(status.resyncs == 1 ? "" : "s") since the start"
         }
         return out
+    }
+
+    /// `open/total`, and how many of the open ones drain on an old pod, when any do.
+    static func conns(_ counters: ConnectionCounters) -> String {
+        let base = "\(counters.open)/\(counters.total)"
+        return counters.draining > 0 ? base + " (\(counters.draining) draining)" : base
     }
 
     static func localColumn(_ port: PortStatus) -> String {

@@ -1,6 +1,7 @@
 import BerthDaemon
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 import Testing
 
@@ -120,4 +121,19 @@ private final class Lines: Sendable {
     func append(_ text: String) { storage.withLock { $0.append(text) } }
 
     var text: String { storage.withLock { $0.joined() } }
+}
+
+/// `berth demo` says which kind each failed request was.
+@Suite struct DemoFailureKindTests {
+    @Test func eachFailureLineNamesItsKind() {
+        let hold = Duration.seconds(10)
+        let reset = IOError(errnoCode: ECONNRESET, reason: "read")
+        #expect(DemoProbe.describe(reset, after: .milliseconds(30), hold: hold) == "in flight on a pod that died: connection reset")
+        let closed = DemoProbe.Failure(description: "connection closed before a reply")
+        #expect(DemoProbe.describe(closed, after: .seconds(10), hold: hold).hasPrefix("held past the 10"))
+        let refused = IOError(errnoCode: ECONNREFUSED, reason: "connect")
+        #expect(DemoProbe.describe(refused, after: .zero, hold: hold).hasPrefix("refused"))
+        let late = DemoProbe.Failure(description: "no reply within 15 s")
+        #expect(DemoProbe.describe(late, after: .seconds(15), hold: hold).hasPrefix("timed out"))
+    }
 }

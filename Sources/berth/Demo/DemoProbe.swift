@@ -21,14 +21,29 @@ enum DemoProbe {
         var description: String
     }
 
-    /// A failed request in a few words: a reset is what a client sees when the pod dies mid-request.
-    static func describe(_ error: any Error) -> String {
-        switch error {
+    /// A failed request in a few words, led by which kind of failure it was. berth closes a connection for
+    /// an upstream failure only once its bytes may have reached a pod, so a connection cut before the hold ran
+    /// out was inside a pod that died; one cut at the hold waited for a ready pod that did not come.
+    static func describe(_ error: any Error, after took: Duration, hold: Duration) -> String {
+        let what: String = switch error {
         case let failure as Failure: failure.description
-        case let io as IOError where io.errnoCode == ECONNRESET: "connection reset (its pod went away mid-request)"
+        case let io as IOError where io.errnoCode == ECONNRESET: "connection reset"
         case let io as IOError where io.errnoCode == ECONNREFUSED: "connection refused"
         case ChannelError.connectTimeout: "connect timed out"
         default: "\(error)"
+        }
+        switch error {
+        case let io as IOError where io.errnoCode == ECONNREFUSED:
+            return "refused (nothing listens on the local port): \(what)"
+        case ChannelError.connectTimeout:
+            return "not accepted: \(what)"
+        case is Failure where what.hasPrefix("no reply within"):
+            return "timed out: \(what)"
+        default:
+            if took >= hold - .milliseconds(500) {
+                return "held past the \(DemoSummary.seconds(hold)) hold (no ready pod came): \(what)"
+            }
+            return "in flight on a pod that died: \(what)"
         }
     }
 

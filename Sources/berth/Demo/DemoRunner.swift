@@ -24,6 +24,8 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
 
     /// Longer than berth's default hold (10 s), so that a held connection counts as a success when it is bridged.
     static var requestTimeout: Duration { .seconds(15) }
+    /// The demo manifest's hold (`hold: 10s` in examples/demo-forwards.yaml): tells a failure's kind.
+    static var hold: Duration { .seconds(10) }
 
     private let options: Options
     private let console: DemoConsole
@@ -179,7 +181,7 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
                     try await race.next()
                 }
             } catch {
-                failure = DemoProbe.describe(error)
+                failure = DemoProbe.describe(error, after: began.duration(to: clock.now), hold: Self.hold)
             }
             // A request cut short by the end of the demo is neither a success nor a failure.
             guard !Task.isCancelled else { return }

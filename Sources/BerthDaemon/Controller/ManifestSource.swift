@@ -1,6 +1,7 @@
 import BerthManifest
 import Foundation
 import Logging
+import Reconcile
 import Synchronization
 
 /// The desired state: the manifest files (and env files) loaded and validated, reloaded when they change.
@@ -23,6 +24,8 @@ public final class ManifestSource: Sendable {
     private let clock: any Clock<Duration>
     private let logger: Logger
     private let state = Mutex(State())
+    /// Signalled whenever a valid manifest replaces the current one (its one waiter: the probe schedule).
+    let replaced = AsyncWakeup()
 
     /// A source over files, watched after `load()`.
     public init(
@@ -69,6 +72,7 @@ public final class ManifestSource: Sendable {
                 $0.manifest = manifest
                 $0.errors = []
             }
+            replaced.signal()
             return nil
         case .failure(let errors):
             state.withLock { $0.errors = errors.errors.map(\.description) }

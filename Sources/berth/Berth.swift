@@ -76,6 +76,8 @@ enum ExitStatus: Int32 {
     case usage = 2
     /// No daemon serves the manifest files (`status`, `diff`, `down`), or `demo` could not start.
     case notRunning = 3
+    /// A daemon runs but its answer could not be read or printed (`status`, `diff`): a protocol or encoding error.
+    case failed = 4
 
     /// As an ArgumentParser exit code, to throw from `run()`.
     var exitCode: ExitCode { ExitCode(rawValue) }

@@ -14,7 +14,7 @@ struct DiffCommand: AsyncParsableCommand {
             files, `-` removed from the files, `~` changed (running -> files).
 
             Exit codes: 0 no differences, 1 differences, 2 the files are invalid or unreadable (or usage
-            error), 3 no daemon runs for these files.
+            error), 3 no daemon runs for these files, 4 the daemon's answer could not be read.
             """
     )
 
@@ -35,21 +35,23 @@ struct DiffCommand: AsyncParsableCommand {
         }
         let finding = DaemonLocator(manifestSet: ManifestSet(paths: paths)).locate()
         guard case .running(_, let client) = finding else {
-            throw DaemonCLI.reportNotRunning(finding, files: paths, json: output == .json)
+            throw try DaemonCLI.reportNotRunning(finding, files: paths, json: output == .json)
         }
-        guard let running = await running(from: client) else {
-            throw DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: paths, json: output == .json)
+        let running: [ForwardDefinition]
+        do {
+            running = try await client.running()
+        } catch BerthDaemonError.daemonNotRunning {
+            // It went away since it was found.
+            throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: paths, json: output == .json)
+        } catch {
+            // A daemon that answers badly is not "no daemon": say what went wrong.
+            throw CommandFailure("cannot read the forwards the daemon runs: \(error)", status: .failed)
         }
         let diff = ManifestDiff(running: running, files: files.forwards.map(ForwardDefinition.init))
         switch output {
         case .text: print(diff.render())
-        case .json: print(DaemonCLI.json(diff))
+        case .json: print(try DaemonCLI.json(diff))
         }
         if !diff.isEmpty { throw ExitCode(1) }
-    }
-
-    /// The daemon's forwards, or nil when it went away since it was found.
-    private func running(from client: HostClient) async -> [ForwardDefinition]? {
-        try? await client.running()
     }
 }

@@ -23,7 +23,7 @@ struct DownCommand: AsyncParsableCommand {
     func run() async throws {
         let finding = DaemonLocator(manifestSet: ManifestSet(paths: manifest.paths())).locate()
         guard case .running(let state, let client) = finding else {
-            throw DaemonCLI.reportNotRunning(finding, files: manifest.paths(), json: false)
+            throw try DaemonCLI.reportNotRunning(finding, files: manifest.paths(), json: false)
         }
         do {
             try await client.down()

@@ -43,7 +43,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let finding = DaemonLocator(manifestSet: ManifestSet(paths: manifest.paths())).locate()
         guard case .running(_, let client) = finding else {
-            throw DaemonCLI.reportNotRunning(finding, files: manifest.paths(), json: output == .json)
+            throw try DaemonCLI.reportNotRunning(finding, files: manifest.paths(), json: output == .json)
         }
         do {
             let first = try await client.status()
@@ -52,17 +52,17 @@ struct StatusCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("error: the daemon runs no forward named '\(unknown)'\n".utf8))
                 throw ExitStatus.usage.exitCode
             }
-            show(render(status))
+            show(try render(status))
             guard watch else { throw DaemonCLI.exitCode(for: only(status)) }
             var last = first
             while true {
                 let next = try await client.status(after: last.generation)
-                if next != last { show(render(next.status)) }
+                if next != last { show(try render(next.status)) }
                 last = next
             }
         } catch let error as BerthDaemonError where DaemonCLI.meansGone(error) {
             // The daemon went away between the lookup and the request (or while watching).
-            throw DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), json: output == .json)
+            throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), json: output == .json)
         }
     }
 
@@ -81,15 +81,19 @@ struct StatusCommand: AsyncParsableCommand {
         fflush(nil)
     }
 
-    private func render(_ status: DaemonStatus) -> String {
+    private func render(_ status: DaemonStatus) throws(CommandFailure) -> String {
         let status = only(status)
         switch output {
         case .table:
             return StatusTable.render(status) + DaemonCLI.probeLines(status)
         case .json:
-            return DaemonCLI.json(StatusDocument(status))
+            return try DaemonCLI.json(StatusDocument(status))
         case .yaml:
-            return (try? YAMLEncoder().encode(StatusDocument(status))) ?? ""
+            do {
+                return try YAMLEncoder().encode(StatusDocument(status))
+            } catch {
+                throw CommandFailure("cannot encode the status as YAML: \(error)", status: .failed)
+            }
         }
     }
 }
@@ -150,7 +154,9 @@ enum DaemonCLI {
     static let notRunningExit = ExitCode(3)
 
     /// Prints that no daemon runs (and what stale state was removed); returns the exit code to throw.
-    static func reportNotRunning(_ finding: DaemonLocator.Finding, files: [String], json: Bool) -> ExitCode {
+    static func reportNotRunning(
+        _ finding: DaemonLocator.Finding, files: [String], json: Bool
+    ) throws(CommandFailure) -> ExitCode {
         var cleaned: String?
         if case .notRunning(let reason) = finding { cleaned = reason }
         if json {
@@ -159,7 +165,7 @@ enum DaemonCLI {
                 var manifests: [String]
                 var staleStateRemoved: String?
             }
-            print(Self.json(NotRunning(manifests: ManifestSet(paths: files).paths, staleStateRemoved: cleaned)))
+            print(try Self.json(NotRunning(manifests: ManifestSet(paths: files).paths, staleStateRemoved: cleaned)))
         } else {
             print("no berth daemon is running for \(files.joined(separator: " + "))")
             if let cleaned { print("(removed the state of a daemon that is gone: \(cleaned))") }
@@ -193,10 +199,15 @@ enum DaemonCLI {
     }
 
     /// Pretty, key-sorted JSON with ISO 8601 dates.
-    static func json(_ value: some Encodable) -> String {
+    /// - Throws: a ``CommandFailure`` (exit 4) rather than printing something that is not the value.
+    static func json(_ value: some Encodable) throws(CommandFailure) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw CommandFailure("cannot encode the output as JSON: \(error)", status: .failed)
+        }
     }
 }

@@ -38,7 +38,7 @@ public final class Daemon: Sendable {
         let statuses = StatusStore(pid: ProcessInfo.processInfo.processIdentifier, startedAt: Date(), manifests: paths)
         let clusters = ClusterRegistry(
             kubeconfig: configuration.kubeconfig, context: configuration.context,
-            environment: configuration.environment, logger: logger)
+            environment: configuration.environment, sessions: configuration.sessions, logger: logger)
         let queue = WorkQueue<String>(clock: configuration.clock)
         // The observed state enqueues the dependents of a scope on every event; the box breaks the cycle.
         let box = DependentsBox()
@@ -121,6 +121,8 @@ public final class Daemon: Sendable {
         statuses.recordResync()
         let restarted = observed.restartFailing()
         if restarted > 0 { configuration.logger.info("restarted failing watches", metadata: ["informers": "\(restarted)"]) }
+        // A session the network change broke is found now, not two keepalive intervals later.
+        clusters.sessions.probeAll()
         await reconciler.retryWarmStreamsNow()
         for name in Self.allKeys(manifest.current, statuses.snapshot()) { queue.add(name) }
     }
@@ -129,8 +131,14 @@ public final class Daemon: Sendable {
     public func status() async -> DaemonStatus {
         var status = statuses.snapshot()
         let counters = await reconciler.connectionCounters()
+        let transports = await reconciler.transportUsage()
         for index in status.forwards.indices {
-            if let live = counters[status.forwards[index].name] { status.forwards[index].connections = live }
+            let name = status.forwards[index].name
+            if let live = counters[name] { status.forwards[index].connections = live }
+            if let usage = transports[name] {
+                status.forwards[index].transport = usage.transport
+                status.forwards[index].sessions = usage.sessions
+            }
         }
         return status
     }

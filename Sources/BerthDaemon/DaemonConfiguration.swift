@@ -39,6 +39,8 @@ public struct DaemonConfiguration: Sendable {
     /// Reads the wall and monotonic clocks together; a wall clock that ran ahead of the monotonic one between two
     /// readings (2 s apart) means the machine slept (docs/daemon-internals.md). Tests simulate a suspend here.
     public var wakeSample: @Sendable () -> WakeDetector.Sample
+    /// Streams per multiplexed port-forward session and the keepalive PING interval.
+    public var sessions: SessionSettings
 
     /// Creates a configuration with berth's defaults.
     public init(
@@ -47,7 +49,8 @@ public struct DaemonConfiguration: Sendable {
         logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         workers: Int = 4, resyncInterval: Duration = .seconds(300), reloadDebounce: Duration = .milliseconds(100),
-        watchNetwork: Bool = true, wakeSample: @escaping @Sendable () -> WakeDetector.Sample = WakeDetector.Sample.now
+        watchNetwork: Bool = true, wakeSample: @escaping @Sendable () -> WakeDetector.Sample = WakeDetector.Sample.now,
+        sessions: SessionSettings = SessionSettings()
     ) {
         self.source = source
         self.kubeconfig = kubeconfig
@@ -61,5 +64,6 @@ public struct DaemonConfiguration: Sendable {
         self.reloadDebounce = reloadDebounce
         self.watchNetwork = watchNetwork
         self.wakeSample = wakeSample
+        self.sessions = sessions
     }
 }

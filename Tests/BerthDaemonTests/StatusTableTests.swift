@@ -11,10 +11,12 @@ import Testing
     }
 
     @Test func rendersOneRowPerForwardWithAlignedColumns() {
-        let web = ForwardStatus(
+        var web = ForwardStatus(
             name: "web", phase: .ready, target: "service/web", context: "dev", namespace: "shop",
             ports: [PortStatus(address: "127.0.0.1", localPort: 8080, remote: "http", targetPort: 80)],
             pod: "web-7d9f-abcde", since: start, connections: ConnectionCounters(open: 1, total: 7))
+        web.transport = "websocket-spdy"
+        web.sessions = SessionUsage(sessions: 1, streams: 3)
         let db = ForwardStatus(
             name: "db", phase: .failed, reason: "PortInUse", message: "127.0.0.1:5432 is in use by postgres (pid 77)",
             target: "statefulset/postgres", context: nil, namespace: "data",
@@ -26,6 +28,7 @@ import Testing
         #expect(lines[1].contains("127.0.0.1:8080->http"))
         #expect(lines[1].contains("shop/service/web"))
         #expect(lines[1].contains("1/7"))
+        #expect(lines[1].contains("websocket-spdy  1/3"))
         #expect(lines[1].contains("90s"))
         #expect(lines[2].contains("[::1]:-->5432"))
         #expect(lines[2].hasSuffix("127.0.0.1:5432 is in use by postgres (pid 77)"))

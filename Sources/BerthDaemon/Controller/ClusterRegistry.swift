@@ -28,12 +28,21 @@ public final class ClusterRegistry: Sendable {
     private let resolved = Mutex<[String?: (stamps: [KubeconfigStamp?], cluster: Cluster)]>([:])
     /// The TLS contexts of every port-forward stream the daemon opens, shared across forwards.
     public let tlsContexts = TLSContextCache()
+    /// The multiplexed port-forward sessions of every forward, shared per pod (docs/port-forward.md).
+    public let sessions: SessionPool
+    /// What `transport: auto` found to work, per cluster.
+    public let transports = TransportMemory()
 
     /// Creates a registry.
     /// - Parameters:
     ///   - kubeconfig: an explicit kubeconfig path; nil means `KUBECONFIG` or `~/.kube/config`.
     ///   - context: replaces the kubeconfig's `current-context` for forwards that name no context.
-    public init(kubeconfig: String?, context: String?, environment: [String: String], logger: Logger) {
+    ///   - sessions: the settings of the port-forward session pool.
+    public init(
+        kubeconfig: String?, context: String?, environment: [String: String], sessions: SessionSettings = SessionSettings(),
+        logger: Logger
+    ) {
+        self.sessions = SessionPool(settings: sessions, logger: logger)
         self.registry = KubeClientRegistry(environment: environment, logger: logger)
         self.kubeconfig = kubeconfig
         self.contextOverride = context
@@ -69,8 +78,9 @@ public final class ClusterRegistry: Sendable {
         clients.withLock { Array($0.values) }
     }
 
-    /// Shuts every client down.
+    /// Closes every port-forward session and shuts every client down.
     public func shutdown() async {
+        sessions.shutdown()
         await registry.shutdown()
     }
 }

@@ -54,12 +54,15 @@ extension ForwardReconciler {
         let listener = try await ForwardListener.bind(host: host, port: mapping.local, eventLoop: loop)
         var logger = logger
         logger[metadataKey: "forward"] = "\(spec.name)"
-        let connector = PortForwardUpstreamConnector(
+        let v4 = PortForwardUpstreamConnector(
             forward: spec.name, connection: cluster.connectionInfo, tlsContexts: clusters.tlsContexts, logger: logger)
+        let connector = NegotiatingUpstreamConnector(
+            forward: spec.name, cluster: cluster.id, choice: spec.transport, v4: v4, sessions: clusters.sessions,
+            memory: clusters.transports, logger: logger)
         let (forward, handle) = await serve(listener, spec, connector: connector, remote: mapping.remote, logger: logger)
         var running = RunningPort(
             address: host, requestedAddress: spec.address, requestedLocal: mapping.local, remote: mapping.remote, hold: spec.hold, warm: spec.warm,
-            forward: forward, handle: handle)
+            cluster: cluster.id, transport: spec.transport, forward: forward, handle: handle)
         if spec.address == "localhost" {
             // What users expect of localhost:PORT: IPv6 clients (which try ::1 first) reach it too.
             do {
@@ -73,7 +76,7 @@ extension ForwardReconciler {
     }
 
     private func serve(
-        _ listener: ForwardListener, _ spec: ForwardSpec, connector: PortForwardUpstreamConnector, remote: RemotePort, logger: Logger
+        _ listener: ForwardListener, _ spec: ForwardSpec, connector: NegotiatingUpstreamConnector, remote: RemotePort, logger: Logger
     ) async -> (forward: Forward, handle: ForwardSupervisor.Handle) {
         let configuration = ForwardConfiguration(name: spec.name, holdTimeout: spec.hold, warmStreams: spec.warm)
         let forward = Forward(

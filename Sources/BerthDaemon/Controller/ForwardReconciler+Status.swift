@@ -60,6 +60,20 @@ extension ForwardReconciler {
         return result
     }
 
+    /// The transport each running forward uses (what `auto` settled on for its cluster) and, for SPDY
+    /// transports, the sessions and streams to its pod.
+    public func transportUsage() -> [String: (transport: String, sessions: SessionUsage?)] {
+        var result: [String: (transport: String, sessions: SessionUsage?)] = [:]
+        for (name, entry) in entries {
+            guard let port = entry.ports.compactMap({ $0 }).first else { continue }
+            let transport = port.transport == .auto ? clusters.transports.transport(for: port.cluster) ?? .auto : port.transport
+            let multiplexed = transport == .websocketSPDY || transport == .spdy
+            let sessions = multiplexed ? entry.endpoint.map { clusters.sessions.usage(cluster: port.cluster, podUID: $0.uid) } : nil
+            result[name] = (transport.rawValue, sessions)
+        }
+        return result
+    }
+
     /// Closes every listener (daemon stop).
     public func stopAll() async {
         for name in entries.keys {

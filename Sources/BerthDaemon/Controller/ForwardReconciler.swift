@@ -25,6 +25,9 @@ public actor ForwardReconciler: Reconciler {
         var remote: RemotePort
         var hold: Duration
         var warm: Int
+        /// The cluster (context name) and the transport setting the port's connector was made with.
+        var cluster: String
+        var transport: TransportChoice
         var forward: Forward
         var handle: ForwardSupervisor.Handle
         /// More listeners on the same port: `localhost` also binds `::1` beside `127.0.0.1`.

@@ -26,22 +26,27 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
     /// Dials `pods/NAME/portforward?ports=PORT` with the channel on `eventLoop`, autoRead off.
     public func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
         do {
-            return try await dial(endpoint, on: eventLoop)
-        } catch PortForwardError.upgradeRejected(401, _, _) {
-            await connection.invalidateCredentials()
-            do {
-                return try await dial(endpoint, on: eventLoop)
-            } catch {
-                throw mapped(error, endpoint: endpoint)
-            }
+            return try await withFreshCredentialsOn401 { try await dial(endpoint, on: eventLoop) }
         } catch {
             throw mapped(error, endpoint: endpoint)
         }
     }
 
-    private func dial(_ endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
+    /// Runs `attempt`; after a 401 (an expired credential: exec plugin, rotated token file) drops the cached
+    /// credential and runs it once more. Errors come back as the dialer threw them.
+    func withFreshCredentialsOn401<T>(_ attempt: () async throws -> T) async throws -> T {
+        do {
+            return try await attempt()
+        } catch PortForwardError.upgradeRejected(401, _, _) {
+            await connection.invalidateCredentials()
+            return try await attempt()
+        }
+    }
+
+    /// A dialer for the forward's cluster whose connections live on `eventLoop`.
+    func makeDialer(on eventLoop: any EventLoop) async throws -> PortForwardDialer {
         let info = connection
-        let dialer = try PortForwardDialer(
+        return try PortForwardDialer(
             server: info.server.url,
             tls: try await info.tlsConfiguration(),
             contextCache: tlsContexts,
@@ -51,6 +56,11 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
             eventLoopGroup: eventLoop,
             logger: logger
         )
+    }
+
+    /// One v4 WebSocket to the endpoint, errors as the dialer threw them.
+    func dial(_ endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
+        let dialer = try await makeDialer(on: eventLoop)
         let target = PortForwardTarget(namespace: endpoint.namespace, pod: endpoint.podName, port: endpoint.port)
         let (channel, exit) = try await dialer.dial(target) { channel in
             // The pump reads on demand; nothing may reach the tail before it is installed.
@@ -62,7 +72,8 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
         return UpstreamStream(channel: channel, supportsHalfClose: false, standbyExit: exit)
     }
 
-    private func mapped(_ error: any Error, endpoint: UpstreamEndpoint) -> BerthDaemonError {
+    /// The error the data plane gets: a refusal (which retrying cannot fix) or a connect failure.
+    func mapped(_ error: any Error, endpoint: UpstreamEndpoint) -> BerthDaemonError {
         if let (reason, message) = Self.refusal(error) {
             return .upstreamRefused(forward: forward, endpoint: endpoint, reason: reason, message: message)
         }

@@ -131,6 +131,10 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
     public var connections: ConnectionCounters
     /// The last end-to-end probe, if any ran.
     public var probe: ProbeResult?
+    /// How connections reach the pod: `websocket-spdy`, `spdy` or `websocket`; `auto` until negotiated.
+    public var transport: String?
+    /// The multiplexed sessions to the pod and the streams in them (SPDY transports only).
+    public var sessions: SessionUsage?
 
     /// Creates a forward status.
     public init(

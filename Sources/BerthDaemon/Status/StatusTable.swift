@@ -4,7 +4,7 @@ import Foundation
 public enum StatusTable {
     /// One row per forward, columns sized to their content.
     public static func render(_ status: DaemonStatus, now: Date = Date()) -> String {
-        var rows: [[String]] = [["NAME", "PHASE", "LOCAL", "TARGET", "POD", "CONNS", "AGE", "REASON"]]
+        var rows: [[String]] = [["NAME", "PHASE", "LOCAL", "TARGET", "POD", "CONNS", "TRANSPORT", "SESSIONS", "AGE", "REASON"]]
         for forward in status.forwards {
             rows.append([
                 forward.name,
@@ -13,6 +13,8 @@ public enum StatusTable {
                 "\(forward.namespace)/\(forward.target)",
                 forward.pod ?? "-",
                 conns(forward.connections),
+                forward.transport ?? "-",
+                forward.sessions.map { "\($0.sessions)/\($0.streams)" } ?? "-",
                 age(from: forward.since, to: now),
                 forward.message ?? forward.reason ?? "",
             ])

@@ -1,0 +1,203 @@
+import BerthManifest
+import BerthTestSupport
+import FakeKube
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import BerthDaemon
+
+/// `transport:` against FakeKube: auto's fallback and refusals, the per-cluster memory, sessions that stop
+/// answering PINGs, and keepalive against a load balancer's idle cut (docs/port-forward.md).
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct TransportEndToEndTests {
+    static let lone = UpstreamEndpoint(namespace: "default", podName: "lone", podUID: "uid-lone", port: 7000)
+
+    /// A negotiating connector for `forward` of the kubeconfig's cluster, with the registry it uses.
+    private static func withConnector<T: Sendable>(
+        kubeconfig: String, choice: TransportChoice, sessions: SessionSettings = SessionSettings(),
+        _ body: (NegotiatingUpstreamConnector, ClusterRegistry) async throws -> T
+    ) async throws -> T {
+        let clusters = ClusterRegistry(kubeconfig: kubeconfig, context: nil, environment: [:], sessions: sessions, logger: Harness.quiet)
+        do {
+            let cluster = try await clusters.cluster(context: nil)
+            let v4 = PortForwardUpstreamConnector(forward: "t", connection: cluster.connectionInfo, logger: Harness.quiet)
+            let connector = NegotiatingUpstreamConnector(
+                forward: "t", cluster: cluster.id, choice: choice, v4: v4, sessions: clusters.sessions,
+                memory: clusters.transports, logger: Harness.quiet)
+            let result = try await body(connector, clusters)
+            await clusters.shutdown()
+            return result
+        } catch {
+            await clusters.shutdown()
+            throw error
+        }
+    }
+
+    /// Sends `request` on a stream and reads until the pod closes it.
+    private static func exchange(_ stream: UpstreamStream, _ request: String) async throws -> String {
+        let channel = stream.channel
+        let collected = channel.eventLoop.makePromise(of: String.self)
+        try await channel.eventLoop.submit {
+            // The stand-by handler keeps what arrived before the pump; the collector stands in for the pump.
+            try channel.pipeline.syncOperations.addHandler(Collector(promise: collected))
+            _ = channel.standbyHandler?.handOff()
+            try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+            channel.read()
+        }.get()
+        try await channel.writeAndFlush(ByteBuffer(string: request))
+        return try await collected.futureResult.get()
+    }
+
+    @Test func behindAProxyWithoutWebSocketsAutoFallsBackToTheSPDYUpgradeAndRemembersIt() async throws {
+        try await Harness.with { harness in
+            harness.server.setRefuseWebSockets(true)
+            harness.server.resetStats()
+            try await Self.withConnector(kubeconfig: harness.kubeconfig, choice: .auto) { connector, clusters in
+                let loop = MultiThreadedEventLoopGroup.singleton.next()
+                let stream = try await connector.connect(to: Self.lone, on: loop)
+                #expect(stream.supportsHalfClose, "a SPDY stream, not a v4 WebSocket")
+                #expect(stream.channel.eventLoop === loop)
+                #expect(clusters.transports.transport(for: "admin") == .spdy)
+                // The refused tunnel never reached the API server; one upgrade, one session.
+                #expect(harness.server.stats().count(verb: "portforward") == 1)
+                #expect(harness.server.stats().openPortForwardSessions == 1)
+                // A second stream to the same pod on the same loop rides the same session.
+                let second = try await connector.connect(to: Self.lone, on: loop)
+                #expect(harness.server.stats().count(verb: "portforward") == 1)
+                #expect(clusters.sessions.usage(cluster: "admin", podUID: "uid-lone") == SessionUsage(sessions: 1, streams: 2))
+                try await stream.channel.close()
+                try await second.channel.close()
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (FakeKubeServer.User.readonly, "lone", "Forbidden"),
+        (FakeKubeServer.User.admin, "nobody", "NotFound"),
+    ])
+    func aRefusalIsReportedAtOnceAndNeverRetriedDownTheList(user: FakeKubeServer.User, pod: String, reason: String) async throws {
+        try await Harness.with { harness in
+            let kubeconfig = harness.directory.appendingPathComponent("kubeconfig-\(user.rawValue)").path
+            try harness.server.writeKubeconfig(to: kubeconfig, user: user)
+            harness.server.resetStats()
+            try await Self.withConnector(kubeconfig: kubeconfig, choice: .auto) { connector, clusters in
+                let target = UpstreamEndpoint(namespace: "default", podName: pod, podUID: "", port: 7000)
+                await #expect {
+                    _ = try await connector.connect(to: target, on: MultiThreadedEventLoopGroup.singleton.next())
+                } throws: { error in
+                    guard case BerthDaemonError.upstreamRefused(_, _, let refused, _) = error else { return false }
+                    return refused == reason
+                }
+                #expect(harness.server.stats().count(verb: "portforward") == 1, "only the tunnel was tried")
+                #expect(clusters.transports.transport(for: user.rawValue) == nil)
+            }
+        }
+    }
+
+    @Test func statusShowsTheNegotiatedTransportAndTheSessionsOfEachForward() async throws {
+        try await Harness.with { harness in
+            harness.server.setRefuseWebSockets(true)
+            try harness.writeManifest("""
+                apiVersion: berth/v1
+                kind: Forwards
+                forwards:
+                  - {name: lone, pod: lone, ports: [{local: 0, remote: 7000}], warm: 2}
+                  - {name: pinned, pod: lone, ports: [{local: 0, remote: 7000}], transport: websocket}
+                """)
+            try await harness.withDaemon { daemon in
+                let ready = try await awaitStatus(daemon, "both Ready") { $0.isPhase("lone", .ready) && $0.isPhase("pinned", .ready) }
+                let answer = try await TestHTTP.get(port: try #require(ready.port("lone")))
+                #expect(answer.contains(#""pod":"lone""#))
+                // The pinned forward cannot pass that proxy; once it is gone, it works as it is.
+                harness.server.setRefuseWebSockets(false)
+                let pinned = try await TestHTTP.get(port: try #require(ready.port("pinned")))
+                #expect(pinned.contains(#""pod":"lone""#))
+                try await eventually("two warm streams in the session") {
+                    await daemon.status()["lone"]?.sessions?.streams == 2
+                }
+                let status = await daemon.status()
+                #expect(status["lone"]?.transport == "spdy")
+                #expect(status["lone"]?.sessions?.sessions == 1)
+                #expect(status["pinned"]?.transport == "websocket")
+                #expect(status["pinned"]?.sessions == nil)
+                let json = String(decoding: try JSONEncoder().encode(status), as: UTF8.self)
+                #expect(json.contains(#""transport":"spdy""#))
+            }
+        }
+    }
+
+    @Test func aPinnedTransportNeverFallsBack() async throws {
+        try await Harness.with { harness in
+            harness.server.setRefuseWebSockets(true)
+            try await Self.withConnector(kubeconfig: harness.kubeconfig, choice: .websocketSPDY) { connector, _ in
+                await #expect(throws: BerthDaemonError.self) {
+                    _ = try await connector.connect(to: Self.lone, on: MultiThreadedEventLoopGroup.singleton.next())
+                }
+                #expect(harness.server.stats().openPortForwardSessions == 0)
+            }
+        }
+    }
+
+    @Test func aSessionWhosePingsStopIsReplacedAndNewConnectionsStillSucceed() async throws {
+        try await Harness.with { harness in
+            let settings = SessionSettings(pingInterval: .milliseconds(200))
+            try await Self.withConnector(kubeconfig: harness.kubeconfig, choice: .spdy, sessions: settings) { connector, clusters in
+                let loop = MultiThreadedEventLoopGroup.singleton.next()
+                let open = try await connector.connect(to: Self.lone, on: loop)
+                harness.server.setIgnorePings(true)
+                // The dead session's streams close with it: an event to wait for.
+                try await open.channel.closeFuture.get()
+                #expect(clusters.sessions.sessionCount == 0)
+                harness.server.setIgnorePings(false)
+                let fresh = try await connector.connect(to: Self.lone, on: loop)
+                let answer = try await Self.exchange(fresh, "GET / HTTP/1.1\r\nHost: lone\r\nConnection: close\r\n\r\n")
+                #expect(answer.contains(#""pod":"lone""#), "\(answer)")
+                #expect(clusters.sessions.sessionCount == 1)
+            }
+        }
+    }
+
+    @Test(arguments: [TransportChoice.spdy, .websocket])
+    func keepaliveCarriesAnIdleConnectionPastTheIdleCut(choice: TransportChoice) async throws {
+        try await Harness.with { harness in
+            let cut = Duration.seconds(2)
+            harness.server.setPortForwardIdleCut(cut)
+            let settings = SessionSettings(pingInterval: .milliseconds(500))
+            try await Self.withConnector(kubeconfig: harness.kubeconfig, choice: choice, sessions: settings) { connector, _ in
+                let stream = try await connector.connect(to: Self.lone, on: MultiThreadedEventLoopGroup.singleton.next())
+                // The scenario is an idle connection: nothing to await but time passing.
+                try await Task.sleep(for: cut + .seconds(1))
+                if choice == .websocket {
+                    // v4 has no keepalive: the load balancer has cut it.
+                    #expect(!stream.channel.isActive)
+                } else {
+                    let answer = try await Self.exchange(stream, "GET / HTTP/1.1\r\nHost: lone\r\nConnection: close\r\n\r\n")
+                    #expect(answer.contains(#""pod":"lone""#), "\(answer)")
+                }
+            }
+        }
+    }
+}
+
+/// Collects a stream's bytes until it ends (the remote's FIN or a close).
+private final class Collector: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let promise: EventLoopPromise<String>
+    private var text = ""
+
+    init(promise: EventLoopPromise<String>) { self.promise = promise }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        text += String(buffer: unwrapInboundIn(data))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { promise.succeed(text) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.succeed(text)
+    }
+}

@@ -85,24 +85,33 @@ public struct NegotiatingUpstreamConnector: UpstreamConnector {
                 return try await dialer.openSession(to: pod, transport: wire, on: eventLoop, maxStreams: sessions.settings.maxStreams)
             }
         }
-        let channel: any Channel
         do {
-            channel = try await openStream(key, port: endpoint.port, open: open)
+            return try await openStream(key, port: endpoint.port, on: eventLoop, open: open)
         } catch PortForwardError.sessionClosed, PortForwardError.sessionFull {
             // The session died or filled between the pool's choice and the stream: once more, in another.
-            channel = try await openStream(key, port: endpoint.port, open: open)
+            return try await openStream(key, port: endpoint.port, on: eventLoop, open: open)
         }
-        let exit = try await channel.eventLoop.submit { channel.standbyHandler?.exitFuture }.get()
-        return UpstreamStream(channel: channel, supportsHalfClose: true, standbyExit: exit)
     }
 
-    private func openStream(_ key: SessionKey, port: Int, open: @escaping SessionPool.Open) async throws -> any Channel {
-        try await sessions.openStream(key, port: port, open: open) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                // The pump reads on demand; nothing may reach the tail before it is installed.
-                try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
-                _ = try UpstreamStream.installStandbyHandler(to: channel.pipeline.syncOperations)
+    private func openStream(
+        _ key: SessionKey, port: Int, on eventLoop: any EventLoop, open: @escaping SessionPool.Open
+    ) async throws -> UpstreamStream {
+        // The stand-by handler's end is taken as the stream is set up: the kubelet's error can close the
+        // stream (and remove the handler) before the connect returns, and the data plane needs its cause.
+        let exit = eventLoop.makePromise(of: StandbyExit.self)
+        do {
+            let channel = try await sessions.openStream(key, port: port, open: open) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // The pump reads on demand; nothing may reach the tail before it is installed.
+                    try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+                    let standby = try UpstreamStream.installStandbyHandler(to: channel.pipeline.syncOperations)
+                    standby.exitFuture.cascade(to: exit)
+                }
             }
+            return UpstreamStream(channel: channel, supportsHalfClose: true, standbyExit: exit.futureResult)
+        } catch {
+            exit.succeed(.died(cause: error))
+            throw error
         }
     }
 }

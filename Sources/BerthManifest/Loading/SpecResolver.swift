@@ -9,11 +9,15 @@ enum SpecResolver {
             address: merged.defaults.address?.value ?? builtIn.address,
             hold: merged.defaults.hold?.value ?? builtIn.hold,
             warm: merged.defaults.warm?.value ?? builtIn.warm,
-            transport: merged.defaults.transport?.value ?? builtIn.transport
+            transport: merged.defaults.transport?.value ?? builtIn.transport,
+            names: merged.defaults.names?.value ?? builtIn.names,
+            clusterDomain: merged.defaults.clusterDomain?.value ?? builtIn.clusterDomain,
+            addressRange: merged.defaults.addressRange?.value ?? builtIn.addressRange
         )
         var errors: [ManifestError] = []
         var specs: [ForwardSpec] = []
         var listeners = ListenerTable()
+        var names = NameTable(clusterDomain: defaults.clusterDomain)
         for forward in merged.forwards {
             let name = forward.name.value
             if forward.target == nil, !forward.declaresTarget {
@@ -25,7 +29,7 @@ enum SpecResolver {
                                             "forward '\(name)' has no ports; add e.g. ports: [\"8080:80\"]"))
             }
             guard let target = forward.target, let ports = forward.ports else { continue }
-            let spec = ForwardSpec(
+            var spec = ForwardSpec(
                 name: name,
                 context: forward.context?.value ?? defaults.context,
                 namespace: forward.namespace?.value ?? defaults.namespace,
@@ -36,10 +40,18 @@ enum SpecResolver {
                 hold: forward.hold?.value ?? defaults.hold,
                 warm: forward.warm?.value ?? defaults.warm,
                 probe: forward.probe?.value,
-                transport: forward.transport?.value ?? defaults.transport
+                transport: forward.transport?.value ?? defaults.transport,
+                names: forward.names?.value ?? defaults.names,
+                hostnames: forward.hostnames?.value ?? []
             )
+            let addressSet = forward.address ?? merged.defaults.address
+            spec.ownAddress = spec.hasLocalNames && addressSet == nil
             if spec.enabled {
-                errors += listeners.claim(forward: name, address: spec.address, ports: ports.value)
+                if !spec.ownAddress {
+                    errors += listeners.claim(forward: name, address: spec.address, ports: ports.value)
+                }
+                errors += names.claim(spec, at: forward.hostnames?.location ?? forward.names?.location ?? forward.name.location,
+                                      address: addressSet)
             }
             specs.append(spec)
         }

@@ -25,6 +25,13 @@ public struct ForwardSpec: Hashable, Sendable {
     public var probe: ProbeSpec?
     /// How connections reach the pod through the API server.
     public var transport: TransportChoice
+    /// A service forward also answers to the service's cluster names (`web`, `web.shop`, …).
+    public var names: Bool
+    /// Explicit local names, for any target (DNS-1123 subdomains).
+    public var hostnames: [String]
+    /// The forward has local names and sets no address (nor do the defaults): berth gives it its own
+    /// loopback address from the manifest's `addressRange`, and the daemon replaces `address` with it.
+    public var ownAddress: Bool
 
     /// Creates a spec; the defaults mirror `ManifestDefaults.builtIn`.
     public init(
@@ -38,7 +45,10 @@ public struct ForwardSpec: Hashable, Sendable {
         hold: Duration = ManifestDefaults.builtIn.hold,
         warm: Int = ManifestDefaults.builtIn.warm,
         probe: ProbeSpec? = nil,
-        transport: TransportChoice = ManifestDefaults.builtIn.transport
+        transport: TransportChoice = ManifestDefaults.builtIn.transport,
+        names: Bool = false,
+        hostnames: [String] = [],
+        ownAddress: Bool = false
     ) {
         self.name = name
         self.context = context
@@ -51,5 +61,8 @@ public struct ForwardSpec: Hashable, Sendable {
         self.warm = warm
         self.probe = probe
         self.transport = transport
+        self.names = names
+        self.hostnames = hostnames
+        self.ownAddress = ownAddress
     }
 }

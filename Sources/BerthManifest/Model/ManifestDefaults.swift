@@ -12,16 +12,28 @@ public struct ManifestDefaults: Hashable, Sendable {
     public var warm: Int
     /// Default transport to the pods.
     public var transport: TransportChoice
+    /// Whether service forwards get their cluster names by default.
+    public var names: Bool
+    /// The cluster's DNS domain, the last part of `web.shop.svc.cluster.local`.
+    public var clusterDomain: String
+    /// Where forwards with names and no address get their own loopback address.
+    public var addressRange: LoopbackRange
 
     /// Creates defaults.
-    public init(context: String? = nil, namespace: String? = nil, address: String, hold: Duration, warm: Int,
-                transport: TransportChoice = .auto) {
+    public init(
+        context: String? = nil, namespace: String? = nil, address: String, hold: Duration, warm: Int,
+        transport: TransportChoice = .auto,
+        names: Bool = false, clusterDomain: String = "cluster.local", addressRange: LoopbackRange = .standard
+    ) {
         self.context = context
         self.namespace = namespace
         self.address = address
         self.hold = hold
         self.warm = warm
         self.transport = transport
+        self.names = names
+        self.clusterDomain = clusterDomain
+        self.addressRange = addressRange
     }
 
     /// What applies when no manifest file sets a default: loopback only, hold 10s, one warm stream,

@@ -34,6 +34,8 @@ extension DocumentParser {
             case "warm": forward.warm = warm(value, fieldPath)
             case "probe": forward.probe = probe(value, fieldPath)
             case "transport": forward.transport = transport(value, fieldPath)
+            case "names": forward.names = reader.boolean(value, fieldPath)
+            case "hostnames": forward.hostnames = hostnames(value, fieldPath)
             default: break
             }
         }

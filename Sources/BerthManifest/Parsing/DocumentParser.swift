@@ -70,6 +70,9 @@ struct DocumentParser {
             case "hold": defaults.hold = reader.duration(value, path)
             case "warm": defaults.warm = warm(value, path)
             case "transport": defaults.transport = transport(value, path)
+            case "names": defaults.names = reader.boolean(value, path)
+            case "clusterDomain": defaults.clusterDomain = name(value, path, rule: .dnsSubdomain, what: "cluster domain")
+            case "addressRange": defaults.addressRange = addressRange(value, path)
             default: break
             }
         }

@@ -14,6 +14,9 @@ struct RawDefaults {
     var hold: Located<Duration>?
     var warm: Located<Int>?
     var transport: Located<TransportChoice>?
+    var names: Located<Bool>?
+    var clusterDomain: Located<String>?
+    var addressRange: Located<LoopbackRange>?
 
     /// Field by field, `later` wins where it sets a value.
     func overlaid(by later: RawDefaults) -> RawDefaults {
@@ -23,7 +26,10 @@ struct RawDefaults {
             address: later.address ?? address,
             hold: later.hold ?? hold,
             warm: later.warm ?? warm,
-            transport: later.transport ?? transport
+            transport: later.transport ?? transport,
+            names: later.names ?? names,
+            clusterDomain: later.clusterDomain ?? clusterDomain,
+            addressRange: later.addressRange ?? addressRange
         )
     }
 }
@@ -41,6 +47,8 @@ struct RawForward {
     var warm: Located<Int>?
     var probe: Located<ProbeSpec>?
     var transport: Located<TransportChoice>?
+    var names: Located<Bool>?
+    var hostnames: Located<[String]>?
     /// A target or ports key was written, even if its value was rejected; suppresses
     /// "missing target/ports" errors that would only repeat the first one.
     var declaresTarget = false
@@ -59,6 +67,8 @@ struct RawForward {
         merged.warm = later.warm ?? warm
         merged.probe = later.probe ?? probe
         merged.transport = later.transport ?? transport
+        merged.names = later.names ?? names
+        merged.hostnames = later.hostnames ?? hostnames
         merged.declaresTarget = declaresTarget || later.declaresTarget
         merged.declaresPorts = declaresPorts || later.declaresPorts
         return merged
@@ -75,10 +85,10 @@ struct RawDocument {
 /// The fields each mapping accepts, for unknown-field errors and suggestions.
 enum FieldNames {
     static let document = ["apiVersion", "kind", "defaults", "forwards"]
-    static let defaults = ["context", "namespace", "address", "hold", "warm", "transport"]
+    static let defaults = ["context", "namespace", "address", "hold", "warm", "transport", "names", "clusterDomain", "addressRange"]
     static let targets = ["service", "pod", "deployment", "statefulset", "selector"]
     static let forward = ["name", "context", "namespace"] + targets
-        + ["ports", "address", "enabled", "hold", "warm", "probe", "transport"]
+        + ["ports", "address", "enabled", "hold", "warm", "probe", "transport", "names", "hostnames"]
     static let port = ["local", "remote", "protocol"]
     static let probe = ["interval"]
 }

@@ -41,7 +41,8 @@ public enum ListenAddress: Hashable, Sendable {
         case .ipv6: false
         }
     }
-    private var isLoopback: Bool {
+    /// 127.0.0.0/8, ::1 or `localhost`: the only addresses local names may point at.
+    var isLoopback: Bool {
         switch self {
         case .ipv4(let bytes): bytes[0] == 127
         case .ipv6(let bytes): bytes == Array(repeating: 0, count: 15) + [1]

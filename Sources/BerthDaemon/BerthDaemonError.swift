@@ -79,6 +79,10 @@ public enum BerthDaemonError: Error, Sendable, Equatable, CustomStringConvertibl
     case controlRequestRejected(socketPath: String, message: String)
     /// A control message exceeded the line-length limit.
     case controlMessageTooLong(limit: Int)
+    /// berth may not write the hosts file (not root): the forwards run, their names are not installed.
+    case hostsFileNotWritable(path: String, reason: String)
+    /// The hosts file could not be read or written, or its berth block is broken.
+    case hostsFileFailed(path: String, reason: String)
 
     /// A one-line explanation for logs, status and the CLI: what failed, where, and the likely cause.
     public var description: String {
@@ -144,6 +148,10 @@ public enum BerthDaemonError: Error, Sendable, Equatable, CustomStringConvertibl
             "the daemon at \(path) rejected the request: \(message)"
         case .controlMessageTooLong(let limit):
             "control message longer than \(limit) bytes"
+        case .hostsFileNotWritable(let path, let reason):
+            "cannot write \(path): \(reason)"
+        case .hostsFileFailed(let path, let reason):
+            "hosts file \(path): \(reason)"
         }
     }
 

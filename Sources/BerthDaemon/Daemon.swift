@@ -19,18 +19,21 @@ public final class Daemon: Sendable {
     let statuses: StatusStore
     let reconciler: ForwardReconciler
     let queue: WorkQueue<String>
+    let localNames: LocalNameKeeper
     private let stopRequest = OneShotSignal()
 
     /// Creates a daemon; nothing runs until `run()`.
     public init(configuration: DaemonConfiguration) {
         self.configuration = configuration
         let logger = configuration.logger
+        let localNames = LocalNameKeeper(settings: configuration.localNames ?? Self.addressesOnly(configuration), logger: logger)
         let manifest: ManifestSource
         switch configuration.source {
         case .files(let manifests, let envFiles):
             manifest = ManifestSource(
                 paths: manifests, envFilePaths: envFiles, environment: configuration.environment,
-                debounce: configuration.reloadDebounce, clock: configuration.clock, logger: logger)
+                debounce: configuration.reloadDebounce, clock: configuration.clock, logger: logger,
+                prepare: { localNames.assignAddresses($0) })
         case .inline(let inline):
             manifest = ManifestSource(manifest: inline, logger: logger)
         }
@@ -48,6 +51,7 @@ public final class Daemon: Sendable {
         box.set(observed)
         let supervisor = ForwardSupervisor(logger: logger)
         self.manifest = manifest
+        self.localNames = localNames
         self.statuses = statuses
         self.clusters = clusters
         self.queue = queue
@@ -81,6 +85,7 @@ public final class Daemon: Sendable {
             group.addTask { await self.observed.run() }
             group.addTask { await self.supervisor.run() }
             group.addTask { await controller.run() }
+            group.addTask { await self.keepLocalNames() }
             if self.configuration.watchNetwork {
                 group.addTask { await self.settleNetworkChanges() }
             }
@@ -89,6 +94,7 @@ public final class Daemon: Sendable {
                     self.statuses.setManifestErrors(errors)
                     self.statuses.setOrder(new.forwards.map(\.name))
                     for name in Self.changedKeys(old, new) { self.queue.add(name) }
+                    self.syncLocalNames()
                 }
             }
             await withTaskCancellationHandler {
@@ -100,6 +106,7 @@ public final class Daemon: Sendable {
             logger.info("berth stopping")
             self.queue.shutDown()
             await self.reconciler.stopAll()
+            self.localNames.removeBlock()
             self.supervisor.finish()
             self.observed.finish()
             group.cancelAll()

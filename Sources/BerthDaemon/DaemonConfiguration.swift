@@ -41,6 +41,9 @@ public struct DaemonConfiguration: Sendable {
     public var wakeSample: @Sendable () -> WakeDetector.Sample
     /// Streams per multiplexed port-forward session and the keepalive PING interval.
     public var sessions: SessionSettings
+    /// The hosts file and address book of local names; nil gives addresses for this run only and leaves
+    /// every hosts file alone.
+    public var localNames: LocalNameKeeper.Settings?
 
     /// Creates a configuration with berth's defaults.
     public init(
@@ -50,7 +53,7 @@ public struct DaemonConfiguration: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         workers: Int = 4, resyncInterval: Duration = .seconds(300), reloadDebounce: Duration = .milliseconds(100),
         watchNetwork: Bool = true, wakeSample: @escaping @Sendable () -> WakeDetector.Sample = WakeDetector.Sample.now,
-        sessions: SessionSettings = SessionSettings()
+        sessions: SessionSettings = SessionSettings(), localNames: LocalNameKeeper.Settings? = nil
     ) {
         self.source = source
         self.kubeconfig = kubeconfig
@@ -65,5 +68,6 @@ public struct DaemonConfiguration: Sendable {
         self.watchNetwork = watchNetwork
         self.wakeSample = wakeSample
         self.sessions = sessions
+        self.localNames = localNames
     }
 }

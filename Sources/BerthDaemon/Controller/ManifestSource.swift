@@ -23,16 +23,21 @@ public final class ManifestSource: Sendable {
     private let debounce: Duration
     private let clock: any Clock<Duration>
     private let logger: Logger
+    private let prepare: @Sendable (Manifest) -> Manifest
     private let state = Mutex(State())
     /// Signalled whenever a valid manifest replaces the current one (its one waiter: the probe schedule).
     let replaced = AsyncWakeup()
 
     /// A source over files, watched after `load()`.
+    /// - Parameter prepare: applied to every valid manifest before it becomes the desired state (it gives
+    ///   forwards with local names their addresses).
     public init(
         paths: [String], envFilePaths: [String], environment: [String: String],
-        debounce: Duration = .milliseconds(100), clock: any Clock<Duration> = ContinuousClock(), logger: Logger
+        debounce: Duration = .milliseconds(100), clock: any Clock<Duration> = ContinuousClock(), logger: Logger,
+        prepare: @escaping @Sendable (Manifest) -> Manifest = { $0 }
     ) {
         origin = .files(paths: paths, envFiles: envFilePaths, environment: environment)
+        self.prepare = prepare
         self.debounce = debounce
         self.clock = clock
         self.logger = logger
@@ -41,6 +46,7 @@ public final class ManifestSource: Sendable {
     /// A fixed manifest built in memory (`berth forward`); nothing is watched.
     public init(manifest: Manifest, logger: Logger) {
         origin = .fixed
+        prepare = { $0 }
         debounce = .zero
         clock = ContinuousClock()
         self.logger = logger
@@ -67,7 +73,8 @@ public final class ManifestSource: Sendable {
     public func load() -> ManifestErrors? {
         guard case .files(let paths, let envFiles, let environment) = origin else { return nil }
         switch ManifestLoader.load(paths: paths, envFilePaths: envFiles, environment: environment) {
-        case .success(let manifest):
+        case .success(let loaded):
+            let manifest = prepare(loaded)
             state.withLock {
                 $0.manifest = manifest
                 $0.errors = []

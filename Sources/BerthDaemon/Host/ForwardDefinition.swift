@@ -4,7 +4,7 @@ import BerthManifest
 /// (`berth diff`) without sharing the manifest model's Swift types on the wire.
 public struct ForwardDefinition: Codable, Sendable, Hashable {
     /// The fields every definition has, in the order `berth diff` prints them.
-    public static let fieldOrder = ["target", "context", "namespace", "ports", "address", "enabled", "hold", "warm", "probe", "transport"]
+    public static let fieldOrder = ["target", "context", "namespace", "ports", "address", "enabled", "hold", "warm", "probe", "transport", "names", "hostnames"]
 
     /// The forward's name.
     public var name: String
@@ -25,12 +25,15 @@ public struct ForwardDefinition: Codable, Sendable, Hashable {
             "context": spec.context ?? "-",
             "namespace": spec.namespace ?? "-",
             "ports": spec.ports.map(\.description).joined(separator: ", "),
-            "address": spec.address,
+            // The daemon runs the address it gave; the files say only that the forward gets one of its own.
+            "address": spec.ownAddress ? "own loopback address" : spec.address,
             "enabled": String(spec.enabled),
             "hold": Self.text(spec.hold),
             "warm": String(spec.warm),
             "probe": spec.probe.map { "every " + Self.text($0.interval) } ?? "-",
             "transport": spec.transport.rawValue,
+            "names": String(spec.names),
+            "hostnames": spec.hostnames.isEmpty ? "-" : spec.hostnames.joined(separator: ", "),
         ]
     }
 

@@ -116,7 +116,8 @@ public struct StateFile<Status: Codable & Sendable>: Sendable {
         unlink(path)
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// Writes every byte, retrying on EINTR; false on any other error (`errno` says which).
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let result = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)

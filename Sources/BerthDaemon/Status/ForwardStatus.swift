@@ -135,6 +135,12 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
     public var transport: String?
     /// The multiplexed sessions to the pod and the streams in them (SPDY transports only).
     public var sessions: SessionUsage?
+    /// The address the forward listens on (its own loopback address when it has local names).
+    public var address: String?
+    /// The local names that resolve to `address` through the hosts file; empty when it has none.
+    public var hostnames: [String]
+    /// Whether those names are in the hosts file now; nil when the forward has none.
+    public var namesInstalled: Bool?
 
     /// Creates a forward status.
     public init(
@@ -155,6 +161,40 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
         self.lastError = lastError
         self.connections = connections
         self.probe = probe
+        self.address = ports.first?.address
+        self.hostnames = []
+        self.namesInstalled = nil
+    }
+}
+
+extension ForwardStatus {
+    private enum CodingKeys: String, CodingKey {
+        case name, phase, reason, message, target, context, namespace, ports, pod, since, lastError, connections, probe
+        case transport, sessions, address, hostnames, namesInstalled
+    }
+
+    /// Decodes a status; the local-name fields may be missing, as in the state file of an older daemon.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try container.decode(String.self, forKey: .name),
+            phase: try container.decode(ForwardPhase.self, forKey: .phase),
+            reason: try container.decodeIfPresent(String.self, forKey: .reason),
+            message: try container.decodeIfPresent(String.self, forKey: .message),
+            target: try container.decode(String.self, forKey: .target),
+            context: try container.decodeIfPresent(String.self, forKey: .context),
+            namespace: try container.decode(String.self, forKey: .namespace),
+            ports: try container.decode([PortStatus].self, forKey: .ports),
+            pod: try container.decodeIfPresent(String.self, forKey: .pod),
+            since: try container.decode(Date.self, forKey: .since),
+            lastError: try container.decodeIfPresent(String.self, forKey: .lastError),
+            connections: try container.decode(ConnectionCounters.self, forKey: .connections),
+            probe: try container.decodeIfPresent(ProbeResult.self, forKey: .probe))
+        transport = try container.decodeIfPresent(String.self, forKey: .transport)
+        sessions = try container.decodeIfPresent(SessionUsage.self, forKey: .sessions)
+        address = try container.decodeIfPresent(String.self, forKey: .address) ?? address
+        hostnames = try container.decodeIfPresent([String].self, forKey: .hostnames) ?? []
+        namesInstalled = try container.decodeIfPresent(Bool.self, forKey: .namesInstalled)
     }
 }
 
@@ -210,5 +250,22 @@ extension DaemonStatus {
             manifestErrors: try container.decode([String].self, forKey: .manifestErrors),
             forwards: try container.decode([ForwardStatus].self, forKey: .forwards),
             resyncs: try container.decodeIfPresent(Int.self, forKey: .resyncs) ?? 0)
+    }
+}
+
+/// A forward's local names as the hosts-file keeper sees them (docs/local-names.md).
+public struct LocalNamesStatus: Sendable, Hashable {
+    /// The loopback address the names point at.
+    public var address: String
+    /// The names.
+    public var hostnames: [String]
+    /// Whether the hosts file holds them now.
+    public var installed: Bool
+
+    /// Creates the record.
+    public init(address: String, hostnames: [String], installed: Bool) {
+        self.address = address
+        self.hostnames = hostnames
+        self.installed = installed
     }
 }

@@ -11,6 +11,8 @@ public final class StatusStore: Sendable {
         var order: [String] = []
         var manifestErrors: [String] = []
         var resyncs = 0
+        /// Local names per forward, from the hosts-file keeper; laid over the forwards in every snapshot.
+        var localNames: [String: LocalNamesStatus] = [:]
         var subscribers: [Int: AsyncStream<DaemonStatus>.Continuation] = [:]
         var nextSubscriber = 0
     }
@@ -70,6 +72,12 @@ public final class StatusStore: Sendable {
         mutate { $0.manifestErrors = errors }
     }
 
+    /// Records every forward's address, local names and whether they are installed (forwards not listed
+    /// have none).
+    public func setLocalNames(_ names: [String: LocalNamesStatus]) {
+        mutate { $0.localNames = names }
+    }
+
     /// Counts one network-settle resync (shown as `resyncs`).
     public func recordResync() {
         mutate { $0.resyncs += 1 }
@@ -127,8 +135,16 @@ public final class StatusStore: Sendable {
     private func snapshot(of state: State) -> DaemonStatus {
         // A set, not `order.contains`, which made every snapshot quadratic in the number of forwards.
         let listed = Set(state.order)
-        let ordered = state.order.compactMap { state.forwards[$0] }
+        var ordered = state.order.compactMap { state.forwards[$0] }
             + state.forwards.values.filter { !listed.contains($0.name) }.sorted { $0.name < $1.name }
+        if !state.localNames.isEmpty {
+            for index in ordered.indices {
+                guard let names = state.localNames[ordered[index].name] else { continue }
+                ordered[index].address = names.address
+                ordered[index].hostnames = names.hostnames
+                ordered[index].namesInstalled = names.installed
+            }
+        }
         return DaemonStatus(
             pid: pid, startedAt: startedAt, manifests: manifests, manifestErrors: state.manifestErrors, forwards: ordered,
             resyncs: state.resyncs)

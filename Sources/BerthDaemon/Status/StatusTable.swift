@@ -19,7 +19,17 @@ public enum StatusTable {
                 forward.message ?? forward.reason ?? "",
             ])
         }
+        // Local names get a column only once some forward has them (docs/local-names.md).
+        if status.forwards.contains(where: { !$0.hostnames.isEmpty }) {
+            rows[0].insert("NAMES", at: 3)
+            for (index, forward) in status.forwards.enumerated() {
+                rows[index + 1].insert(forward.hostnames.isEmpty ? "-" : forward.hostnames.joined(separator: ","), at: 3)
+            }
+        }
         var out = table(rows)
+        if status.forwards.contains(where: { $0.namesInstalled == false }) {
+            out += "\nlocal names are not in the hosts file (berth may not write it): see `berth hosts`, or run `sudo berth hosts --install`"
+        }
         for error in status.manifestErrors {
             out += "\n" + error
         }

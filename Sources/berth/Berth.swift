@@ -22,6 +22,7 @@ struct Berth: AsyncParsableCommand {
             StatusCommand.self,
             DiffCommand.self,
             DownCommand.self,
+            HostsCommand.self,
             Demo.self,
             ImportCommand.self,
             CompletionCommand.self,

@@ -29,12 +29,22 @@ struct Up: AsyncParsableCommand {
     @Option(help: ArgumentHelp("kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).", valueName: "path"))
     var kubeconfig: String?
 
+    @Option(help: ArgumentHelp("The hosts file that gets the forwards' local names.", valueName: "path"))
+    var hostsFile = Up.defaultHostsFile
+
+    /// Where local names go unless `--hosts-file` says otherwise.
+    static let defaultHostsFile = "/etc/hosts"
+
     func run() async throws {
         let live = DaemonRunner.stdoutIsTerminal
+        let set = ManifestSet(paths: manifest.paths())
+        let localNames = LocalNameKeeper.Settings(
+            hostsFile: hostsFile, blockID: set.id, addressBook: AddressBook(runtimeDirectory: .standard(), manifests: set),
+            installCommand: HostsCommand.installCommand(files: manifest.files, hostsFile: hostsFile))
         let daemon = Daemon(configuration: DaemonConfiguration(
             source: .files(manifests: manifest.paths(), envFiles: manifest.envFiles),
             kubeconfig: kubeconfig, context: context,
-            logger: DaemonRunner.logger(level: live ? .warning : .info)))
+            logger: DaemonRunner.logger(level: live ? .warning : .info), localNames: localNames))
         do {
             try await DaemonHost(daemon: daemon, logger: daemon.configuration.logger).run {
                 try await DaemonRunner.run(daemon) { changes in

@@ -18,9 +18,13 @@ struct ValidationReport {
         let enabled = manifest.enabledForwards.count
         var lines = ["\(files.joined(separator: " + ")) is valid: \(manifest.forwards.count) forward\(manifest.forwards.count == 1 ? "" : "s"), \(enabled) enabled"]
         let rows = manifest.forwards.map { forward -> [String] in
-            let listen = forward.ports.map { "\(forward.address.contains(":") ? "[\(forward.address)]" : forward.address):\($0.local)->\($0.remote)" }
+            // A forward with local names and no address gets its own loopback address when the daemon starts.
+            let host = forward.ownAddress ? "(own address)" : forward.address.contains(":") ? "[\(forward.address)]" : forward.address
+            let listen = forward.ports.map { "\(host):\($0.local)->\($0.remote)" }
             let scope = "\(forward.context ?? "(current context)")/\(forward.namespace ?? "(default namespace)")"
-            return [forward.name, forward.target.description, forward.enabled ? listen.joined(separator: ",") : "disabled", scope]
+            let names = forward.localNames(namespace: forward.namespace, clusterDomain: manifest.defaults.clusterDomain)
+            return [forward.name, forward.target.description, forward.enabled ? listen.joined(separator: ",") : "disabled",
+                    scope + (names.isEmpty ? "" : "  names: " + names.joined(separator: " "))]
         }
         let table = [["NAME", "TARGET", "LISTEN", "CONTEXT/NAMESPACE"]] + rows
         let widths = (0..<3).map { column in table.map { $0[column].count }.max() ?? 0 }

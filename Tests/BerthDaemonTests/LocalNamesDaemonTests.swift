@@ -1,4 +1,5 @@
 @testable import BerthDaemon
+import BerthTestSupport
 import BerthManifest
 import Foundation
 import Logging

@@ -121,7 +121,7 @@ struct TransportEndToEndTests {
                 #expect(status["lone"]?.transport == "spdy")
                 #expect(status["lone"]?.sessions?.sessions == 1)
                 #expect(status["pinned"]?.transport == "websocket")
-                #expect(status["pinned"]?.sessions == nil)
+                #expect(status["pinned"]?.sessions != nil, "the shape of every running forward's status is the same")
                 let json = String(decoding: try JSONEncoder().encode(status), as: UTF8.self)
                 #expect(json.contains(#""transport":"spdy""#))
             }

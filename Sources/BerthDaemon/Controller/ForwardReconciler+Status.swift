@@ -60,16 +60,16 @@ extension ForwardReconciler {
         return result
     }
 
-    /// The transport each running forward uses (what `auto` settled on for its cluster) and, for SPDY
-    /// transports, the sessions and streams to its pod.
+    /// The transport each running forward uses (what `auto` settled on for its cluster) and the SPDY
+    /// sessions and streams to its pod (0/0 with `websocket`, unless another forward shares the pod).
     public func transportUsage() -> [String: (transport: String, sessions: SessionUsage?)] {
         var result: [String: (transport: String, sessions: SessionUsage?)] = [:]
         for (name, entry) in entries {
             guard let port = entry.ports.compactMap({ $0 }).first else { continue }
             let transport = port.transport == .auto ? clusters.transports.transport(for: port.cluster) ?? .auto : port.transport
-            let multiplexed = transport == .websocketSPDY || transport == .spdy
-            let sessions = multiplexed ? entry.endpoint.map { clusters.sessions.usage(cluster: port.cluster, podUID: $0.uid) } : nil
-            result[name] = (transport.rawValue, sessions)
+            // Always present for a running forward, so status documents keep one shape (0/0 before any session).
+            let sessions = entry.endpoint.map { clusters.sessions.usage(cluster: port.cluster, podUID: $0.uid) }
+            result[name] = (transport.rawValue, sessions ?? SessionUsage(sessions: 0, streams: 0))
         }
         return result
     }

@@ -30,7 +30,7 @@ import Testing
         #expect(lines[1].contains("1/7"))
         #expect(lines[1].contains("websocket-spdy  1/3"))
         #expect(lines[1].contains("90s"))
-        #expect(lines[2].contains("[::1]:-->5432"))
+        #expect(lines[2].contains("[::1]:-->5432"), "nothing bound and no configured port known")
         #expect(lines[2].hasSuffix("127.0.0.1:5432 is in use by postgres (pid 77)"))
         // Columns line up: PHASE starts at the same offset in every row.
         let offsets = lines.map { $0.range(of: $0 == lines[0] ? "PHASE" : ($0 == lines[1] ? "Ready" : "Failed"))!.lowerBound.utf16Offset(in: $0) }
@@ -65,5 +65,28 @@ import Testing
         let pending = ForwardStatus(name: "c", phase: .pending, target: "pod/c", context: nil, namespace: "x", ports: [], since: start)
         #expect(status([ready, off]).allReady)
         #expect(!status([ready, pending]).allReady)
+    }
+
+    @Test func anUnboundPortShowsItsConfiguredPort() {
+        let failed = ForwardStatus(
+            name: "db", phase: .failed, reason: "PortInUse", target: "statefulset/postgres", context: nil, namespace: "data",
+            ports: [PortStatus(address: "127.0.0.1", localPort: nil, remote: "http", configuredPort: 5432)], since: start)
+        let disabled = ForwardStatus(
+            name: "web", phase: .disabled, target: "service/web", context: nil, namespace: "shop",
+            ports: [PortStatus(address: "127.0.0.1", localPort: nil, remote: "http", configuredPort: 8080)], since: start)
+        let lines = StatusTable.render(status([failed, disabled]), now: start).split(separator: "\n")
+        #expect(lines[1].contains("127.0.0.1:5432->http"), "\(lines[1])")
+        #expect(lines[2].contains("127.0.0.1:8080->http"), "\(lines[2])")
+    }
+
+    @Test func wideAddsContextPodPortsErrorsAndTheLastError() {
+        let web = ForwardStatus(
+            name: "web", phase: .ready, target: "service/web", context: "dev", namespace: "shop",
+            ports: [PortStatus(address: "127.0.0.1", localPort: 8080, remote: "http", targetPort: 8081)],
+            pod: "web-1", since: start, lastError: "pod web-0 went away", connections: ConnectionCounters(errors: 2))
+        let lines = StatusTable.render(status([web]), now: start, wide: true).split(separator: "\n").map(String.init)
+        #expect(lines[0].hasSuffix("REASON  CONTEXT  POD PORTS  ERRORS  LAST ERROR"), "\(lines[0])")
+        #expect(lines[1].contains("dev") && lines[1].contains("8081") && lines[1].hasSuffix("2       pod web-0 went away"), "\(lines[1])")
+        #expect(!StatusTable.render(status([web]), now: start).contains("LAST ERROR"))
     }
 }

@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ["validate", "--output", "yaml"],
+        ["validate", "--output", "xml"],
         ["validate", "--no-such-flag"],
         ["validate", "examples/forwards.yaml", "-f", "examples/forwards.local.yaml"],
         ["no-such-command"],
@@ -141,5 +141,60 @@ import Testing
         // `forward` gets past parsing (to the kubeconfig, absent here): not a usage error.
         let forward = try await BerthBinary.run(["forward", "--kubeconfig", "/nonexistent/kc", "svc/web", "8080:80/tcp"])
         #expect(forward.status == 1, "\(forward.stderr)")
+    }
+}
+
+/// One style for every command (kubectl's): `error:` lines on stderr, data on stdout, the same `-o` names,
+/// help that reads well in 80 columns.
+@Suite struct CLIStyleTests {
+    static let commands = [[], ["up"], ["status"], ["diff"], ["down"], ["forward"], ["validate"], ["demo"], ["version"]]
+
+    @Test func helpFitsEightyColumnsWithOneExamplePerLineAndEveryExitCode() async throws {
+        for command in Self.commands {
+            let help = try await BerthBinary.run(command + ["--help"])
+            #expect(help.status == 0, "\(command)")
+            let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            for line in lines where !line.hasPrefix("USAGE:") {
+                #expect(line.count <= 80, "\(command): \(line)")
+            }
+            if let examples = lines.firstIndex(of: "Examples:") {
+                for line in lines[(examples + 1)...].prefix(while: { !$0.isEmpty }) {
+                    #expect(line.hasPrefix("  berth "), "\(command): an example wrapped or not runnable as typed: \(line)")
+                }
+            }
+        }
+        let top = try await BerthBinary.run(["--help"])
+        for code in ["0 success", "1 invalid manifest", "2 usage error", "3 no berth daemon"] {
+            #expect(top.stdout.contains(code), "top-level help lists exit code \(code)")
+        }
+        let demo = try await BerthBinary.run(["demo", "--help"])
+        #expect(demo.stdout.contains("  berth demo\n") && !demo.stdout.contains("swift run"))
+    }
+
+    @Test func withoutADaemonStatusSaysSoOnStderrOrAsTheDocumentAsked() async throws {
+        let directory = try TemporaryDirectory()
+        let environment = ["HOME": directory.url.path, "XDG_RUNTIME_DIR": directory.url.path]
+        let plain = try await BerthBinary.run(["status", "-w"], environment: environment, in: directory.url)
+        #expect(plain.status == 3)
+        #expect(plain.stdout.isEmpty)
+        #expect(plain.stderr == "error: no berth daemon is running for forwards.yaml\n")
+        let yaml = try await BerthBinary.run(["status", "-o", "yaml"], environment: environment, in: directory.url)
+        #expect(yaml.status == 3)
+        #expect(yaml.stdout.contains("running: false\n") && yaml.stdout.contains("manifests:"), "\(yaml.stdout)")
+        let json = try await BerthBinary.run(["status", "-o", "json"], environment: environment, in: directory.url)
+        #expect(json.stdout.contains("\"running\" : false"))
+        for format in ["text", "table", "wide"] {
+            let run = try await BerthBinary.run(["status", "-o", format], environment: environment, in: directory.url)
+            #expect(run.status == 3, "-o \(format) is a known format: \(run.stderr)")
+        }
+    }
+
+    @Test func validateSpeaksYAMLAndTheSameFormatNames() async throws {
+        let file = "Tests/BerthManifestTests/Fixtures/bad/two-targets.yaml"
+        let yaml = try await BerthBinary.run(["validate", "-o", "yaml", file])
+        #expect(yaml.status == 1)
+        #expect(yaml.stdout.hasPrefix("- column: 5\n") && yaml.stdout.contains("path: forwards[0].pod"), "\(yaml.stdout)")
+        let text = try await BerthBinary.run(["validate", "-o", "table", file])
+        #expect(text.status == 1 && text.stderr.contains(": error: "))
     }
 }

@@ -118,7 +118,7 @@ struct ProcessEndToEndTests {
             #expect(await up.wait() == 0, "berth up exits 0 after down; log:\n\(up.log())")
             let gone = try await world.berth(["status", "-f", manifest])
             #expect(gone.status == 3)
-            #expect(gone.stdout.contains("no berth daemon is running"))
+            #expect(gone.stderr.hasPrefix("error: no berth daemon is running"))
         }
     }
 
@@ -242,7 +242,7 @@ struct ProcessEndToEndTests {
             #expect((document["staleStateRemoved"] as? String)?.contains("\(first.pid)") == true, "\(dead.stdout)")
             let again = try await world.berth(["status", "-f", manifest])
             #expect(again.status == 3)
-            #expect(again.stdout.contains("no berth daemon is running"))
+            #expect(again.stderr.hasPrefix("error: no berth daemon is running"))
             #expect(!again.stdout.contains("Ready"))
 
             let second = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig], log: "up-2.log")

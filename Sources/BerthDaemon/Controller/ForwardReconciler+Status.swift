@@ -20,7 +20,8 @@ extension ForwardReconciler {
                 targetPort: phase == .ready ? entry?.endpoint.flatMap { index < $0.containerPorts.count ? $0.containerPorts[index] : nil } : nil,
                 additionalAddresses: running.flatMap { port in
                     port.siblings.isEmpty ? nil : port.siblings.compactMap { $0.forward.localAddress.ipAddress }
-                })
+                },
+                configuredPort: mapping.local)
         }
         return result
     }
@@ -35,7 +36,9 @@ extension ForwardReconciler {
         ForwardStatus(
             name: spec.name, phase: phase, reason: reason, message: message, target: spec.target.description,
             context: cluster, namespace: namespace,
-            ports: spec.ports.map { PortStatus(address: Self.bindHost(spec.address), localPort: nil, remote: $0.remote.description) },
+            ports: spec.ports.map {
+                PortStatus(address: Self.bindHost(spec.address), localPort: nil, remote: $0.remote.description, configuredPort: $0.local)
+            },
             since: Date())
     }
 

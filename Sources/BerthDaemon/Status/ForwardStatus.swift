@@ -26,14 +26,20 @@ public struct PortStatus: Codable, Sendable, Hashable {
     public var targetPort: Int?
     /// Further addresses the same port listens on (`::1` beside `127.0.0.1` for `localhost`); nil when none.
     public var additionalAddresses: [String]?
+    /// The local port as the manifest says it (0: any free port), shown while nothing is bound.
+    public var configuredPort: Int?
 
     /// Creates a port status.
-    public init(address: String, localPort: Int?, remote: String, targetPort: Int? = nil, additionalAddresses: [String]? = nil) {
+    public init(
+        address: String, localPort: Int?, remote: String, targetPort: Int? = nil, additionalAddresses: [String]? = nil,
+        configuredPort: Int? = nil
+    ) {
         self.address = address
         self.localPort = localPort
         self.remote = remote
         self.targetPort = targetPort
         self.additionalAddresses = additionalAddresses
+        self.configuredPort = configuredPort
     }
 }
 

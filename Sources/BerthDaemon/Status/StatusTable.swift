@@ -2,10 +2,22 @@ import Foundation
 
 /// Renders status as the table `berth status` and the live view of `berth up` print.
 public enum StatusTable {
-    /// One row per forward, columns sized to their content.
-    public static func render(_ status: DaemonStatus, now: Date = Date()) -> String {
-        var rows: [[String]] = [["NAME", "PHASE", "LOCAL", "TARGET", "POD", "CONNS", "TRANSPORT", "SESSIONS", "AGE", "REASON"]]
+    /// One row per forward, columns sized to their content; `wide` adds the context, the container ports the
+    /// forward reaches, its error count and its last error (`berth status -o wide`).
+    public static func render(_ status: DaemonStatus, now: Date = Date(), wide: Bool = false) -> String {
+        var header = ["NAME", "PHASE", "LOCAL", "TARGET", "POD", "CONNS", "TRANSPORT", "SESSIONS", "AGE", "REASON"]
+        if wide { header += ["CONTEXT", "POD PORTS", "ERRORS", "LAST ERROR"] }
+        var rows: [[String]] = [header]
         for forward in status.forwards {
+            var extra: [String] = []
+            if wide {
+                extra = [
+                    forward.context ?? "-",
+                    forward.ports.map { $0.targetPort.map(String.init) ?? "-" }.joined(separator: ","),
+                    String(forward.connections.errors),
+                    forward.lastError ?? "",
+                ]
+            }
             rows.append([
                 forward.name,
                 forward.phase.rawValue,
@@ -17,7 +29,7 @@ public enum StatusTable {
                 forward.sessions.map { "\($0.sessions)/\($0.streams)" } ?? "-",
                 age(from: forward.since, to: now),
                 forward.message ?? forward.reason ?? "",
-            ])
+            ] + extra)
         }
         // Local names get a column only once some forward has them (docs/local-names.md).
         if status.forwards.contains(where: { !$0.hostnames.isEmpty }) {
@@ -51,7 +63,8 @@ public enum StatusTable {
 
     static func localColumn(_ port: PortStatus) -> String {
         let host = port.address.contains(":") ? "[\(port.address)]" : port.address
-        let local = port.localPort.map(String.init) ?? "-"
+        // Not bound (disabled, failed, starting): the port the manifest asks for.
+        let local = (port.localPort ?? port.configuredPort).map(String.init) ?? "-"
         return "\(host):\(local)->\(port.remote)"
     }
 

@@ -12,17 +12,17 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Try berth without a cluster: forwards that survive every pod being deleted every few seconds.",
         discussion: """
-            Starts a fake Kubernetes cluster in this process (examples/demo-cluster.yaml, built in), runs berth on
-            examples/demo-forwards.yaml (built in, written next to a temporary kubeconfig), sends a request
-            through every forwarded port every 50 ms, and deletes every pod that a Deployment or StatefulSet
-            replaces every --kill-every seconds. It prints each rebind as it happens and, on Ctrl-C or after
+            Starts a fake Kubernetes cluster in this process (examples/demo-cluster.yaml, built in), runs berth on \
+            examples/demo-forwards.yaml (built in, written next to a temporary kubeconfig), sends a request \
+            through every forwarded port every 50 ms, and deletes every pod that a Deployment or StatefulSet \
+            replaces every --kill-every seconds. It prints each rebind as it happens and, on Ctrl-C or after \
             --duration, a summary: requests sent and failed, rebinds, the longest gap between two replies.
 
-            Exit codes: 0 the demo ran (failed requests are reported, not judged), 2 usage error, 3 the demo
+            Exit codes: 0 the demo ran (failed requests are reported, not judged), 2 usage error, 3 the demo \
             could not start.
 
             Examples:
-              swift run berth demo
+              berth demo
               berth demo --duration 30 --kill-every 3 --free-ports
             """
     )

@@ -9,18 +9,18 @@ struct DiffCommand: AsyncParsableCommand {
         commandName: "diff",
         abstract: "Compare the forwards the daemon runs with what the manifest files say now.",
         discussion: """
-            Loads the files as `berth up` would (overlays, --env-file, the environment) and compares them,
-            forward by forward and field by field, with what the daemon serving them runs: `+` added in the
+            Loads the files as `berth up` would (overlays, --env-file, the environment) and compares them, \
+            forward by forward and field by field, with what the daemon serving them runs: `+` added in the \
             files, `-` removed from the files, `~` changed (running -> files).
 
-            Exit codes: 0 no differences, 1 differences, 2 the files are invalid or unreadable (or usage
+            Exit codes: 0 no differences, 1 differences, 2 the files are invalid or unreadable (or usage \
             error), 3 no daemon runs for these files, 4 the daemon's answer could not be read.
             """
     )
 
     @OptionGroup var manifest: ManifestOptions
 
-    @Option(name: .shortAndLong, help: "Output format: text or json.")
+    @Option(name: .shortAndLong, help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
     func run() async throws {
@@ -35,22 +35,22 @@ struct DiffCommand: AsyncParsableCommand {
         }
         let finding = DaemonLocator(manifestSet: ManifestSet(paths: paths)).locate()
         guard case .running(_, let client) = finding else {
-            throw try DaemonCLI.reportNotRunning(finding, files: paths, json: output == .json)
+            throw try DaemonCLI.reportNotRunning(finding, files: paths, output: output)
         }
         let running: [ForwardDefinition]
         do {
             running = try await client.running()
         } catch BerthDaemonError.daemonNotRunning {
             // It went away since it was found.
-            throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: paths, json: output == .json)
+            throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: paths, output: output)
         } catch {
             // A daemon that answers badly is not "no daemon": say what went wrong.
             throw CommandFailure("cannot read the forwards the daemon runs: \(error)", status: .failed)
         }
         let diff = ManifestDiff(running: running, files: files.forwards.map(ForwardDefinition.init))
         switch output {
-        case .text: print(diff.render())
-        case .json: print(try DaemonCLI.json(diff))
+        case .text, .wide: print(diff.render())
+        case .json, .yaml: print(try output.document(diff))
         }
         if !diff.isEmpty { throw ExitCode(1) }
     }

@@ -8,7 +8,7 @@ struct DownCommand: AsyncParsableCommand {
         commandName: "down",
         abstract: "Stop the daemon serving the manifest files.",
         discussion: """
-            Asks the daemon over its control socket to stop (as SIGTERM would: listeners close, connections
+            Asks the daemon over its control socket to stop (as SIGTERM would: listeners close, connections \
             drain) and waits until its process has exited.
 
             Exit codes: 0 stopped, 1 still running after --timeout, 3 no daemon runs for these files.
@@ -23,7 +23,7 @@ struct DownCommand: AsyncParsableCommand {
     func run() async throws {
         let finding = DaemonLocator(manifestSet: ManifestSet(paths: manifest.paths())).locate()
         guard case .running(let state, let client) = finding else {
-            throw try DaemonCLI.reportNotRunning(finding, files: manifest.paths(), json: false)
+            throw try DaemonCLI.reportNotRunning(finding, files: manifest.paths(), output: .text)
         }
         do {
             try await client.down()
@@ -34,7 +34,7 @@ struct DownCommand: AsyncParsableCommand {
         let deadline = ContinuousClock.now + .seconds(timeout)
         while state.owner.isAlive {
             guard ContinuousClock.now < deadline else {
-                FileHandle.standardError.write(Data("berth daemon PID \(state.owner.pid) is still running after \(timeout)s\n".utf8))
+                Console.error("berth daemon PID \(state.owner.pid) is still running after \(timeout)s")
                 throw ExitCode(1)
             }
             try await Task.sleep(for: .milliseconds(20))

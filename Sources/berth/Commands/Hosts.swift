@@ -48,12 +48,12 @@ struct HostsCommand: AsyncParsableCommand {
         if !uninstall {
             let finding = DaemonLocator(manifestSet: set, runtimeDirectory: Self.runtimeDirectory()).locate()
             guard case .running(_, let client) = finding else {
-                throw try DaemonCLI.reportNotRunning(finding, files: manifest.paths(), json: false)
+                throw try DaemonCLI.reportNotRunning(finding, files: manifest.paths(), output: .text)
             }
             do {
                 block = Self.block(id: set.id, of: try await client.status().status)
             } catch let error as BerthDaemonError where DaemonCLI.meansGone(error) {
-                throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), json: false)
+                throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), output: .text)
             }
             guard install else {
                 print(block.render(), terminator: "")

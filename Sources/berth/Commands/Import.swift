@@ -9,8 +9,8 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Print a manifest made from kubectl commands, a kftray export or annotated services.",
         discussion: """
-            The manifest goes to stdout (redirect it to a file of your choosing; berth never writes one) with a
-            comment above each forward saying where it came from. Whatever berth cannot express is listed on
+            The manifest goes to stdout (redirect it to a file of your choosing; berth never writes one) with a \
+            comment above each forward saying where it came from. Whatever berth cannot express is listed on \
             stderr, one line each, never dropped silently.
 
             Exit codes: 0 a manifest was printed, 1 nothing could be imported, 2 usage error or unreadable input.
@@ -38,8 +38,8 @@ struct KubectlImportCommand: ParsableCommand {
         commandName: "kubectl",
         abstract: "Import kubectl port-forward command lines, or shell scripts full of them.",
         discussion: """
-            Each argument is a command line, or the path of a file (a shell script, a Makefile recipe, notes) in
-            which every kubectl port-forward command is found; - reads standard input. --context, -n, --address
+            Each argument is a command line, or the path of a file (a shell script, a Makefile recipe, notes) in \
+            which every kubectl port-forward command is found; - reads standard input. --context, -n, --address \
             and the TYPE/NAME target (svc, pod, deploy, sts; a bare name is a pod) are kept.
 
             Examples:
@@ -86,7 +86,7 @@ struct KftrayImportCommand: ParsableCommand {
         commandName: "kftray",
         abstract: "Import kftray's exported configs (JSON).",
         discussion: """
-            Service and pod (label selector) configs become forwards, with their contexts, namespaces, ports
+            Service and pod (label selector) configs become forwards, with their contexts, namespaces, ports \
             and local addresses. Proxy and expose workloads, UDP and /etc/hosts names are listed on stderr.
 
             Example:
@@ -120,8 +120,8 @@ struct AnnotationsImportCommand: AsyncParsableCommand {
         commandName: "annotations",
         abstract: "Import the services annotated for kftray (kftray.app/configs) or k9s (k9scli.io/port-forwards).",
         discussion: """
-            Lists the services of the namespace (-n, default the context's) or of every namespace (-A) and turns
-            kftray.app/enabled + kftray.app/configs, k9scli.io/auto-port-forwards and k9scli.io/port-forwards
+            Lists the services of the namespace (-n, default the context's) or of every namespace (-A) and turns \
+            kftray.app/enabled + kftray.app/configs, k9scli.io/auto-port-forwards and k9scli.io/port-forwards \
             annotations into forwards. Only reads the cluster (list services).
 
             Examples:

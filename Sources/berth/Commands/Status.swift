@@ -9,19 +9,19 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show the forwards of the daemon serving the manifest files.",
         discussion: """
-            Finds the `berth up` daemon by its manifest files (the same -f files, in any order) and asks it over
+            Finds the `berth up` daemon by its manifest files (the same -f files, in any order) and asks it over \
             its control socket. State left by a daemon that died is reported as not running, and removed.
 
-            --probe opens, for every Ready forward at once, a fresh port-forward stream to the pod's port and
+            --probe opens, for every Ready forward at once, a fresh port-forward stream to the pod's port and \
             reports whether it connected and how long it took; a forward whose probe fails is rebound.
 
-            Exit codes: 0 every enabled forward is Ready, 1 some forward is not Ready, 3 no daemon runs for
+            Exit codes: 0 every enabled forward is Ready, 1 some forward is not Ready, 3 no daemon runs for \
             these files, 2 usage error.
 
             Examples:
               berth status
               berth status -f forwards.yaml -f forwards.local.yaml -o json
-              berth status --watch
+              berth status -w -o wide
               berth status --probe
             """
     )
@@ -31,10 +31,10 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Only these forwards (default: every one).", valueName: "forward"), completion: ForwardNameCompletion.kind)
     var names: [String] = []
 
-    @Option(name: .shortAndLong, help: "Output format: table, json or yaml.")
-    var output: StatusFormat = .table
+    @Option(name: .shortAndLong, help: "Output format: text, wide (more columns), json or yaml.")
+    var output: OutputFormat = .text
 
-    @Flag(help: "Print again on every change, until the daemon stops (then exit 3).")
+    @Flag(name: .shortAndLong, help: "Print again on every change, until the daemon stops (then exit 3).")
     var watch = false
 
     @Flag(help: "Probe every Ready forward end to end first.")
@@ -43,7 +43,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let finding = DaemonLocator(manifestSet: ManifestSet(paths: manifest.paths())).locate()
         guard case .running(_, let client) = finding else {
-            throw try DaemonCLI.reportNotRunning(finding, files: manifest.paths(), json: output == .json)
+            throw try DaemonCLI.reportNotRunning(finding, files: manifest.paths(), output: output)
         }
         do {
             let first = try await client.status()
@@ -62,7 +62,7 @@ struct StatusCommand: AsyncParsableCommand {
             }
         } catch let error as BerthDaemonError where DaemonCLI.meansGone(error) {
             // The daemon went away between the lookup and the request (or while watching).
-            throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), json: output == .json)
+            throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), output: output)
         }
     }
 
@@ -84,28 +84,11 @@ struct StatusCommand: AsyncParsableCommand {
     private func render(_ status: DaemonStatus) throws(CommandFailure) -> String {
         let status = only(status)
         switch output {
-        case .table:
-            return StatusTable.render(status) + DaemonCLI.probeLines(status)
-        case .json:
-            return try DaemonCLI.json(StatusDocument(status))
-        case .yaml:
-            do {
-                return try YAMLEncoder().encode(StatusDocument(status))
-            } catch {
-                throw CommandFailure("cannot encode the status as YAML: \(error)", status: .failed)
-            }
+        case .text: return StatusTable.render(status) + DaemonCLI.probeLines(status)
+        case .wide: return StatusTable.render(status, wide: true) + DaemonCLI.probeLines(status)
+        case .json, .yaml: return try output.document(StatusDocument(status))
         }
     }
-}
-
-/// How `berth status` prints.
-enum StatusFormat: String, ExpressibleByArgument, CaseIterable {
-    /// The table `berth up` draws.
-    case table
-    /// `DaemonStatus` as JSON.
-    case json
-    /// `DaemonStatus` as YAML.
-    case yaml
 }
 
 /// `DaemonStatus` for `-o json|yaml`, with every forward's `reason` present (null when there is none), so
@@ -153,22 +136,23 @@ enum DaemonCLI {
     /// No daemon serves the files.
     static let notRunningExit = ExitCode(3)
 
-    /// Prints that no daemon runs (and what stale state was removed); returns the exit code to throw.
+    /// Says that no daemon runs (and what stale state was removed): a document on stdout for `-o json|yaml`,
+    /// else an `error:` line on stderr. Returns the exit code to throw.
     static func reportNotRunning(
-        _ finding: DaemonLocator.Finding, files: [String], json: Bool
+        _ finding: DaemonLocator.Finding, files: [String], output: OutputFormat
     ) throws(CommandFailure) -> ExitCode {
         var cleaned: String?
         if case .notRunning(let reason) = finding { cleaned = reason }
-        if json {
+        if output.isDocument {
             struct NotRunning: Encodable {
                 var running = false
                 var manifests: [String]
                 var staleStateRemoved: String?
             }
-            print(try Self.json(NotRunning(manifests: ManifestSet(paths: files).paths, staleStateRemoved: cleaned)))
+            print(try output.document(NotRunning(manifests: ManifestSet(paths: files).paths, staleStateRemoved: cleaned)))
         } else {
-            print("no berth daemon is running for \(files.joined(separator: " + "))")
-            if let cleaned { print("(removed the state of a daemon that is gone: \(cleaned))") }
+            Console.error("no berth daemon is running for \(files.joined(separator: " + "))")
+            if let cleaned { Console.err("(removed the state of a daemon that is gone: \(cleaned))") }
         }
         return notRunningExit
     }

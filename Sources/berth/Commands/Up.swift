@@ -8,16 +8,17 @@ struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the manifest's forwards in the foreground and keep them alive.",
         discussion: """
-            Watches the manifest files (and env files): an edit is applied within a fraction of a second, an
-            invalid edit keeps the last valid manifest running and shows the error. On a terminal a live table
-            of the forwards is redrawn on every change; otherwise log lines go to stderr.
+            Watches the manifest files (and env files): an edit is applied within a fraction of a second, an \
+            invalid edit keeps the last valid manifest running and shows the error. On a terminal a live table \
+            of the forwards is redrawn on every change; otherwise log lines go to stderr. \
             SIGINT or SIGTERM stops accepting, closes every forward and exits 0.
 
             Exit codes: 0 stopped by a signal, 1 invalid manifest at start-up, 2 usage error or unreadable file.
 
             Examples:
               berth up
-              berth up -f forwards.yaml -f forwards.local.yaml --env-file staging.env --context staging
+              berth up -f forwards.yaml -f forwards.local.yaml --env-file staging.env
+              berth up --context staging
             """
     )
 

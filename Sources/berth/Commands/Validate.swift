@@ -27,7 +27,7 @@ struct Validate: ParsableCommand {
 
     @OptionGroup var manifest: ManifestOptions
 
-    @Option(name: .shortAndLong, help: "Output format: text or json.")
+    @Option(name: .shortAndLong, help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
     func validate() throws {
@@ -41,11 +41,13 @@ struct Validate: ParsableCommand {
         let result = ManifestLoader.load(paths: paths, envFilePaths: manifest.envFiles)
         let report = ValidationReport(files: paths, result: result)
         switch output {
-        case .text:
+        case .text, .wide:
             if let summary = report.textSummary { print(summary) }
             for line in report.textErrors { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         case .json:
-            print(report.json)
+            print(try report.json())
+        case .yaml:
+            print(try output.document(report.entries))
         }
         guard case .failure(let errors) = result else { return }
         throw (errors.isReadFailure ? ExitStatus.usage : ExitStatus.invalid).exitCode

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Yams
 
 /// The options that name a manifest, shared by every subcommand that reads one (`validate`, `up`, …).
 struct ManifestOptions: ParsableArguments {
@@ -24,10 +26,39 @@ struct ManifestOptions: ParsableArguments {
     }
 }
 
-/// How results are printed.
+/// How results are printed; one set of names for every command, as kubectl's `-o`.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    /// For people: summaries on stdout, `FILE:LINE:COLUMN: error: MESSAGE` lines on stderr.
+    /// For people: tables and summaries on stdout, errors on stderr. `table` is accepted too.
     case text
+    /// `text` with more columns, where the command prints a table (`status`); elsewhere the same as `text`.
+    case wide
     /// For tools: JSON on stdout.
     case json
-}
+    /// For tools: the same document as YAML on stdout.
+    case yaml
+
+    init?(argument: String) {
+        // `table` was status's name for `text`; scripts that say it keep working.
+        self.init(rawValue: argument == "table" ? "text" : argument)
+    }
+
+    /// Whether the output is a document for tools (JSON or YAML) rather than text for people.
+    var isDocument: Bool { self == .json || self == .yaml }
+
+    /// `value` as this format's document: pretty, key-sorted JSON, or YAML; never an empty document.
+    func document(_ value: some Encodable) throws(CommandFailure) -> String {
+        do {
+            switch self {
+            case .yaml:
+                return try YAMLEncoder().encode(value).trimmingCharacters(in: .newlines)
+            default:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                encoder.dateEncodingStrategy = .iso8601
+                return String(decoding: try encoder.encode(value), as: UTF8.self)
+            }
+        } catch {
+            throw CommandFailure("cannot encode the output as \(self == .yaml ? "YAML" : "JSON"): \(error)", status: .failed)
+        }
+    }
+}}

@@ -35,20 +35,20 @@ struct ValidationReport {
         return lines.joined(separator: "\n")
     }
 
-    /// A JSON list of `{file, line, column, path, message}`; `[]` when valid.
-    var json: String {
-        let errors: [ManifestError]
-        if case .failure(let failure) = result { errors = failure.errors } else { errors = [] }
-        // The pretty printer renders an empty list over three lines; tools and people expect `[]`.
-        guard !errors.isEmpty else { return "[]" }
-        let entries = errors.map { JSONError(file: $0.file, line: $0.line, column: $0.column, path: $0.path, message: $0.message) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(entries), let text = String(data: data, encoding: .utf8) else { return "[]" }
-        return text
+    /// One `{file, line, column, path, message}` per error; empty when valid.
+    var entries: [Entry] {
+        guard case .failure(let failure) = result else { return [] }
+        return failure.errors.map { Entry(file: $0.file, line: $0.line, column: $0.column, path: $0.path, message: $0.message) }
     }
 
-    private struct JSONError: Encodable {
+    /// A JSON list of `{file, line, column, path, message}`; `[]` when valid.
+    func json() throws(CommandFailure) -> String {
+        // The pretty printer renders an empty list over three lines; tools and people expect `[]`.
+        entries.isEmpty ? "[]" : try OutputFormat.json.document(entries)
+    }
+
+    /// One error for `-o json|yaml`.
+    struct Entry: Encodable {
         let file: String
         let line: Int
         let column: Int

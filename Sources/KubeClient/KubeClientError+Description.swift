@@ -12,7 +12,11 @@ extension KubeClientError: CustomStringConvertible {
         case .decoding(let request, let description):
             return "\(request): answer did not decode: \(description)"
         case .kubeconfig(let file, let entry, let field, let message):
-            return "\(file): \(entry): field \(field): \(message)"
+            // Whole-file problems and missing contexts say it all in the message; field paths only help inside
+            // an entry (a cluster's certificate, a user's exec command).
+            if field == "(path)" { return message }
+            if entry == "(file)" || field == "context" || field == "current-context" { return "kubeconfig \(file): \(message)" }
+            return "kubeconfig \(file): \(entry): field \(field): \(message)"
         case .credentials(let user, let message):
             return "credentials of user \"\(user)\": \(message)"
         }

@@ -197,4 +197,11 @@ import Testing
         let text = try await BerthBinary.run(["validate", "-o", "table", file])
         #expect(text.status == 1 && text.stderr.contains(": error: "))
     }
+
+    @Test func noKubeconfigIsSaidWithWhereBerthLooked() async throws {
+        let home = try TemporaryDirectory()
+        let run = try await BerthBinary.run(["forward", "svc/web", "8080:80"], environment: ["HOME": home.url.path])
+        #expect(run.status == 1)
+        #expect(run.stderr == "error: no kubeconfig found (looked at \(home.url.path)/.kube/config); pass --kubeconfig or set KUBECONFIG\n")
+    }
 }

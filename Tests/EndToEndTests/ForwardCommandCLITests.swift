@@ -92,8 +92,8 @@ struct ForwardCommandCLITests {
             defer { close(taken.fd) }
             try await expectFatal(world, ["-n", "shop", "svc/web", "\(taken.port):http"], saying: "127.0.0.1:\(taken.port): the port is already in use")
             let port = try Self.freePort()
-            try await expectFatal(world, ["--context", "nosuch", "-n", "shop", "svc/web", "\(port):http"], saying: "nosuch")
-            try await expectFatal(world, ["--kubeconfig", "/nonexistent/kc", "svc/web", "\(port):http"], saying: "/nonexistent/kc")
+            try await expectFatal(world, ["--context", "nosuch", "-n", "shop", "svc/web", "\(port):http"], saying: "context \"nosuch\" is not in the kubeconfig (it has: ")
+            try await expectFatal(world, ["--kubeconfig", "/nonexistent/kc", "svc/web", "\(port):http"], saying: "error: the kubeconfig /nonexistent/kc does not exist")
             try await expectFatal(world, ["--address", "bogus", "-n", "shop", "svc/web", "\(port):http"], saying: "'bogus' is not a listen address")
             try await expectFatal(world, ["-n", "shop", "svc/web", "\(port):pg"], saying: "service \"web\" has no port pg")
         }

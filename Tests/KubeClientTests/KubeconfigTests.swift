@@ -232,7 +232,9 @@ import Testing
         #expect(noContext?.field == "current-context")
         let unknown = kubeconfigError { try resolve(ok, context: "zzz") }
         #expect(unknown?.entry == "context \"zzz\"")
-        #expect(unknown?.field == "--context")
+        #expect(unknown?.field == "context")
+        #expect(unknown.map { "\(KubeClientError.kubeconfig(file: $0.file, entry: $0.entry, field: $0.field, message: $0.message))" }
+            == "kubeconfig \(file): context \"zzz\" is not in the kubeconfig (it has: c)")
     }
 
     @Test func syntaxErrorsNeverQuoteTheFile() throws {

@@ -11,6 +11,12 @@ extension KubeClientConfiguration {
         if explicitPath == nil, !loader.anyFileExists, InClusterConfiguration.isAvailable(environment: environment) {
             return try InClusterConfiguration(environment: environment).load()
         }
+        if explicitPath == nil, !loader.anyFileExists {
+            let looked = environment["KUBECONFIG"].map { _ in "$KUBECONFIG: " } ?? ""
+            throw KubeClientError.kubeconfig(
+                file: loader.candidatePaths.joined(separator: ":"), entry: "(file)", field: "(path)",
+                message: "no kubeconfig found (looked at \(looked)\(loader.candidatePaths.joined(separator: ", "))); pass --kubeconfig or set KUBECONFIG")
+        }
         return try loader.load().configuration(context: context)
     }
 }

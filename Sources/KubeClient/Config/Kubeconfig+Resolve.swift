@@ -14,9 +14,11 @@ extension Kubeconfig {
                 message: "no context chosen: set current-context or pass --context")
         }
         guard let context = contexts[contextName] else {
+            // The name may come from --context, a manifest or current-context: say what is missing, not who asked.
+            let known = contexts.isEmpty ? "it has none" : "it has: \(contexts.keys.sorted().joined(separator: ", "))"
             throw KubeClientError.kubeconfig(
-                file: anyFile, entry: "context \"\(contextName)\"", field: name == nil ? "current-context" : "--context",
-                message: "no such context (known: \(contexts.keys.sorted().joined(separator: ", ")))")
+                file: anyFile, entry: "context \"\(contextName)\"", field: name == nil ? "current-context" : "context",
+                message: "context \"\(contextName)\" is not in the kubeconfig (\(known))")
         }
         let contextEntry = "context \"\(contextName)\""
         guard let cluster = clusters[context.cluster] else {

@@ -41,7 +41,7 @@ public struct KubeconfigLoader: Sendable {
         for path in candidatePaths {
             guard FileManager.default.fileExists(atPath: path) else {
                 if explicitPath != nil {
-                    throw KubeClientError.kubeconfig(file: path, entry: "(file)", field: "(path)", message: "the kubeconfig file does not exist")
+                    throw KubeClientError.kubeconfig(file: path, entry: "(file)", field: "(path)", message: "the kubeconfig \(path) does not exist")
                 }
                 continue
             }

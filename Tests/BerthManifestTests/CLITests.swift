@@ -193,7 +193,7 @@ import Testing
         let file = "Tests/BerthManifestTests/Fixtures/bad/two-targets.yaml"
         let yaml = try await BerthBinary.run(["validate", "-o", "yaml", file])
         #expect(yaml.status == 1)
-        #expect(yaml.stdout.hasPrefix("- column: 5\n") && yaml.stdout.contains("path: forwards[0].pod"), "\(yaml.stdout)")
+        #expect(yaml.stdout.hasPrefix("- file: ") && yaml.stdout.contains("\n  column: 5\n") && yaml.stdout.contains("\n  path: forwards[0].pod\n"), "\(yaml.stdout)")
         let text = try await BerthBinary.run(["validate", "-o", "table", file])
         #expect(text.status == 1 && text.stderr.contains(": error: "))
     }

@@ -61,4 +61,4 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
             throw CommandFailure("cannot encode the output as \(self == .yaml ? "YAML" : "JSON"): \(error)", status: .failed)
         }
     }
-}}
+}

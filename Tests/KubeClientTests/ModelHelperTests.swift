@@ -69,6 +69,6 @@ import Testing
     @Test func errorDescriptionsNameTheStep() {
         let error = KubeClientError.api(status: Status(message: "pods \"x\" is forbidden", reason: "Forbidden", code: 403), request: "GET /api/v1/namespaces/a/pods/x", retryAfterSeconds: nil)
         #expect("\(error)" == "GET /api/v1/namespaces/a/pods/x: 403 Forbidden: pods \"x\" is forbidden")
-        #expect("\(KubeClientError.kubeconfig(file: "/k", entry: "user \"u\"", field: "token", message: "m"))" == "/k: user \"u\": field token: m")
+        #expect("\(KubeClientError.kubeconfig(file: "/k", entry: "user \"u\"", field: "token", message: "m"))" == "kubeconfig /k: user \"u\": field token: m")
     }
 }

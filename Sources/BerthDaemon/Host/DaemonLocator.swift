@@ -70,7 +70,8 @@ public struct HostClient: Sendable {
     }
 
     /// The status now, and its generation; with `after`, waits (up to half a minute) for a newer one.
-    /// - Throws: ``BerthDaemonError``, `daemonNotRunning` or `controlRequestFailed` when the daemon is gone.
+    /// - Throws: ``BerthDaemonError``: `daemonNotRunning` when the daemon is gone, `controlRequestFailed` when it
+    ///   answered in a way berth cannot read.
     public func status(after generation: UInt64? = nil) async throws -> Snapshot {
         let response = try await client.call(HostRequest(.status, after: generation), expecting: HostResponse.self)
         return Snapshot(status: try require(response.status), generation: response.generation ?? 0)

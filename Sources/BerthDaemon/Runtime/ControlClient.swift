@@ -15,14 +15,14 @@ public struct ControlClient: Sendable {
     }
 
     /// Sends `request` and returns the daemon's response.
-    /// - Throws: ``BerthDaemonError/daemonNotRunning(socketPath:)`` when nothing listens (so the CLI can say so
-    ///   truthfully), ``BerthDaemonError/controlRequestRejected(socketPath:message:)`` when the daemon refused
+    /// - Throws: ``BerthDaemonError/daemonNotRunning(socketPath:)`` when nothing listens, before or after the
+    ///   request (no socket file, or connection refused: so the CLI can say so truthfully), ``BerthDaemonError/controlRequestRejected(socketPath:message:)`` when the daemon refused
     ///   the request, ``BerthDaemonError/controlRequestFailed(socketPath:reason:)`` otherwise.
     public func call<Request: Codable & Sendable, Response: Codable & Sendable>(
         _ request: Request,
         expecting: Response.Type = Response.self
     ) async throws(BerthDaemonError) -> Response {
-        let reply: ControlReply<Response>
+        let data: Data
         do {
             var line = try JSONEncoder().encode(request)
             line.append(UInt8(ascii: "\n"))
@@ -42,14 +42,28 @@ public struct ControlClient: Sendable {
             guard let answer else {
                 throw BerthDaemonError.controlRequestFailed(socketPath: path, reason: "the daemon closed the connection without replying")
             }
-            reply = try JSONDecoder().decode(ControlReply<Response>.self, from: Data(answer.readableBytesView))
+            data = Data(answer.readableBytesView)
         } catch let error as BerthDaemonError {
-            throw error
+            throw goneOr(error)
         } catch {
-            throw .controlRequestFailed(socketPath: path, reason: "\(error)")
+            throw goneOr(.controlRequestFailed(socketPath: path, reason: "\(error)"))
+        }
+        let reply: ControlReply<Response>
+        do {
+            reply = try JSONDecoder().decode(ControlReply<Response>.self, from: data)
+        } catch {
+            // The daemon answered: whatever is wrong with the answer, it is not "no daemon".
+            throw .controlRequestFailed(socketPath: path, reason: "cannot read the daemon's reply: \(error)")
         }
         if let response = reply.ok { return response }
         throw .controlRequestRejected(socketPath: path, message: reply.error ?? "empty reply")
+    }
+
+    /// A request that failed in transit because the daemon stopped meanwhile (its socket no longer accepts)
+    /// means no daemon; with the socket still accepting, the failure itself is the answer.
+    private func goneOr(_ error: BerthDaemonError) -> BerthDaemonError {
+        guard case .controlRequestFailed = error, UnixSocketProbe.connect(path: path) != .accepted else { return error }
+        return .daemonNotRunning(socketPath: path)
     }
 
     private func connect() async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {

@@ -15,8 +15,8 @@ struct StatusCommand: AsyncParsableCommand {
             --probe opens, for every Ready forward at once, a fresh port-forward stream to the pod's port and \
             reports whether it connected and how long it took; a forward whose probe fails is rebound.
 
-            Exit codes: 0 every enabled forward is Ready, 1 some forward is not Ready, 3 no daemon runs for \
-            these files, 2 usage error.
+            Exit codes: 0 every enabled forward is Ready, 1 some forward is not Ready, 2 usage error, 3 no \
+            daemon runs for these files, 4 the daemon's answer could not be read.
 
             Examples:
               berth status
@@ -63,6 +63,9 @@ struct StatusCommand: AsyncParsableCommand {
         } catch let error as BerthDaemonError where DaemonCLI.meansGone(error) {
             // The daemon went away between the lookup and the request (or while watching).
             throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), output: output)
+        } catch let error as BerthDaemonError {
+            // A daemon that answers badly is not "no daemon": say what went wrong.
+            throw CommandFailure("cannot read the daemon's status: \(error)", status: .failed)
         }
     }
 
@@ -157,12 +160,11 @@ enum DaemonCLI {
         return notRunningExit
     }
 
-    /// Whether a failed request means the daemon is gone (stopped, or died, since it was found).
+    /// Whether a failed request means the daemon is gone (stopped, or died, since it was found): only when its
+    /// socket no longer accepts (``ControlClient`` checks). A daemon that answers badly is an error, not "gone".
     static func meansGone(_ error: BerthDaemonError) -> Bool {
-        switch error {
-        case .daemonNotRunning, .controlRequestFailed: true
-        default: false
-        }
+        if case .daemonNotRunning = error { return true }
+        return false
     }
 
     /// 0 when every enabled forward is Ready, 1 otherwise.

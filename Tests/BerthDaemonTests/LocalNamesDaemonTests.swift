@@ -12,7 +12,7 @@ import Testing
     static let original = "127.0.0.1\tlocalhost\r\n# BEGIN docker\r\n10.0.0.2 registry\r\n# END docker\r\n192.168.1.1 router"
 
     /// A temp directory with a hosts file holding `original`.
-    private func withDirectory(_ body: (String) async throws -> Void) async throws {
+    func withDirectory(_ body: (String) async throws -> Void) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("berth-names-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -20,21 +20,24 @@ import Testing
         try await body(dir)
     }
 
-    private func manifest(_ forwards: String) -> String {
+    func manifest(_ forwards: String) -> String {
         "apiVersion: berth/v1\nkind: Forwards\ndefaults: {namespace: shop, names: true}\nforwards:\n" + forwards
     }
 
-    private func daemon(_ manifest: String, in dir: String, hostsFile: String? = nil, logger: Logger = quietLogger) -> Daemon {
+    func daemon(
+        _ manifest: String, in dir: String, hostsFile: String? = nil, logger: Logger = quietLogger,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) -> Daemon {
         let set = ManifestSet(paths: [manifest])
         return Daemon(configuration: DaemonConfiguration(
             source: .files(manifests: [manifest], envFiles: []), kubeconfig: dir + "/no-kubeconfig", environment: [:],
-            logger: logger, reloadDebounce: .milliseconds(50), watchNetwork: false,
+            logger: logger, clock: clock, reloadDebounce: .milliseconds(50), watchNetwork: false,
             localNames: .init(hostsFile: hostsFile ?? dir + "/hosts", blockID: set.id,
                               addressBook: AddressBook(runtimeDirectory: RuntimeDirectory(path: dir), manifests: set))))
     }
 
     /// Runs `daemon` while `body` runs, then stops it and waits for it to end.
-    private func running(_ daemon: Daemon, _ body: () async throws -> Void) async throws {
+    func running(_ daemon: Daemon, _ body: () async throws -> Void) async throws {
         let task = Task { try await daemon.run() }
         do {
             try await body()
@@ -48,14 +51,14 @@ import Testing
     }
 
     @discardableResult
-    private func awaitStatus(_ daemon: Daemon, _ what: String, _ condition: @escaping @Sendable (DaemonStatus) -> Bool) async throws -> DaemonStatus {
+    func awaitStatus(_ daemon: Daemon, _ what: String, _ condition: @escaping @Sendable (DaemonStatus) -> Bool) async throws -> DaemonStatus {
         try await withTimeout(20, what) {
             for await status in daemon.statusChanges() where condition(status) { return status }
             throw TestTimeout.expired(what)
         }
     }
 
-    private func hosts(_ dir: String) throws -> [UInt8] { try HostsFileWriter.read(dir + "/hosts") }
+    func hosts(_ dir: String) throws -> [UInt8] { try HostsFileWriter.read(dir + "/hosts") }
 
     @Test func theBlockFollowsTheManifestAndLeavesWithTheDaemon() async throws {
         try await withDirectory { dir in

@@ -26,8 +26,10 @@ extension Daemon {
                 }
             }
             if configuration.localNames?.hostsFile != nil {
+                // On the daemon's clock, like every other timer of the daemon (a test's manual clock moves it).
+                let clock = configuration.clock
                 group.addTask {
-                    while (try? await Task.sleep(for: Self.namesRecheckInterval)) != nil {
+                    while (try? await clock.sleep(for: Self.namesRecheckInterval)) != nil {
                         guard !self.localNames.installed else { continue }
                         self.statuses.setLocalNames(
                             self.localNames.sync(self.manifest.current, status: self.statuses.snapshot(), recheck: true))

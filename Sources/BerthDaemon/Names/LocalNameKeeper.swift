@@ -21,13 +21,19 @@ public final class LocalNameKeeper: Sendable {
         public var addressBook: AddressBook?
         /// What a user runs to install the block by hand, shown when berth cannot.
         public var installCommand: String
+        /// What a user runs to remove the block by hand, shown when berth stops and cannot.
+        public var uninstallCommand: String
 
         /// Creates settings.
-        public init(hostsFile: String?, blockID: String, addressBook: AddressBook?, installCommand: String = "sudo berth hosts --install") {
+        public init(
+            hostsFile: String?, blockID: String, addressBook: AddressBook?,
+            installCommand: String = "sudo berth hosts --install", uninstallCommand: String = "sudo berth hosts --uninstall"
+        ) {
             self.hostsFile = hostsFile
             self.blockID = blockID
             self.addressBook = addressBook
             self.installCommand = installCommand
+            self.uninstallCommand = uninstallCommand
         }
     }
 
@@ -146,6 +152,10 @@ public final class LocalNameKeeper: Sendable {
     public var installed: Bool { state.withLock { $0.installed } }
 
     /// Removes the block (the daemon stops); later syncs do nothing.
+    ///
+    /// A block this user may not remove (installed with `sudo berth hosts --install` into a file only root
+    /// may write) stays: its names point at addresses nothing listens on any more, and the log says once
+    /// how to remove it (docs/local-names.md, "When berth may not write it").
     public func removeBlock() {
         state.withLock { state in
             state.closed = true
@@ -154,6 +164,11 @@ public final class LocalNameKeeper: Sendable {
                 let bytes = try HostsFileWriter.read(path)
                 let updated = try apply(HostsBlock(id: settings.blockID, entries: []), to: bytes, path: path)
                 if updated != bytes { try HostsFileWriter.write(updated, to: path) }
+            } catch BerthDaemonError.hostsFileNotWritable(let path, let reason) {
+                logger.warning("""
+                    the local names stay in \(path): berth may not write it (\(reason)). \
+                    Remove them with: \(settings.uninstallCommand)
+                    """)
             } catch {
                 logger.warning("cannot remove the local names from the hosts file", metadata: ["error": "\(error)"])
             }

@@ -92,9 +92,9 @@ struct HostsCommand: AsyncParsableCommand {
         return RuntimeDirectory(path: String(cString: home) + "/.local/state/berth")
     }
 
-    /// What to run to install the block by hand, for the daemon's notice.
-    static func installCommand(files: [String], hostsFile: String) -> String {
-        var words = ["sudo", "berth", "hosts", "--install"]
+    /// What to run to install (`--install`) or remove (`--uninstall`) the block by hand, for the daemon's notices.
+    static func command(_ flag: String, files: [String], hostsFile: String) -> String {
+        var words = ["sudo", "berth", "hosts", flag]
         for file in files { words += ["-f", file] }
         if hostsFile != Up.defaultHostsFile { words += ["--hosts-file", hostsFile] }
         return words.joined(separator: " ")

@@ -41,7 +41,8 @@ struct Up: AsyncParsableCommand {
         let set = ManifestSet(paths: manifest.paths())
         let localNames = LocalNameKeeper.Settings(
             hostsFile: hostsFile, blockID: set.id, addressBook: AddressBook(runtimeDirectory: .standard(), manifests: set),
-            installCommand: HostsCommand.installCommand(files: manifest.files, hostsFile: hostsFile))
+            installCommand: HostsCommand.command("--install", files: manifest.files, hostsFile: hostsFile),
+            uninstallCommand: HostsCommand.command("--uninstall", files: manifest.files, hostsFile: hostsFile))
         let daemon = Daemon(configuration: DaemonConfiguration(
             source: .files(manifests: manifest.paths(), envFiles: manifest.envFiles),
             kubeconfig: kubeconfig, context: context,

@@ -127,7 +127,8 @@ import Testing
         defer { dir.remove() }
         let plugin = try ExecPluginFixture(dir: dir, exitCode: 3)
         let message = await credentialsError { _ = try await provider(plugin.config()).authorization() }
-        #expect(message == "exec: executable ./plugin.sh failed with exit code 3")
+        // The last line of its stderr says why.
+        #expect(message == "exec: executable ./plugin.sh failed with exit code 3: plugin failing on purpose")
     }
 
     @Test func alwaysInteractiveWithoutATerminalFails() async throws {

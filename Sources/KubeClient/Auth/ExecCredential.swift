@@ -27,7 +27,7 @@ struct ExecCredential: Sendable {
         do {
             document = try JSONDecoder().decode(Document.self, from: Data(output))
         } catch {
-            throw fail("exec: the plugin's output is not an ExecCredential JSON document")
+            throw fail("exec: the output of \(config.command) is not an ExecCredential JSON document")
         }
         guard document.apiVersion == config.apiVersion else {
             throw fail("exec plugin is configured to use API version \(config.apiVersion), plugin returned version \(document.apiVersion ?? "(none)")")

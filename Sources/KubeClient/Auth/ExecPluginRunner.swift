@@ -16,6 +16,11 @@ struct ExecPluginRunner: Sendable {
     /// `spec.cluster` when `provideClusterInfo` is set.
     var cluster: ExecInfo.Cluster?
     var environment: [String: String]
+    /// How long the plugin may run before berth kills it (kubectl waits forever; a daemon cannot).
+    var timeout: Duration = Self.defaultTimeout
+
+    /// Long enough for a plugin that refreshes a token over a slow network, short enough that a hung one is noticed.
+    static let defaultTimeout: Duration = .seconds(30)
 
     func fail(_ message: String) -> KubeClientError {
         .credentials(user: user, message: message)
@@ -51,51 +56,33 @@ struct ExecPluginRunner: Sendable {
         childEnvironment["KUBERNETES_EXEC_INFO"] = ExecInfo(
             apiVersion: config.apiVersion, spec: .init(interactive: interactive, cluster: config.provideClusterInfo ? cluster : nil)
         ).json()
-        let processEnvironment = childEnvironment
-        let arguments = config.args
-        let command = config.command
-        let limit = Self.maximumOutput
+        let plugin = ExecPluginProcess(
+            executable: executable, arguments: config.args, environment: childEnvironment, interactive: interactive,
+            outputLimit: Self.maximumOutput, timeout: timeout)
         // Process I/O blocks; it runs on NIO's blocking pool, never on the cooperative executor.
-        let outcome: Result<(status: Int32, output: [UInt8]), KubeClientError> = try await NIOThreadPool.singleton.runIfActive {
-            () -> Result<(status: Int32, output: [UInt8]), KubeClientError> in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.environment = processEnvironment
-            process.standardInput = interactive ? FileHandle.standardInput : FileHandle.nullDevice
-            process.standardError = FileHandle.standardError
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            do {
-                try process.run()
-            } catch {
-                return .failure(.credentials(user: "", message: "exec: executable \(command) could not be started: \(error.localizedDescription)"))
-            }
-            var output: [UInt8] = []
-            let reader = pipe.fileHandleForReading
-            while let chunk = try? reader.read(upToCount: 64 * 1024), !chunk.isEmpty {
-                output += chunk
-                if output.count > limit {
-                    process.terminate()
-                    break
-                }
-            }
-            process.waitUntilExit()
-            if output.count > limit {
-                return .failure(.credentials(user: "", message: "exec: executable \(command) wrote more than \(limit) bytes"))
-            }
-            return .success((process.terminationStatus, output))
-        }
+        let outcome = try await NIOThreadPool.singleton.runIfActive { plugin.run() }
+        let command = config.command
         switch outcome {
-        case .failure(.credentials(_, let message)):
-            throw fail(message)
-        case .failure(let error):
-            throw error
-        case .success(let result):
-            guard result.status == 0 else {
-                throw fail("exec: executable \(command) failed with exit code \(result.status)")
+        case .couldNotStart(let reason):
+            throw fail("exec: executable \(command) could not be started: \(reason)")
+        case .outputTooLarge:
+            throw fail("exec: executable \(command) wrote more than \(Self.maximumOutput) bytes")
+        case .timedOut:
+            throw fail("exec: executable \(command) did not finish within \(Self.describe(timeout)); berth stopped it and every process it started")
+        case .exited(let status, let signal, let output, let lastErrorLine):
+            guard status == 0 && signal == nil else {
+                var message = signal.map { "exec: executable \(command) was killed by signal \($0)" }
+                    ?? "exec: executable \(command) failed with exit code \(status)"
+                if let lastErrorLine { message += ": \(lastErrorLine)" }
+                throw fail(message)
             }
-            return try ExecCredential.decode(result.output, config: config, fail: fail)
+            return try ExecCredential.decode(output, config: config, fail: fail)
         }
+    }
+
+    /// "30s", or "250ms" for the short timeouts tests use.
+    static func describe(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return attoseconds == 0 ? "\(seconds)s" : "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)ms"
     }
 }

@@ -11,7 +11,8 @@ struct Berth: AsyncParsableCommand {
             berth keeps every forward listed in forwards.yaml alive, the way a Kubernetes controller converges.
 
             Exit codes: 0 success; 1 invalid manifest, or an error waiting cannot fix (berth forward), or not all \
-            forwards Ready (berth status); 2 usage error or unreadable file; 3 no berth daemon serves the files.
+            forwards Ready (berth status); 2 usage error or unreadable file; 3 no berth daemon serves the files; \
+            4 a daemon runs but its answer could not be read (berth status, berth diff).
             """,
         version: BerthVersion.current,
         // One line per subcommand; each lives in Commands/.

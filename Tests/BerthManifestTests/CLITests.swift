@@ -164,7 +164,7 @@ import Testing
             }
         }
         let top = try await BerthBinary.run(["--help"])
-        for code in ["0 success", "1 invalid manifest", "2 usage error", "3 no berth daemon"] {
+        for code in ["0 success", "1 invalid manifest", "2 usage error", "3 no berth daemon", "4 a daemon"] {
             #expect(top.stdout.contains(code), "top-level help lists exit code \(code)")
         }
         let demo = try await BerthBinary.run(["demo", "--help"])

@@ -12,7 +12,7 @@ struct BadDaemonAnswerTests {
             let diff = try await world.berth(["diff", "-f", manifest], within: .seconds(30))
             #expect(diff.status == 4, "stdout: \(diff.stdout) stderr: \(diff.stderr)")
             #expect(diff.stderr.contains("cannot read the forwards the daemon runs"), "\(diff.stderr)")
-            #expect(!diff.stdout.contains("no berth daemon is running"), "\(diff.stdout)")
+            #expect(!diff.stderr.contains("no berth daemon is running"), "\(diff.stderr)")
         }
     }
 

@@ -32,9 +32,17 @@ public enum ManifestLoader {
             errors += problems
             if let document { documents.append(document) }
         }
-        let (manifest, problems) = SpecResolver.resolve(OverlayMerge.merge(documents))
-        errors += problems
-        guard errors.isEmpty else {
+        // A file that is not a manifest at all (broken YAML, empty) leaves the others partial: resolving them
+        // alone would blame an overlay for what the broken base would have given it ("no target").
+        let manifest: Manifest?
+        if documents.count == files.count {
+            let (resolved, problems) = SpecResolver.resolve(OverlayMerge.merge(documents))
+            errors += problems
+            manifest = resolved
+        } else {
+            manifest = nil
+        }
+        guard errors.isEmpty, let manifest else {
             return .failure(ManifestErrors(sorted(errors, fileOrder: envFiles.map(\.path) + files.map(\.path))))
         }
         return .success(manifest)

@@ -1,14 +1,16 @@
 import Yams
 
 extension DocumentParser {
-    /// One `forwards[i]` entry; `nil` when it has no usable name (nothing could merge with it).
+    /// One `forwards[i]` entry; `nil` when it has no usable name (nothing could merge with it). A forward with
+    /// an invalid name still has every other field checked, so one run of `berth validate` reports them all.
     mutating func forward(_ node: Node, _ path: String) -> RawForward? {
         guard let entries = reader.mapping(node, path, fields: FieldNames.forward, what: "a forward") else { return nil }
         guard let nameEntry = entries.first(where: { $0.key == "name" }) else {
             reader.fail(.missingField, node, path, "missing field 'name'; every forward needs a unique name")
             return nil
         }
-        guard let name = self.name(nameEntry.value, "\(path).name", rule: .dnsLabel, what: "forward name") else { return nil }
+        let validName = self.name(nameEntry.value, "\(path).name", rule: .dnsLabel, what: "forward name")
+        let name = validName ?? Located(value: nameEntry.value.string ?? "", location: reader.location(nameEntry.value, "\(path).name"))
         var forward = RawForward(name: name)
         var targetKey: String?
         for (key, keyNode, value) in entries {
@@ -39,7 +41,7 @@ extension DocumentParser {
             default: break
             }
         }
-        return forward
+        return validName == nil ? nil : forward
     }
 
     private mutating func target(_ key: String, _ node: Node, _ path: String) -> Located<ForwardTarget>? {

@@ -20,7 +20,7 @@ struct DocumentParser {
         do {
             root = try Yams.compose(yaml: file.contents)
         } catch let error as YamlError {
-            return (nil, [syntaxError(error, file: file.path)])
+            return (nil, [YAMLSyntaxError.error(error, file: file)])
         } catch {
             return (nil, [ManifestError(.yamlSyntax, file: file.path, line: 1, column: 1, path: "", message: "\(error)")])
         }
@@ -147,23 +147,5 @@ struct DocumentParser {
             return nil
         }
         return Located(value: choice, location: value.location)
-    }
-
-    private static func syntaxError(_ error: YamlError, file: String) -> ManifestError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let detail = context.map { "\(problem) \($0.text)" } ?? problem
-            return ManifestError(.yamlSyntax, file: file, line: mark.line, column: mark.column, path: "", message: "invalid YAML: \(detail)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return ManifestError(.yamlSyntax, file: file, line: context.mark.line, column: context.mark.column, path: "",
-                                 message: "duplicate field \(names) in one mapping; keep one")
-        case .reader(let problem, _, _, _):
-            return ManifestError(.yamlSyntax, file: file, line: 1, column: 1, path: "", message: "invalid YAML: \(problem)")
-        default:
-            return ManifestError(.yamlSyntax, file: file, line: 1, column: 1, path: "", message: "invalid YAML: \(error)")
-        }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 extension FakeKubeServer {
     /// A kubeconfig with one cluster (CA embedded), the users `admin` (client certificate), `admin-token`
-    /// (bearer token) and `readonly` (bearer token), a context named after each user, and `user`'s
+    /// (bearer token), `readonly` and `forwarder` (bearer tokens), a context named after each user, and `user`'s
     /// context current. It holds credentials: write it only where the user can read it alone.
     public func kubeconfigYAML(user: User = .admin) -> String {
         func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
@@ -35,6 +35,9 @@ extension FakeKubeServer {
               - name: readonly
                 user:
                   token: \(readonlyToken)
+              - name: forwarder
+                user:
+                  token: \(forwarderToken)
             contexts:
             \(contexts)
             current-context: \(user.rawValue)

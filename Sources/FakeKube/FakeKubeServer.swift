@@ -16,11 +16,17 @@ public final class FakeKubeServer: Sendable {
         public var bookmarkInterval: Duration
         /// How many events the store keeps for watch replay.
         public var historyLimit: Int
+        /// How long a pod created through the API (`POST …/pods`) stays Pending before it is Running and Ready.
+        public var createdPodStartDelay: Duration
 
-        /// Defaults: a bookmark a minute, 2 000 events of history.
-        public init(bookmarkInterval: Duration = .seconds(60), historyLimit: Int = 2_000) {
+        /// Defaults: a bookmark a minute, 2 000 events of history, created pods Ready after 100 ms.
+        public init(
+            bookmarkInterval: Duration = .seconds(60), historyLimit: Int = 2_000,
+            createdPodStartDelay: Duration = .milliseconds(100)
+        ) {
             self.bookmarkInterval = bookmarkInterval
             self.historyLimit = historyLimit
+            self.createdPodStartDelay = createdPodStartDelay
         }
     }
 
@@ -32,6 +38,8 @@ public final class FakeKubeServer: Sendable {
         case adminToken = "admin-token"
         /// May read everything; forbidden `pods/portforward` and every write.
         case readonly
+        /// May read everything and port-forward; forbidden every write (creating a pod among them).
+        case forwarder
     }
 
     private struct Listener: ~Copyable {
@@ -91,7 +99,9 @@ public final class FakeKubeServer: Sendable {
         }
         let store = ObjectStore(historyLimit: options.historyLimit)
         let simulation = ClusterSimulation(
-            store: store, loop: group.next(), servers: PodServers(group: group), logger: logger)
+            store: store, loop: group.next(), servers: PodServers(group: group), logger: logger,
+            createdPodStartDelay: Double(options.createdPodStartDelay.components.seconds)
+                + Double(options.createdPodStartDelay.components.attoseconds) / 1e18)
         let server = FakeKubeServer(
             store: store, simulation: simulation, certificates: certificates, sslContext: sslContext, group: group,
             logger: logger, port: port)
@@ -249,6 +259,9 @@ public final class FakeKubeServer: Sendable {
 
     /// The bearer token of `readonly`.
     public var readonlyToken: String { users.readonlyToken }
+
+    /// The bearer token of `forwarder`.
+    public var forwarderToken: String { users.forwarderToken }
 
     /// One object as the API serves it (without kind/apiVersion), or nil.
     public func object(_ resource: ResourceKind, namespace: String, name: String) -> JSON? {

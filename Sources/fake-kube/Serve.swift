@@ -13,7 +13,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The scenario YAML file (namespaces, deployments, statefulsets, services, pods).")
     var scenario: String
 
-    @Option(name: .customLong("kubeconfig-out"), help: "Where to write the kubeconfig (users admin, admin-token, readonly).")
+    @Option(name: .customLong("kubeconfig-out"), help: "Where to write the kubeconfig (users admin, admin-token, readonly, forwarder).")
     var kubeconfigOut: String
 
     @Option(help: "The port on 127.0.0.1 (0 picks a free one).")

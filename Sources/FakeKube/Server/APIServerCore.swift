@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// The API server's decisions: routing, authorization, list/get/watch/delete/scale and the `/fake/v1`
+/// The API server's decisions: routing, authorization, list/get/watch/create/delete/scale and the `/fake/v1`
 /// endpoints. Protocol details (HTTP framing, chunked watch streams) live in `APIConnectionHandler`.
 final class APIServerCore: Sendable {
     /// Actions of the server object that the chaos endpoints trigger.
@@ -56,6 +56,8 @@ final class APIServerCore: Sendable {
         case .resourceList(let group):
             guard let list = Discovery.resourceList(group: group) else { return .json(.notFound, APIStatus.unknownPath) }
             return discovery(request, list)
+        case .collection(.pods, let namespace?) where request.method == .POST:
+            return createPod(request, user: user, namespace: namespace)
         case .collection(let resource, let namespace):
             guard request.method == .GET else {
                 return .json(.methodNotAllowed, APIStatus.methodNotAllowed(request.method.rawValue, resource: resource.rawValue))

@@ -2,7 +2,7 @@ import Synchronization
 
 /// A snapshot of what the fake cluster has served and holds open (`GET /fake/v1/stats`).
 public struct FakeKubeStats: Sendable, Equatable {
-    /// A kind of request: its verb (`get`, `list`, `watch`, `delete`, `patch`, `update`, `portforward`,
+    /// A kind of request: its verb (`get`, `list`, `watch`, `create`, `delete`, `patch`, `update`, `portforward`,
     /// `discovery`, `fake`) and resource (`pods`, `endpointslices`, … or the path for non-resource requests).
     public struct RequestKey: Sendable, Hashable, Comparable {
         /// The verb.

@@ -5,16 +5,19 @@ import NIOSSL
 
 /// Who may do what: `admin` (client certificate CN=admin, or the admin bearer token) may do everything;
 /// `readonly` (its bearer token) may get, list and watch, and nothing else, in particular not
-/// `pods/portforward`.
+/// `pods/portforward`; `forwarder` (its bearer token) may get, list, watch and port-forward, and write nothing
+/// (a user who may forward to pods but not create one).
 struct Users: Sendable {
     static let admin = "admin"
     static let readonly = "readonly"
+    static let forwarder = "forwarder"
 
     let adminToken: String
     let readonlyToken: String
+    let forwarderToken: String
 
     static func generate() -> Users {
-        Users(adminToken: randomToken(), readonlyToken: randomToken())
+        Users(adminToken: randomToken(), readonlyToken: randomToken(), forwarderToken: randomToken())
     }
 
     private static func randomToken() -> String {
@@ -32,6 +35,7 @@ struct Users: Sendable {
             switch token {
             case adminToken: return Self.admin
             case readonlyToken: return Self.readonly
+            case forwarderToken: return Self.forwarder
             default: return nil
             }
         }
@@ -44,7 +48,11 @@ struct Users: Sendable {
     /// Whether `user` may perform `verb` on a resource (`pods/portforward` for port-forwards).
     func allows(user: String, verb: String, resource: String) -> Bool {
         if user == Self.admin { return true }
-        guard user == Self.readonly else { return false }
-        return ["get", "list", "watch"].contains(verb) && !resource.contains("/portforward")
+        let reads = ["get", "list", "watch"].contains(verb)
+        switch user {
+        case Self.readonly: return reads && !resource.contains("/portforward")
+        case Self.forwarder: return reads || (verb == "create" && resource == "pods/portforward")
+        default: return false
+        }
     }
 }

@@ -41,12 +41,15 @@ public final class ClusterSimulation: Sendable {
     let store: ObjectStore
     let loop: any EventLoop
     let servers: PodServers
-    private let logger: Logger
+    let logger: Logger
+    /// Seconds a pod created through the API stays Pending before it runs (and is Ready).
+    let createdPodStartDelay: Double
     private let state = Mutex(State())
     private let podGoneHook = Mutex<(@Sendable (String) -> Void)?>(nil)
 
-    init(store: ObjectStore, loop: any EventLoop, servers: PodServers, logger: Logger) {
+    init(store: ObjectStore, loop: any EventLoop, servers: PodServers, logger: Logger, createdPodStartDelay: Double = 0.1) {
         self.store = store
+        self.createdPodStartDelay = createdPodStartDelay
         self.loop = loop
         self.servers = servers
         self.logger = logger
@@ -107,14 +110,31 @@ public final class ClusterSimulation: Sendable {
         guard let created = store.create(.pods, json), let uid = created["metadata"]?["uid"]?.stringValue else {
             return loop.makeFailedFuture(FakeKubeError.objectNotFound(resource: "pods", namespace: namespace, name: name))
         }
+        let ip = record(namespace: namespace, name: name, uid: uid, owner: owner?.key, containers: containers, readinessDelay: readinessDelay)
+        return runPod(namespace: namespace, name: name, uid: uid, ip: ip, containers: containers, owner: owner?.key, readinessDelay: readinessDelay)
+    }
+
+    /// Remembers a pod the store holds now and gives it its IP.
+    func record(
+        namespace: String, name: String, uid: String, owner: WorkloadKey?, containers: [Scenario.Container],
+        readinessDelay: Double
+    ) -> String {
         let ip = state.withLock { state -> String in
             state.nextIP += 1
             let ip = "10.244.\(state.nextIP / 250).\(state.nextIP % 250 + 2)"
             state.pods["\(namespace)/\(name)"] = PodRecord(
-                uid: uid, owner: owner?.key, containers: containers, readinessDelay: readinessDelay, ip: ip)
+                uid: uid, owner: owner, containers: containers, readinessDelay: readinessDelay, ip: ip)
             return ip
         }
         logger.debug("pod created", metadata: ["pod": "\(namespace)/\(name)", "ip": "\(ip)"])
+        return ip
+    }
+
+    /// The kubelet's part: binds the pod's servers, then marks it Running (Ready after `readinessDelay`).
+    func runPod(
+        namespace: String, name: String, uid: String, ip: String, containers: [Scenario.Container], owner: WorkloadKey?,
+        readinessDelay: Double
+    ) -> EventLoopFuture<Void> {
         let ports = containers.flatMap(\.ports)
         return servers.start(podUID: uid, namespace: namespace, podName: name, ports: ports)
             .hop(to: loop)
@@ -127,7 +147,7 @@ public final class ClusterSimulation: Sendable {
                         ip: ip, ready: readyNow, containers: containers, startTime: now, transitionTime: now)
                     return true
                 }
-                self.podChanged(namespace: namespace, owner: owner?.key)
+                self.podChanged(namespace: namespace, owner: owner)
                 if !readyNow {
                     self.schedule(after: readinessDelay) { self.markReady(namespace: namespace, name: name, uid: uid) }
                 }
@@ -211,7 +231,7 @@ public final class ClusterSimulation: Sendable {
         return last
     }
 
-    private func podChanged(namespace: String, owner: WorkloadKey?) {
+    func podChanged(namespace: String, owner: WorkloadKey?) {
         syncEndpoints(namespace: namespace)
         if let owner { updateWorkloadStatus(owner) }
     }
@@ -322,7 +342,7 @@ public final class ClusterSimulation: Sendable {
 
     // MARK: Timers
 
-    private func schedule(after seconds: Double, _ work: @escaping @Sendable () -> Void) {
+    func schedule(after seconds: Double, _ work: @escaping @Sendable () -> Void) {
         state.withLock { state in
             guard !state.shutDown else { return }
             let id = state.nextTimer

@@ -39,7 +39,7 @@ public struct ManifestWriter: Sendable {
             if let context = forward.context { lines.append("    context: \(Self.scalar(context))") }
             if let namespace = forward.namespace { lines.append("    namespace: \(Self.scalar(namespace))") }
             lines += Self.target(forward.target)
-            lines.append("    ports: [" + forward.ports.map { Self.scalar("\($0.local):\($0.remote)") }.joined(separator: ", ") + "]")
+            lines.append("    ports: [" + forward.ports.map { Self.scalar($0.description) }.joined(separator: ", ") + "]")
             if let address = forward.address { lines.append("    address: \(Self.scalar(address))") }
             if clash != nil { lines.append("    enabled: false") }
         }
@@ -48,7 +48,7 @@ public struct ManifestWriter: Sendable {
 
     private static func target(_ target: ForwardTarget) -> [String] {
         switch target {
-        case .service(let name), .pod(let name), .deployment(let name), .statefulSet(let name):
+        case .service(let name), .pod(let name), .deployment(let name), .statefulSet(let name), .host(let name):
             return ["    \(target.kind): \(scalar(name))"]
         case .selector(let labels):
             return ["    selector:"] + labels.sorted { $0.key < $1.key }.map { "      \(scalar($0.key)): \(scalar($0.value))" }

@@ -116,11 +116,10 @@ import Testing
 /// The CLI and the manifest read ports with one parser: the same text gets the same answer.
 @Suite struct PortSyntaxCLITests {
     @Test(arguments: [
-        ("80/udp", "protocol udp is not supported yet: Kubernetes port-forwarding carries tcp only"),
         ("http", "'http' needs a local port"),
         ("70000:80", "local port 70000 is out of range 0-65535"),
         ("8080:0", "remote port 0 is out of range 1-65535"),
-        ("8080:80/sctp", "unknown protocol 'sctp'; use tcp"),
+        ("8080:80/sctp", "unknown protocol 'sctp'; use tcp or udp"),
     ])
     func forwardAndValidateRefuseAPortWithTheSameWords(port: String, message: String) async throws {
         let forward = try await BerthBinary.run(["forward", "svc/web", port])
@@ -141,6 +140,18 @@ import Testing
         // `forward` gets past parsing (to the kubeconfig, absent here): not a usage error.
         let forward = try await BerthBinary.run(["forward", "--kubeconfig", "/nonexistent/kc", "svc/web", "8080:80/tcp"])
         #expect(forward.status == 1, "\(forward.stderr)")
+    }
+
+    /// UDP needs berth's relay pod, which only the daemon runs: the manifest takes `/udp`, `berth forward` says where to put it.
+    @Test func aUDPPortIsValidInAManifestAndRefusedByForwardSayingWhy() async throws {
+        let directory = try TemporaryDirectory()
+        _ = try directory.write("forwards.yaml", "apiVersion: berth/v1\nkind: Forwards\nforwards:\n  - name: dns\n    service: kube-dns\n    ports: [\"5353:53/udp\"]\n")
+        let validate = try await BerthBinary.run(["validate"], in: directory.url)
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(validate.stdout.contains("127.0.0.1:5353->53/udp"), "\(validate.stdout)")
+        let forward = try await BerthBinary.run(["forward", "svc/kube-dns", "5353:53/udp"])
+        #expect(forward.status == 2, "\(forward.stderr)")
+        #expect(forward.stderr.hasPrefix("error: port \"5353:53/udp\": berth forward carries tcp only"), "\(forward.stderr)")
     }
 }
 

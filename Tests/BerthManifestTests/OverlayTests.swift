@@ -69,7 +69,7 @@ import Testing
     @Test func overlayAloneIsIncompleteAndSaysWhy() throws {
         let result = ManifestLoader.load(files: [try Corpus.fixture("overlays", "personal.yaml")])
         let errors = try #require(result.failure).errors
-        #expect(errors.map(\.message).contains("forward 'web' has no target; add one of: service, pod, deployment, statefulset, selector"))
+        #expect(errors.map(\.message).contains("forward 'web' has no target; add one of: service, pod, deployment, statefulset, selector, host"))
         #expect(errors.map(\.message).contains("forward 'db' has no ports; add e.g. ports: [\"8080:80\"]"))
         #expect(errors.allSatisfy { $0.file == "personal.yaml" && $0.kind == .missingField })
     }

@@ -16,7 +16,7 @@ extension ForwardReconciler {
             return PortStatus(
                 address: Self.bindHost(spec.address),
                 localPort: running?.forward.port,
-                remote: mapping.remote.description,
+                remote: mapping.remoteText,
                 targetPort: phase == .ready ? entry?.endpoint.flatMap { index < $0.containerPorts.count ? $0.containerPorts[index] : nil } : nil,
                 additionalAddresses: running.flatMap { port in
                     port.siblings.isEmpty ? nil : port.siblings.compactMap { $0.forward.localAddress.ipAddress }
@@ -37,7 +37,7 @@ extension ForwardReconciler {
             name: spec.name, phase: phase, reason: reason, message: message, target: spec.target.description,
             context: cluster, namespace: namespace,
             ports: spec.ports.map {
-                PortStatus(address: Self.bindHost(spec.address), localPort: nil, remote: $0.remote.description, configuredPort: $0.local)
+                PortStatus(address: Self.bindHost(spec.address), localPort: nil, remote: $0.remoteText, configuredPort: $0.local)
             },
             since: Date())
     }

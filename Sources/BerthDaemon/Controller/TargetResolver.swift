@@ -104,6 +104,9 @@ public enum TargetResolver {
             return resolveSelector(set.spec?.selector, of: "statefulset/\(name)", ports: ports, observed: observed, current: current)
         case .selector(let labels):
             return resolveSelector(LabelSelector(matchLabels: labels), of: target.description, ports: ports, observed: observed, current: current)
+        case .host(let host):
+            // A host is reached through the relay pod, which the reconciler resolves as a pod target.
+            return .unresolved(.notFound, message: "host \(host) is reached through berth's relay pod, not resolved against the cluster")
         }
     }
 

@@ -39,7 +39,7 @@ public enum TargetSuggestions {
         case .pod(let name): await hints(Pod.self, name: name, namespace: namespace, client: client)
         case .deployment(let name): await hints(Deployment.self, name: name, namespace: namespace, client: client)
         case .statefulSet(let name): await hints(StatefulSet.self, name: name, namespace: namespace, client: client)
-        case .selector: nil
+        case .selector, .host: nil
         }
         await registry.shutdown()
         return result

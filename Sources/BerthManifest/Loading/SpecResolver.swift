@@ -12,7 +12,8 @@ enum SpecResolver {
             transport: merged.defaults.transport?.value ?? builtIn.transport,
             names: merged.defaults.names?.value ?? builtIn.names,
             clusterDomain: merged.defaults.clusterDomain?.value ?? builtIn.clusterDomain,
-            addressRange: merged.defaults.addressRange?.value ?? builtIn.addressRange
+            addressRange: merged.defaults.addressRange?.value ?? builtIn.addressRange,
+            relayImage: merged.defaults.relayImage?.value ?? builtIn.relayImage
         )
         var errors: [ManifestError] = []
         var specs: [ForwardSpec] = []
@@ -29,6 +30,14 @@ enum SpecResolver {
                                             "forward '\(name)' has no ports; add e.g. ports: [\"8080:80\"]"))
             }
             guard let target = forward.target, let ports = forward.ports else { continue }
+            if case .host = target.value {
+                // Checked here, not in the parser: an overlay may set the target and leave the ports to the base file.
+                for port in ports.value {
+                    guard case .name(let portName) = port.value.remote else { continue }
+                    errors.append(ManifestError(.invalidValue, at: port.location,
+                                                "forward '\(name)' targets a host, which has no named ports; write the port number instead of '\(portName)'"))
+                }
+            }
             var spec = ForwardSpec(
                 name: name,
                 context: forward.context?.value ?? defaults.context,
@@ -61,27 +70,30 @@ enum SpecResolver {
 
 /// The (address, port) pairs enabled forwards will listen on, to refuse a second claim.
 struct ListenerTable {
-    private var claims: [(forward: String, address: ListenAddress, text: String, port: Int, location: SourceLocation)] = []
+    private var claims: [(forward: String, address: ListenAddress, text: String, port: PortMapping, location: SourceLocation)] = []
 
     mutating func claim(forward: String, address text: String, ports: [Located<PortMapping>]) -> [ManifestError] {
         guard let address = ListenAddress(text) else { return [] }
         var errors: [ManifestError] = []
         for port in ports where port.value.local != 0 {
             let local = port.value.local
-            if let holder = claims.first(where: { $0.port == local && $0.address.overlaps(address) }) {
+            // A TCP and a UDP socket on one port do not collide; the messages say `/udp` when it is UDP.
+            let proto = port.value.protocol
+            let shown = proto == .udp ? "\(local)/udp" : "\(local)"
+            if let holder = claims.first(where: { $0.port.local == local && $0.port.protocol == proto && $0.address.overlaps(address) }) {
                 let place = "\(holder.location.file):\(holder.location.line):\(holder.location.column)"
                 let message: String
                 if holder.forward == forward {
-                    message = "local port \(local) is listed twice in forward '\(forward)'"
+                    message = "local port \(shown) is listed twice in forward '\(forward)'"
                 } else if holder.text == text {
-                    message = "\(text):\(local) is already used by forward '\(holder.forward)' at \(place); pick another local port or address, or disable one"
+                    message = "\(text):\(shown) is already used by forward '\(holder.forward)' at \(place); pick another local port or address, or disable one"
                 } else {
-                    message = "\(text):\(local) overlaps \(holder.text):\(local) of forward '\(holder.forward)' at \(place); pick another local port or address, or disable one"
+                    message = "\(text):\(shown) overlaps \(holder.text):\(shown) of forward '\(holder.forward)' at \(place); pick another local port or address, or disable one"
                 }
                 errors.append(ManifestError(.portConflict, at: port.location, message))
                 continue
             }
-            claims.append((forward, address, text, local, port.location))
+            claims.append((forward, address, text, port.value, port.location))
         }
         return errors
     }

@@ -66,3 +66,12 @@ public struct ForwardSpec: Hashable, Sendable {
         self.ownAddress = ownAddress
     }
 }
+
+extension ForwardSpec {
+    /// Whether the forward runs through berth's relay pod in its namespace: a `host` target, or any UDP
+    /// port, which Kubernetes port-forwarding cannot carry by itself (docs/relay.md).
+    public var needsRelay: Bool {
+        if case .host = target { return true }
+        return ports.contains { $0.protocol == .udp }
+    }
+}

@@ -1,4 +1,5 @@
-/// The Kubernetes object a forward reaches; a manifest names exactly one per forward.
+/// What a forward reaches: a Kubernetes object, or a host only the cluster can reach; a manifest names exactly
+/// one per forward.
 public enum ForwardTarget: Hashable, Sendable {
     /// A Service: its ports map to pod ports through `targetPort`, endpoints come from EndpointSlices.
     case service(String)
@@ -10,6 +11,9 @@ public enum ForwardTarget: Hashable, Sendable {
     case statefulSet(String)
     /// Any ready pod whose labels contain all of these.
     case selector([String: String])
+    /// A DNS name or IP address the cluster can reach, through berth's relay pod in the forward's namespace
+    /// (docs/relay.md); lowercase, as the manifest check left it.
+    case host(String)
 
     /// The manifest key that declares this kind of target (`service`, `pod`, …).
     public var kind: String {
@@ -19,15 +23,16 @@ public enum ForwardTarget: Hashable, Sendable {
         case .deployment: "deployment"
         case .statefulSet: "statefulset"
         case .selector: "selector"
+        case .host: "host"
         }
     }
 }
 
 extension ForwardTarget: CustomStringConvertible {
-    /// kubectl-like text: `service/web`, `selector/app=api,tier=backend` (keys sorted).
+    /// kubectl-like text: `service/web`, `selector/app=api,tier=backend` (keys sorted), `host/db.example.com`.
     public var description: String {
         switch self {
-        case .service(let name), .pod(let name), .deployment(let name), .statefulSet(let name):
+        case .service(let name), .pod(let name), .deployment(let name), .statefulSet(let name), .host(let name):
             return "\(kind)/\(name)"
         case .selector(let labels):
             let pairs = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }

@@ -18,12 +18,15 @@ public struct ManifestDefaults: Hashable, Sendable {
     public var clusterDomain: String
     /// Where forwards with names and no address get their own loopback address.
     public var addressRange: LoopbackRange
+    /// The container image of berth's relay pod, which carries `host` targets and UDP ports (docs/relay.md).
+    public var relayImage: String
 
     /// Creates defaults.
     public init(
         context: String? = nil, namespace: String? = nil, address: String, hold: Duration, warm: Int,
         transport: TransportChoice = .auto,
-        names: Bool = false, clusterDomain: String = "cluster.local", addressRange: LoopbackRange = .standard
+        names: Bool = false, clusterDomain: String = "cluster.local", addressRange: LoopbackRange = .standard,
+        relayImage: String = Self.defaultRelayImage
     ) {
         self.context = context
         self.namespace = namespace
@@ -34,7 +37,12 @@ public struct ManifestDefaults: Hashable, Sendable {
         self.names = names
         self.clusterDomain = clusterDomain
         self.addressRange = addressRange
+        self.relayImage = relayImage
     }
+
+    /// The relay image berth uses unless `defaults.relay.image` names another: the release that matches
+    /// this berth's relay protocol (relay/Dockerfile builds it).
+    public static let defaultRelayImage = "ghcr.io/berth-dev/berth-relay:0.2"
 
     /// What applies when no manifest file sets a default: loopback only, hold 10s, one warm stream,
     /// the transport negotiated.

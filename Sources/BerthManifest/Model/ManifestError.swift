@@ -19,7 +19,7 @@ public struct ManifestError: Error, Hashable, Sendable {
         case typeMismatch
         /// A value has the right type but breaks a rule (range, name syntax, …).
         case invalidValue
-        /// A value names something berth does not support yet (e.g. `udp`).
+        /// A value names something berth does not support (e.g. another `apiVersion`).
         case unsupported
         /// `${VAR}` syntax is wrong, or the variable is unset and has no default.
         case variable

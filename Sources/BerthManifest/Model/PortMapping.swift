@@ -4,7 +4,7 @@ public struct PortMapping: Hashable, Sendable {
     public var local: Int
     /// Port on the target: a number, or a name resolved against the service or container ports.
     public var remote: RemotePort
-    /// Transport protocol; only TCP is supported.
+    /// Transport protocol; UDP travels through berth's relay pod (docs/relay.md).
     public var `protocol`: PortProtocol
 
     /// Creates a mapping.
@@ -35,11 +35,16 @@ extension RemotePort: CustomStringConvertible {
 
 /// Transport protocol of a port mapping.
 public enum PortProtocol: String, Hashable, Sendable {
-    /// TCP, the only protocol Kubernetes port-forwarding carries.
+    /// TCP, the protocol Kubernetes port-forwarding carries.
     case tcp
+    /// UDP: datagrams travel framed over a forwarded TCP stream to berth's relay pod, which sends them on.
+    case udp
 }
 
 extension PortMapping: CustomStringConvertible {
-    /// `LOCAL:REMOTE`, the short form the manifest accepts.
-    public var description: String { "\(local):\(remote)" }
+    /// `LOCAL:REMOTE`, or `LOCAL:REMOTE/udp`: the short form the manifest accepts.
+    public var description: String { "\(local):\(remoteText)" }
+
+    /// The remote port as status shows it: `5432`, `http`, or `53/udp`.
+    public var remoteText: String { `protocol` == .udp ? "\(remote)/udp" : remote.description }
 }

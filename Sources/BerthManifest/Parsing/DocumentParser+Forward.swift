@@ -18,7 +18,7 @@ extension DocumentParser {
             switch key {
             case "context": forward.context = context(value, fieldPath)
             case "namespace": forward.namespace = self.name(value, fieldPath, rule: .dnsLabel, what: "namespace")
-            case "service", "pod", "deployment", "statefulset", "selector":
+            case "service", "pod", "deployment", "statefulset", "selector", "host":
                 forward.declaresTarget = true
                 if let first = targetKey {
                     reader.fail(.invalidValue, keyNode, fieldPath,
@@ -55,6 +55,14 @@ extension DocumentParser {
             return name(node, path, rule: .dnsSubdomain, what: "deployment name").map { Located(value: .deployment($0.value), location: location) }
         case "statefulset":
             return name(node, path, rule: .dnsSubdomain, what: "statefulset name").map { Located(value: .statefulSet($0.value), location: location) }
+        case "host":
+            guard let text = reader.string(node, path, what: "a host name or IP address") else { return nil }
+            switch TargetHost.check(text.value) {
+            case .success(let host): return Located(value: .host(host), location: location)
+            case .failure(let refusal):
+                reader.fail(.invalidValue, node, path, refusal.message)
+                return nil
+            }
         default:
             return selector(node, path).map { Located(value: .selector($0), location: location) }
         }

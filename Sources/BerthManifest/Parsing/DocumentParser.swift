@@ -73,10 +73,25 @@ struct DocumentParser {
             case "names": defaults.names = reader.boolean(value, path)
             case "clusterDomain": defaults.clusterDomain = name(value, path, rule: .dnsSubdomain, what: "cluster domain")
             case "addressRange": defaults.addressRange = addressRange(value, path)
+            case "relay": defaults.relayImage = relay(value, path)
             default: break
             }
         }
         return defaults
+    }
+
+    /// `defaults.relay`: `{image: REFERENCE}`, the container image of berth's relay pod (docs/relay.md).
+    private mutating func relay(_ node: Node, _ path: String) -> Located<String>? {
+        guard let entries = reader.mapping(node, path, fields: FieldNames.relay, what: "relay settings") else { return nil }
+        guard let entry = entries.first(where: { $0.key == "image" }) else { return nil }
+        let imagePath = "\(path).image"
+        guard let image = reader.string(entry.value, imagePath, what: "a container image reference") else { return nil }
+        guard ImageReference.accepts(image.value) else {
+            reader.fail(.invalidValue, entry.value, imagePath,
+                        "'\(image.value)' is not a container image reference; write e.g. \(ManifestDefaults.defaultRelayImage)")
+            return nil
+        }
+        return image
     }
 
     private mutating func forwards(_ node: Node) -> [RawForward] {

@@ -2,11 +2,11 @@
 /// arguments, so both accept and refuse the same things with the same words (docs/manifest.md, "ports").
 ///
 /// `LOCAL:REMOTE[/PROTOCOL]`, `REMOTE[/PROTOCOL]` (a number: the same local port) or `:REMOTE` (any free
-/// local port); REMOTE is a number 1–65535 or a port name; PROTOCOL is `tcp` (`udp` is refused, saying why).
+/// local port); REMOTE is a number 1–65535 or a port name; PROTOCOL is `tcp` (the default) or `udp`.
 public enum PortSyntax {
     /// Why a port text was refused: the kind of manifest error and a message a user can act on.
     public struct Failure: Error, Hashable, Sendable {
-        /// `invalidValue`, or `unsupported` for a protocol berth cannot carry.
+        /// `invalidValue` (kept a field so a refusal can name another kind).
         public var kind: ManifestError.Kind
         /// What is wrong and how to write it.
         public var message: String
@@ -79,14 +79,11 @@ public enum PortSyntax {
         return .success(number)
     }
 
-    /// `tcp` (any case); `udp` is refused as unsupported, anything else as unknown.
+    /// `tcp` or `udp` (any case); anything else is unknown.
     public static func portProtocol(_ text: String) -> Result<PortProtocol, Failure> {
-        switch text.lowercased() {
-        case "tcp": return .success(.tcp)
-        case "udp":
-            return .failure(Failure(.unsupported, "protocol udp is not supported yet: Kubernetes port-forwarding carries tcp only"))
-        default:
-            return .failure(Failure("unknown protocol '\(text)'; use tcp"))
+        guard let parsed = PortProtocol(rawValue: text.lowercased()) else {
+            return .failure(Failure("unknown protocol '\(text)'; use tcp or udp"))
         }
+        return .success(parsed)
     }
 }

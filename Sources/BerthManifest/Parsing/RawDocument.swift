@@ -17,6 +17,7 @@ struct RawDefaults {
     var names: Located<Bool>?
     var clusterDomain: Located<String>?
     var addressRange: Located<LoopbackRange>?
+    var relayImage: Located<String>?
 
     /// Field by field, `later` wins where it sets a value.
     func overlaid(by later: RawDefaults) -> RawDefaults {
@@ -29,7 +30,8 @@ struct RawDefaults {
             transport: later.transport ?? transport,
             names: later.names ?? names,
             clusterDomain: later.clusterDomain ?? clusterDomain,
-            addressRange: later.addressRange ?? addressRange
+            addressRange: later.addressRange ?? addressRange,
+            relayImage: later.relayImage ?? relayImage
         )
     }
 }
@@ -85,8 +87,9 @@ struct RawDocument {
 /// The fields each mapping accepts, for unknown-field errors and suggestions.
 enum FieldNames {
     static let document = ["apiVersion", "kind", "defaults", "forwards"]
-    static let defaults = ["context", "namespace", "address", "hold", "warm", "transport", "names", "clusterDomain", "addressRange"]
-    static let targets = ["service", "pod", "deployment", "statefulset", "selector"]
+    static let defaults = ["context", "namespace", "address", "hold", "warm", "transport", "names", "clusterDomain", "addressRange", "relay"]
+    static let relay = ["image"]
+    static let targets = ["service", "pod", "deployment", "statefulset", "selector", "host"]
     static let forward = ["name", "context", "namespace"] + targets
         + ["ports", "address", "enabled", "hold", "warm", "probe", "transport", "names", "hostnames"]
     static let port = ["local", "remote", "protocol"]

@@ -22,6 +22,8 @@ enum ForwardArguments {
     /// `LOCAL:REMOTE`, `REMOTE` or `:REMOTE`, by the manifest's own port syntax.
     static func port(_ text: String) throws -> PortMapping {
         switch PortSyntax.mapping(text) {
+        case .success(let mapping) where mapping.protocol == .udp:
+            throw ValidationError("port \"\(text)\": berth forward carries tcp only; UDP runs through berth's relay pod: put the forward in a manifest and run berth up")
         case .success(let mapping): return mapping
         case .failure(let failure): throw ValidationError("port \"\(text)\": \(failure.message)")
         }

@@ -20,7 +20,7 @@ struct ValidationReport {
         let rows = manifest.forwards.map { forward -> [String] in
             // A forward with local names and no address gets its own loopback address when the daemon starts.
             let host = forward.ownAddress ? "(own address)" : forward.address.contains(":") ? "[\(forward.address)]" : forward.address
-            let listen = forward.ports.map { "\(host):\($0.local)->\($0.remote)" }
+            let listen = forward.ports.map { "\(host):\($0.local)->\($0.remote)" + ($0.protocol == .udp ? "/udp" : "") }
             let scope = "\(forward.context ?? "(current context)")/\(forward.namespace ?? "(default namespace)")"
             let names = forward.localNames(namespace: forward.namespace, clusterDomain: manifest.defaults.clusterDomain)
             return [forward.name, forward.target.description, forward.enabled ? listen.joined(separator: ",") : "disabled",

@@ -34,13 +34,25 @@ public struct PodSpec: Codable, Sendable, Hashable {
     public var nodeName: String?
     /// Whether the pod uses the node's network.
     public var hostNetwork: Bool?
+    /// `Always`, `OnFailure` or `Never`: whether the kubelet restarts exited containers.
+    public var restartPolicy: String?
+    /// Seconds a deleted pod gets to stop before it is killed.
+    public var terminationGracePeriodSeconds: Int?
+    /// `false` keeps the service account's API token out of the pod.
+    public var automountServiceAccountToken: Bool?
 
     /// Creates a pod spec.
-    public init(containers: [Container]? = nil, initContainers: [Container]? = nil, nodeName: String? = nil, hostNetwork: Bool? = nil) {
+    public init(
+        containers: [Container]? = nil, initContainers: [Container]? = nil, nodeName: String? = nil, hostNetwork: Bool? = nil,
+        restartPolicy: String? = nil, terminationGracePeriodSeconds: Int? = nil, automountServiceAccountToken: Bool? = nil
+    ) {
         self.containers = containers
         self.initContainers = initContainers
         self.nodeName = nodeName
         self.hostNetwork = hostNetwork
+        self.restartPolicy = restartPolicy
+        self.terminationGracePeriodSeconds = terminationGracePeriodSeconds
+        self.automountServiceAccountToken = automountServiceAccountToken
     }
 }
 
@@ -54,13 +66,62 @@ public struct Container: Codable, Sendable, Hashable {
     public var ports: [ContainerPort]?
     /// `Always` marks a sidecar init container.
     public var restartPolicy: String?
+    /// Arguments to the image's entrypoint.
+    public var args: [String]?
+    /// The container's privileges.
+    public var securityContext: SecurityContext?
 
     /// Creates a container.
-    public init(name: String, image: String? = nil, ports: [ContainerPort]? = nil, restartPolicy: String? = nil) {
+    public init(
+        name: String, image: String? = nil, ports: [ContainerPort]? = nil, restartPolicy: String? = nil, args: [String]? = nil,
+        securityContext: SecurityContext? = nil
+    ) {
         self.name = name
         self.image = image
         self.ports = ports
         self.restartPolicy = restartPolicy
+        self.args = args
+        self.securityContext = securityContext
+    }
+}
+
+/// A container's `securityContext`: the privileges berth's relay pod gives up (docs/relay.md).
+public struct SecurityContext: Codable, Sendable, Hashable {
+    /// The kubelet refuses to start the container as root.
+    public var runAsNonRoot: Bool?
+    /// The user id the container runs as.
+    public var runAsUser: Int?
+    /// The container cannot write its root filesystem.
+    public var readOnlyRootFilesystem: Bool?
+    /// No process may gain more privileges than its parent (no setuid).
+    public var allowPrivilegeEscalation: Bool?
+    /// Linux capabilities added and dropped.
+    public var capabilities: Capabilities?
+
+    /// Creates a security context.
+    public init(
+        runAsNonRoot: Bool? = nil, runAsUser: Int? = nil, readOnlyRootFilesystem: Bool? = nil, allowPrivilegeEscalation: Bool? = nil,
+        capabilities: Capabilities? = nil
+    ) {
+        self.runAsNonRoot = runAsNonRoot
+        self.runAsUser = runAsUser
+        self.readOnlyRootFilesystem = readOnlyRootFilesystem
+        self.allowPrivilegeEscalation = allowPrivilegeEscalation
+        self.capabilities = capabilities
+    }
+}
+
+/// Linux capabilities of a container (`ALL`, `NET_BIND_SERVICE`, …).
+public struct Capabilities: Codable, Sendable, Hashable {
+    /// Capabilities added to the runtime's default set.
+    public var add: [String]?
+    /// Capabilities removed from it.
+    public var drop: [String]?
+
+    /// Creates a capability change.
+    public init(add: [String]? = nil, drop: [String]? = nil) {
+        self.add = add
+        self.drop = drop
     }
 }
 

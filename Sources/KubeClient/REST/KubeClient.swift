@@ -101,8 +101,9 @@ public final class KubeClient: Sendable {
 extension KubeClient {
     /// Sends one request and returns the response once its head arrived; non-2xx answers become
     /// `KubeClientError.api` (a 401 also invalidates cached credentials), failures without an answer `.transport`.
+    /// A `body` is sent as JSON.
     func send(
-        _ method: HTTPMethod, path: String, query: [(String, String)] = [], deadline: NIODeadline
+        _ method: HTTPMethod, path: String, query: [(String, String)] = [], body: ByteBuffer? = nil, deadline: NIODeadline
     ) async throws -> HTTPClientResponse {
         let description = "\(method.rawValue) \(path)"
         var request = HTTPClientRequest(url: requestBase + path + (query.isEmpty ? "" : "?" + QueryString.encode(query)))
@@ -110,6 +111,10 @@ extension KubeClient {
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "berth")
         if !configuration.disableCompression { request.headers.add(name: "Accept-Encoding", value: "gzip") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
+        }
         do {
             request.headers.add(contentsOf: try await connectionInfo.authorizationHeaders())
             request.tlsConfiguration = try await dynamicTLSConfiguration()
@@ -133,10 +138,11 @@ extension KubeClient {
 
     /// Sends a request and decodes its JSON answer.
     func sendJSON<Answer: Decodable>(
-        _ type: Answer.Type, _ method: HTTPMethod, path: String, query: [(String, String)] = [], timeout: TimeAmount = .seconds(60)
+        _ type: Answer.Type, _ method: HTTPMethod, path: String, query: [(String, String)] = [], body: ByteBuffer? = nil,
+        timeout: TimeAmount = .seconds(60)
     ) async throws -> Answer {
         let description = "\(method.rawValue) \(path)"
-        let response = try await send(method, path: path, query: query, deadline: .now() + timeout)
+        let response = try await send(method, path: path, query: query, body: body, deadline: .now() + timeout)
         let body: ByteBuffer
         do {
             body = try await response.body.collect(upTo: Self.maximumResponseSize)

@@ -20,6 +20,7 @@ public final class Daemon: Sendable {
     let reconciler: ForwardReconciler
     let queue: WorkQueue<String>
     let localNames: LocalNameKeeper
+    let relays: RelayManager
     private let stopRequest = OneShotSignal()
 
     /// Creates a daemon; nothing runs until `run()`.
@@ -50,6 +51,10 @@ public final class Daemon: Sendable {
         }
         box.set(observed)
         let supervisor = ForwardSupervisor(logger: logger)
+        let owner = configuration.relayOwner
+            ?? RelayOwner.id(user: NSUserName(), host: ProcessInfo.processInfo.hostName, manifests: paths)
+        let relays = RelayManager(owner: owner, logger: logger, enqueue: { queue.add($0) })
+        self.relays = relays
         self.manifest = manifest
         self.localNames = localNames
         self.statuses = statuses
@@ -60,7 +65,7 @@ public final class Daemon: Sendable {
         self.reconciler = ForwardReconciler(
             desired: manifest, observed: observed, clusters: clusters, supervisor: supervisor, statuses: statuses,
             eventLoopGroup: configuration.eventLoopGroup, clock: configuration.clock, logger: logger,
-            upstreamChanged: { queue.add($0) })
+            upstreamChanged: { queue.add($0) }, relays: relays)
     }
 
     /// Loads the manifest, then serves until `stop()` or cancellation.
@@ -106,6 +111,8 @@ public final class Daemon: Sendable {
             logger.info("berth stopping")
             self.queue.shutDown()
             await self.reconciler.stopAll()
+            // Before the clients shut down: the relay pods are the cluster side of berth's truthful state.
+            await self.relays.shutdown()
             self.localNames.removeBlock()
             self.supervisor.finish()
             self.observed.finish()

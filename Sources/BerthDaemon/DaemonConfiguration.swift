@@ -44,6 +44,9 @@ public struct DaemonConfiguration: Sendable {
     /// The hosts file and address book of local names; nil gives addresses for this run only and leaves
     /// every hosts file alone.
     public var localNames: LocalNameKeeper.Settings?
+    /// The owner id of this daemon's relay pods; nil derives it from the user, the host and the manifest paths
+    /// (docs/relay.md, "Lifecycle").
+    public var relayOwner: String?
 
     /// Creates a configuration with berth's defaults.
     public init(
@@ -53,8 +56,9 @@ public struct DaemonConfiguration: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         workers: Int = 4, resyncInterval: Duration = .seconds(300), reloadDebounce: Duration = .milliseconds(100),
         watchNetwork: Bool = true, wakeSample: @escaping @Sendable () -> WakeDetector.Sample = WakeDetector.Sample.now,
-        sessions: SessionSettings = SessionSettings(), localNames: LocalNameKeeper.Settings? = nil
+        sessions: SessionSettings = SessionSettings(), localNames: LocalNameKeeper.Settings? = nil, relayOwner: String? = nil
     ) {
+        self.relayOwner = relayOwner
         self.source = source
         self.kubeconfig = kubeconfig
         self.context = context

@@ -34,6 +34,13 @@ extension ForwardReconciler {
             if let index = current.firstIndex(where: { $0.address == host && $0.requestedLocal == mapping.local && mapping.local != 0 }) {
                 await current.remove(at: index).stop()
             }
+            if mapping.protocol == .udp {
+                // The local UDP listener is not part of this daemon yet; a TCP socket on the port would be a lie.
+                next.append(nil)
+                failure = failure ?? ListenFailure(
+                    reason: "UDPUnavailable", message: "cannot listen on \(host):\(mapping.local)/udp: this berth does not carry UDP locally yet")
+                continue
+            }
             do {
                 next.append(try await start(spec, mapping: mapping, host: host, cluster: cluster))
             } catch {

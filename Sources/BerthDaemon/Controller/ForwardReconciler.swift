@@ -72,6 +72,8 @@ public actor ForwardReconciler: Reconciler {
     let logger: Logger
     /// Asks for another reconcile of a forward whose upstream started or stopped failing.
     let upstreamChanged: @Sendable (String) -> Void
+    /// The relay pods that carry `host` targets and UDP ports (docs/relay.md).
+    let relays: RelayManager
     var entries: [String: Entry] = [:]
 
     /// Creates the reconciler.
@@ -79,12 +81,14 @@ public actor ForwardReconciler: Reconciler {
     ///   - clock: times the hold after which an endpoint-less forward turns Failed, and every forward's holds,
     ///     warm stream ages and retries.
     ///   - upstreamChanged: enqueues a forward whose streams to the pod started or stopped failing.
+    ///   - relays: runs the relay pods of forwards that need one; a manager of its own (owner `test`) when nil.
     public init(
         desired: ManifestSource, observed: ObservedState, clusters: ClusterRegistry, supervisor: ForwardSupervisor,
         statuses: StatusStore, eventLoopGroup: any EventLoopGroup, clock: any Clock<Duration>, logger: Logger,
-        upstreamChanged: @escaping @Sendable (String) -> Void = { _ in }
+        upstreamChanged: @escaping @Sendable (String) -> Void = { _ in }, relays: RelayManager? = nil
     ) {
         self.upstreamChanged = upstreamChanged
+        self.relays = relays ?? RelayManager(owner: "test", logger: logger, enqueue: upstreamChanged)
         self.desired = desired
         self.observed = observed
         self.clusters = clusters
@@ -99,6 +103,9 @@ public actor ForwardReconciler: Reconciler {
     /// Converges forward `name`.
     public func reconcile(_ name: String) async -> ReconcileResult {
         let manifest = desired.current
+        if manifest[name].map({ !$0.enabled || !$0.needsRelay }) ?? true {
+            await relays.release(forward: name)
+        }
         guard let spec = manifest[name] else {
             await tearDown(name)
             observed.release(forward: name)
@@ -153,8 +160,28 @@ public actor ForwardReconciler: Reconciler {
 
         let objects = observed.objects(in: scope)
         await closeConnectionsToGonePods(name, pods: objects.pods)
+        var target = spec.target
+        var ports = spec.ports
+        if spec.needsRelay {
+            switch await relayTarget(spec, cluster: cluster, namespace: namespace, objects: objects, defaults: manifest.defaults) {
+            case .target(let relayPod, let relayPorts):
+                target = relayPod
+                ports = relayPorts
+            case .unresolved(let reason, let message):
+                return await unresolved(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message)
+            case .pending(let message):
+                return await relayPending(spec, cluster: cluster.id, namespace: namespace, message: message)
+            case .failed(let reason, let message):
+                await clearEndpoint(name, reason: message)
+                record(name, error: message)
+                publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: reason, message: message))
+                let retries = entries[name, default: Entry()].failedRetries
+                entries[name, default: Entry()].failedRetries = retries + 1
+                return .requeueAfter(Self.failedRetry.delay(afterFailures: retries))
+            }
+        }
         let resolution = TargetResolver.resolve(
-            target: spec.target, ports: spec.ports, namespace: namespace,
+            target: target, ports: ports, namespace: namespace,
             observed: objects, current: entries[name]?.endpoint?.pod)
         switch resolution {
         case .endpoint(let endpoint):
@@ -199,6 +226,16 @@ public actor ForwardReconciler: Reconciler {
         let retries = entries[name, default: Entry()].failedRetries
         entries[name, default: Entry()].failedRetries = retries + 1
         return .requeueAfter(Self.failedRetry.delay(afterFailures: retries))
+    }
+
+    /// The relay pod is on its way: new connections are held as for a pod that is not ready yet.
+    private func relayPending(_ spec: ForwardSpec, cluster: String, namespace: String, message: String) async -> ReconcileResult {
+        let hadEndpoint = entries[spec.name]?.endpoint != nil
+        await clearEndpoint(spec.name, reason: message)
+        let phase: ForwardPhase = hadEndpoint || statuses.forward(spec.name)?.phase == .rebinding ? .rebinding : .pending
+        publish(status(spec, cluster: cluster, namespace: namespace, phase: phase, reason: "RelayStarting", message: message))
+        // The pod's informer events usually come first; this covers a creation the informer never shows.
+        return .requeueAfter(.seconds(2))
     }
 
     // MARK: - Endpoint

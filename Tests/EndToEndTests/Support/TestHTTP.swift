@@ -11,7 +11,8 @@ enum TestHTTP {
         var description: String
     }
 
-    /// GETs `/` from `host`:`port` (`127.0.0.1` or `::1`) and returns the whole response (headers and body).
+    /// GETs `/` from `host`:`port` (`::1` or an IPv4 address such as `127.64.3.9`) and returns the whole
+    /// response (headers and body).
     static func get(port: Int, host: String = "127.0.0.1", timeoutSeconds: Int = 15) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
@@ -31,11 +32,11 @@ enum TestHTTP {
         }
     }
 
-    private static func loopback(port: Int) -> sockaddr_in {
+    private static func loopback(port: Int, host: String = "127.0.0.1") -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         return address
     }
 
@@ -54,7 +55,7 @@ enum TestHTTP {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size)) }
             }
         }
-        return host == "::1" ? connect(loopback6(port: port)) : connect(loopback(port: port))
+        return host == "::1" ? connect(loopback6(port: port)) : connect(loopback(port: port, host: host))
     }
 
     private static func blockingGet(host: String, port: Int, timeoutSeconds: Int) throws -> String {

@@ -41,6 +41,23 @@ private enum Cluster {
             observed: observed, current: current)
     }
 
+    @Test func aPodUnderAHeadlessServiceHasItsDomainName() {
+        var pod = Cluster.pod("postgres-0", labels: ["app": "postgres"])
+        pod.spec?.hostname = "postgres-0"
+        pod.spec?.subdomain = "postgres"
+        let headless = Service(metadata: ObjectMeta(name: "postgres", namespace: "default"), spec: ServiceSpec(selector: ["app": "postgres"], clusterIP: "None"))
+        var withIP = headless
+        withIP.spec?.clusterIP = "10.96.0.9"
+        let target = ForwardTarget.selector(["app": "postgres"])
+        #expect(resolve(target, ports: [.number(8080)], ObservedObjects(services: [headless], pods: [pod]))
+            == .endpoint(ResolvedEndpoint(pod: "postgres-0", uid: "uid-postgres-0", containerPorts: [8080], podDomainName: "postgres-0.postgres")))
+        // A service with a cluster IP gives its pods no names, nor does a subdomain no service has.
+        #expect(resolve(target, ports: [.number(8080)], ObservedObjects(services: [withIP], pods: [pod]))
+            == .endpoint(ResolvedEndpoint(pod: "postgres-0", uid: "uid-postgres-0", containerPorts: [8080])))
+        #expect(resolve(target, ports: [.number(8080)], ObservedObjects(pods: [pod]))
+            == .endpoint(ResolvedEndpoint(pod: "postgres-0", uid: "uid-postgres-0", containerPorts: [8080])))
+    }
+
     @Test func serviceUsesTheSlicePortOfTheReadyEndpoint() {
         let observed = ObservedObjects(
             services: [Cluster.service], endpointSlices: [Cluster.slice([("web-1", false), ("web-2", true)], port: 9000)],

@@ -20,6 +20,11 @@ import Testing
         let db = try #require(manifest["db"])
         // A statefulset has no cluster names of its own: only the explicit ones.
         #expect(db.localNames(namespace: "data", clusterDomain: "cluster.local") == ["db.local", "postgres.data"])
+        // Its pod's name under the headless service, once the daemon has picked the pod, in the service forms.
+        #expect(db.localNames(namespace: "data", clusterDomain: "cluster.local", podDomainName: "postgres-0.postgres") == [
+            "db.local", "postgres.data", "postgres-0.postgres", "postgres-0.postgres.data", "postgres-0.postgres.data.svc",
+            "postgres-0.postgres.data.svc.cluster.local",
+        ])
         #expect(db.ownAddress)
         let cache = try #require(manifest["cache"])
         #expect(!cache.names && !cache.ownAddress && !cache.hasLocalNames)
@@ -32,6 +37,22 @@ import Testing
         #expect(plain["web"]?.hasLocalNames == false && plain["web"]?.ownAddress == false)
         let shared = try load("defaults: {names: true, address: 127.0.0.1}\nforwards:\n  - {name: web, service: web, ports: [\"80\"]}\n").get()
         #expect(shared["web"]?.hasLocalNames == true && shared["web"]?.ownAddress == false)
+    }
+
+    @Test func namesOnAStatefulSetOrPodWaitForThePodsNameAndADeploymentHasNone() throws {
+        let manifest = try load("""
+            defaults: {names: true}
+            forwards:
+              - {name: db, statefulset: postgres, ports: ["5432"]}
+              - {name: one, pod: postgres-1, ports: ["5433:5432"]}
+              - {name: api, deployment: api, ports: ["8080"]}
+            """).get()
+        let db = try #require(manifest["db"]), one = try #require(manifest["one"]), api = try #require(manifest["api"])
+        #expect(db.hasLocalNames && db.ownAddress && one.hasLocalNames && one.ownAddress, "their pods may have names")
+        #expect(db.localNames(namespace: "data", clusterDomain: "cluster.local").isEmpty, "none before the pod is known")
+        #expect(!api.hasLocalNames && !api.ownAddress)
+        let off = try load("forwards:\n  - {name: db, statefulset: postgres, names: false, ports: [\"5432\"]}\n").get()
+        #expect(off["db"]?.localNames(namespace: "data", clusterDomain: "cluster.local", podDomainName: "postgres-0.postgres") == [])
     }
 
     @Test func forwardsWithTheirOwnAddressMayShareAPort() throws {

@@ -77,4 +77,70 @@ struct LocalNamesProcessTests {
             #expect(try String(contentsOfFile: hosts, encoding: .utf8) == Self.original, "down gives the hosts file back, byte for byte")
         }
     }
+
+    /// Two StatefulSets, each governed by a headless service of its name, as real ones are.
+    static let headlessScenario = """
+        statefulsets:
+          - name: postgres
+            namespace: data
+            labels: {app: postgres}
+            containers:
+              - name: pg
+                ports: [{name: pg, containerPort: 5432, behaviour: http}]
+          - name: redis
+            namespace: data
+            labels: {app: redis}
+            containers:
+              - name: redis
+                ports: [{name: redis, containerPort: 6379, behaviour: http}]
+        services:
+          - name: postgres
+            namespace: data
+            headless: true
+            selector: {app: postgres}
+            ports: [{name: pg, port: 5432}]
+          - name: redis
+            namespace: data
+            headless: true
+            selector: {app: redis}
+            ports: [{name: redis, port: 6379}]
+        """
+
+    @Test func aForwardToAPodOfAHeadlessServiceAnswersToThePodsNameUnderIt() async throws {
+        try await ProcessWorld.with(scenario: Self.headlessScenario) { world in
+            let hosts = try world.write("hosts", Self.original)
+            let offset = Self.localPort == 80 ? 0 : 10000
+            let manifest = try world.write("forwards.yaml", """
+                apiVersion: berth/v1
+                kind: Forwards
+                defaults: {namespace: data, names: true}
+                forwards:
+                  - name: pg
+                    service: postgres
+                    ports: ["\(5432 + offset):5432"]
+                  - name: cache
+                    statefulset: redis
+                    ports: ["\(6379 + offset):6379"]
+                """)
+            let up = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig, "--hosts-file", hosts])
+            defer { up.stop() }
+            let status = try await world.awaitStatus(manifest, "both Ready with their pods' names installed") { status in
+                ["pg", "cache"].allSatisfy { name in
+                    status.phase(name) == "Ready" && (status.forward(name)?["hostnames"] as? [String])?.contains { $0.hasPrefix("\(name == "pg" ? "postgres" : "redis")-0.") } == true
+                        && status.forward(name)?["namesInstalled"] as? Bool == true
+                }
+            }
+            let pg = try #require(status.forward("pg")?["address"] as? String)
+            let cache = try #require(status.forward("cache")?["address"] as? String)
+            #expect(status.forward("pg")?["hostnames"] as? [String] == [
+                "postgres", "postgres.data", "postgres.data.svc", "postgres.data.svc.cluster.local",
+                "postgres-0.postgres", "postgres-0.postgres.data", "postgres-0.postgres.data.svc", "postgres-0.postgres.data.svc.cluster.local",
+            ])
+            #expect(try Self.resolve("postgres-0.postgres.data.svc.cluster.local", in: hosts) == pg)
+            #expect(try Self.resolve("redis-0.redis.data.svc.cluster.local", in: hosts) == cache, "a statefulset forward gets its pod's name too")
+            #expect(try Self.resolve("redis.data", in: hosts) == nil, "but not the service's: it forwards to one pod, not the service")
+            #expect(try await TestHTTP.get(port: 5432 + offset, host: pg).contains("postgres-0"))
+            #expect(try await TestHTTP.get(port: 6379 + offset, host: cache).contains("redis-0"))
+        }
+    }
 }

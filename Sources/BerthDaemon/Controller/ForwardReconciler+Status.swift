@@ -10,6 +10,8 @@ extension ForwardReconciler {
         let entry = entries[spec.name]
         var result = baseStatus(spec, cluster: cluster, namespace: namespace, phase: phase, reason: reason, message: message)
         result.pod = phase == .ready ? entry?.endpoint?.pod : nil
+        // Kept while the forward rebinds to the same pod, so its names do not leave the hosts file and come back.
+        result.podDomainName = entry?.endpoint?.podDomainName
         result.lastError = entry?.lastError
         result.ports = spec.ports.enumerated().map { index, mapping in
             let running = (entry?.ports.count ?? 0) > index ? entry?.ports[index] : nil

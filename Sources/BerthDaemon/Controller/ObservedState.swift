@@ -89,12 +89,14 @@ public final class ObservedState: Sendable {
         self.onChange = onChange
     }
 
-    /// The resources a target kind reads.
-    public static func resources(forTargetKind kind: String) -> Set<Resource> {
+    /// The resources a target kind reads; with `localNames` (`names: true`) a statefulset or pod target
+    /// also reads services, to know whether its pod has a name under a headless one (docs/local-names.md).
+    public static func resources(forTargetKind kind: String, localNames: Bool = false) -> Set<Resource> {
         switch kind {
         case "service": [.pods, .services, .endpointSlices]
         case "deployment": [.pods, .deployments]
-        case "statefulset": [.pods, .statefulSets]
+        case "statefulset": localNames ? [.pods, .statefulSets, .services] : [.pods, .statefulSets]
+        case "pod": localNames ? [.pods, .services] : [.pods]
         default: [.pods]
         }
     }

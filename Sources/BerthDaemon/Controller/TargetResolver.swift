@@ -38,12 +38,16 @@ public struct ResolvedEndpoint: Sendable, Hashable {
     public var uid: String
     /// The container port per port mapping of the spec, in the spec's order.
     public var containerPorts: [Int]
+    /// The pod's name under its headless service (`postgres-0.postgres`), when it has one: the cluster
+    /// resolves it with the namespace and `svc.<cluster domain>` after it (docs/local-names.md).
+    public var podDomainName: String?
 
     /// Creates a resolved endpoint.
-    public init(pod: String, uid: String, containerPorts: [Int]) {
+    public init(pod: String, uid: String, containerPorts: [Int], podDomainName: String? = nil) {
         self.pod = pod
         self.uid = uid
         self.containerPorts = containerPorts
+        self.podDomainName = podDomainName
     }
 }
 
@@ -78,6 +82,24 @@ public enum TargetResolver {
     ///   scale-up never moves a working forward.
     public static func resolve(
         target: ForwardTarget, ports: [PortMapping], namespace: String, observed: ObservedObjects, current: String? = nil
+    ) -> TargetResolution {
+        let resolution = resolveTarget(target, ports: ports, namespace: namespace, observed: observed, current: current)
+        guard case .endpoint(var endpoint) = resolution else { return resolution }
+        endpoint.podDomainName = observed.pods.first { $0.metadata.name == endpoint.pod }.flatMap { podDomainName($0, services: observed.services) }
+        return .endpoint(endpoint)
+    }
+
+    /// `hostname.subdomain` of a pod whose `subdomain` names a headless service of its namespace, as the
+    /// cluster's DNS gives it; nil for any other pod.
+    static func podDomainName(_ pod: Pod, services: [Service]) -> String? {
+        guard let hostname = pod.spec?.hostname, !hostname.isEmpty, let subdomain = pod.spec?.subdomain, !subdomain.isEmpty,
+              services.contains(where: { $0.metadata.name == subdomain && $0.isHeadless })
+        else { return nil }
+        return "\(hostname).\(subdomain)"
+    }
+
+    private static func resolveTarget(
+        _ target: ForwardTarget, ports: [PortMapping], namespace: String, observed: ObservedObjects, current: String?
     ) -> TargetResolution {
         switch target {
         case .service(let name):

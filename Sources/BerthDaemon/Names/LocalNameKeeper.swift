@@ -112,12 +112,13 @@ public final class LocalNameKeeper: Sendable {
     }
 
     private func lines(for manifest: Manifest, status: DaemonStatus) -> [(forward: String, entry: HostsBlock.Entry)] {
-        let namespaces = Dictionary(status.forwards.map { ($0.name, $0.namespace) }, uniquingKeysWith: { first, _ in first })
+        let forwards = Dictionary(status.forwards.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var lines: [(forward: String, entry: HostsBlock.Entry)] = []
         var seen = Set<String>()
         for spec in manifest.forwards where spec.enabled {
-            let namespace = namespaces[spec.name].flatMap { $0.isEmpty ? nil : $0 } ?? spec.namespace
-            let names = spec.localNames(namespace: namespace, clusterDomain: manifest.defaults.clusterDomain)
+            let namespace = forwards[spec.name].flatMap { $0.namespace.isEmpty ? nil : $0.namespace } ?? spec.namespace
+            let names = spec.localNames(
+                namespace: namespace, clusterDomain: manifest.defaults.clusterDomain, podDomainName: forwards[spec.name]?.podDomainName)
                 .filter { seen.insert($0).inserted }
             guard !names.isEmpty else { continue }
             let address = spec.address == "localhost" ? "127.0.0.1" : spec.address

@@ -147,6 +147,9 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
     public var hostnames: [String]
     /// Whether those names are in the hosts file now; nil when the forward has none.
     public var namesInstalled: Bool?
+    /// The pod's name under its headless service (`postgres-0.postgres`), from which the daemon derives
+    /// the pod's local names; not part of the status documents (its names are, in `hostnames`).
+    public var podDomainName: String?
 
     /// Creates a forward status.
     public init(

@@ -174,20 +174,24 @@ public struct Scenario: Sendable, Codable {
         public var ports: [ServicePort]
         /// Its annotations (`berth import annotations` reads kftray's and k9s's).
         public var annotations: [String: String]
+        /// A headless service (`clusterIP: None`): a StatefulSet of the same name gives each of its pods a
+        /// DNS name under it.
+        public var headless: Bool
 
         /// A service.
         public init(
             name: String, namespace: String = "default", selector: [String: String], ports: [ServicePort],
-            annotations: [String: String] = [:]
+            annotations: [String: String] = [:], headless: Bool = false
         ) {
             self.name = name
             self.namespace = namespace
             self.selector = selector
             self.ports = ports
             self.annotations = annotations
+            self.headless = headless
         }
 
-        enum CodingKeys: String, CodingKey { case name, namespace, selector, ports, annotations }
+        enum CodingKeys: String, CodingKey { case name, namespace, selector, ports, annotations, headless }
 
         /// Decodes a service; `namespace` defaults to `default`.
         public init(from decoder: any Decoder) throws {
@@ -197,6 +201,7 @@ public struct Scenario: Sendable, Codable {
             selector = try c.decodeIfPresent([String: String].self, forKey: .selector) ?? [:]
             ports = try c.decode([ServicePort].self, forKey: .ports)
             annotations = try c.decodeIfPresent([String: String].self, forKey: .annotations) ?? [:]
+            headless = try c.decodeIfPresent(Bool.self, forKey: .headless) ?? false
         }
     }
 

@@ -72,7 +72,7 @@ public final class ClusterSimulation: Sendable {
                     state.nextClusterIP += 1
                     return "10.96.\(state.nextClusterIP / 250).\(state.nextClusterIP % 250 + 1)"
                 }
-                self.store.create(.services, ObjectBuilders.service(service, clusterIP: ip))
+                self.store.create(.services, ObjectBuilders.service(service, clusterIP: service.headless ? "None" : ip))
             }
             var starts: [EventLoopFuture<Void>] = []
             for (resource, workloads) in [(ResourceKind.deployments, scenario.deployments), (.statefulsets, scenario.statefulsets)] {
@@ -101,7 +101,8 @@ public final class ClusterSimulation: Sendable {
 
     private func startPod(
         name: String, namespace: String, labels: [String: String], containers: [Scenario.Container],
-        owner: (key: WorkloadKey, workload: Workload)?, readinessDelay: Double, gracePeriod: Int, hostname: String?
+        owner: (key: WorkloadKey, workload: Workload)?, readinessDelay: Double, gracePeriod: Int,
+        hostname: (name: String, subdomain: String)?
     ) -> EventLoopFuture<Void> {
         let json = ObjectBuilders.pod(
             name: name, namespace: namespace, labels: labels, containers: containers,
@@ -275,7 +276,7 @@ public final class ClusterSimulation: Sendable {
         }
         let live = owned.filter { $0["metadata"]?["deletionTimestamp"] == nil }
         var starts: [EventLoopFuture<Void>] = []
-        func start(_ name: String, hostname: String?) {
+        func start(_ name: String, hostname: (name: String, subdomain: String)?) {
             starts.append(
                 startPod(
                     name: name, namespace: key.namespace, labels: spec.labels, containers: spec.containers,
@@ -286,7 +287,8 @@ public final class ClusterSimulation: Sendable {
         case .statefulsets:
             let names = Set(owned.compactMap { $0["metadata"]?["name"]?.stringValue })
             for ordinal in 0..<max(spec.replicas, 0) where !names.contains("\(spec.name)-\(ordinal)") {
-                start("\(spec.name)-\(ordinal)", hostname: "\(spec.name)-\(ordinal)")
+                // The StatefulSet's serviceName is its own name here (ObjectBuilders.workload).
+                start("\(spec.name)-\(ordinal)", hostname: (name: "\(spec.name)-\(ordinal)", subdomain: spec.name))
             }
             for pod in live {
                 let name = EndpointsBuilder.podName(pod)

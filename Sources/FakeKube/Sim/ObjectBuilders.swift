@@ -81,7 +81,7 @@ enum ObjectBuilders {
 
     static func pod(
         name: String, namespace: String, labels: [String: String], containers: [Scenario.Container],
-        owner: (kind: String, name: String, uid: String)?, gracePeriod: Int, hostname: String?
+        owner: (kind: String, name: String, uid: String)?, gracePeriod: Int, hostname: (name: String, subdomain: String)?
     ) -> JSON {
         var metadata: JSON = ["name": .string(name), "namespace": .string(namespace), "labels": .stringMap(labels)]
         if let owner {
@@ -98,7 +98,10 @@ enum ObjectBuilders {
             "terminationGracePeriodSeconds": .int(gracePeriod),
             "restartPolicy": "Always",
         ]
-        if let hostname { spec["hostname"] = .string(hostname) }
+        if let hostname {
+            spec["hostname"] = .string(hostname.name)
+            spec["subdomain"] = .string(hostname.subdomain)
+        }
         return [
             "metadata": metadata,
             "spec": spec,

@@ -40,11 +40,17 @@ public struct PodSpec: Codable, Sendable, Hashable {
     public var terminationGracePeriodSeconds: Int?
     /// `false` keeps the service account's API token out of the pod.
     public var automountServiceAccountToken: Bool?
+    /// The pod's host name (a StatefulSet sets it to the pod's name).
+    public var hostname: String?
+    /// With `hostname`, gives the pod the DNS name `hostname.subdomain.namespace.svc.<cluster domain>` when a
+    /// headless service of that name exists (a StatefulSet sets it to its `serviceName`).
+    public var subdomain: String?
 
     /// Creates a pod spec.
     public init(
         containers: [Container]? = nil, initContainers: [Container]? = nil, nodeName: String? = nil, hostNetwork: Bool? = nil,
-        restartPolicy: String? = nil, terminationGracePeriodSeconds: Int? = nil, automountServiceAccountToken: Bool? = nil
+        restartPolicy: String? = nil, terminationGracePeriodSeconds: Int? = nil, automountServiceAccountToken: Bool? = nil,
+        hostname: String? = nil, subdomain: String? = nil
     ) {
         self.containers = containers
         self.initContainers = initContainers
@@ -53,6 +59,8 @@ public struct PodSpec: Codable, Sendable, Hashable {
         self.restartPolicy = restartPolicy
         self.terminationGracePeriodSeconds = terminationGracePeriodSeconds
         self.automountServiceAccountToken = automountServiceAccountToken
+        self.hostname = hostname
+        self.subdomain = subdomain
     }
 }
 

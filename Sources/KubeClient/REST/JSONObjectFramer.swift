@@ -4,11 +4,21 @@ import NIOCore
 /// boundaries: newline-delimited as the API server sends, or back to back as client-go's framer accepts.
 /// Holds at most one partial object, bounded by `maximumObjectSize`.
 struct JSONObjectFramer {
-    enum FramingError: Error, Equatable {
+    enum FramingError: Error, Equatable, CustomStringConvertible {
         /// One event grew past the limit: the stream is not what we think it is.
         case objectTooLarge(limit: Int)
         /// Something other than a JSON object at the top level.
         case unexpectedByte(UInt8)
+
+        var description: String {
+            switch self {
+            case .objectTooLarge(let limit):
+                return limit >= 1 << 20 ? "an event larger than \(limit >> 20) MiB" : "an event larger than \(limit) bytes"
+            case .unexpectedByte(let byte):
+                let shown = (0x21..<0x7f).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : "byte \(byte)"
+                return "\(shown) where a watch event (a JSON object) should start"
+            }
+        }
     }
 
     let maximumObjectSize: Int
@@ -43,38 +53,46 @@ struct JSONObjectFramer {
             }
             scanned = 0
         }
-        let view = buffer.readableBytesView
-        var index = view.startIndex + scanned
-        while index < view.endIndex {
-            let byte = view[index]
-            if depth == 0 {
-                guard byte == UInt8(ascii: "{") else { throw FramingError.unexpectedByte(byte) }
-                depth = 1
-            } else if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-            } else if byte == UInt8(ascii: "\"") {
-                inString = true
-            } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
-                depth += 1
-            } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
-                depth -= 1
+        // Scanned through a raw pointer: an event of several MiB is read byte by byte, and ByteBufferView's
+        // indexing costs many times more per byte.
+        var depth = self.depth, inString = self.inString, escaped = self.escaped
+        let limit = maximumObjectSize, from = scanned
+        let (end, complete) = try buffer.withUnsafeReadableBytes { bytes -> (Int, Bool) in
+            var index = from
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
                 if depth == 0 {
-                    scanned = 0
-                    return buffer.readSlice(length: index - view.startIndex + 1)
+                    guard byte == UInt8(ascii: "{") else { throw FramingError.unexpectedByte(byte) }
+                    depth = 1
+                } else if inString {
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                    }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                    depth += 1
+                } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                    depth -= 1
+                    if depth == 0 { return (index, true) }
                 }
+                if index > limit { throw FramingError.objectTooLarge(limit: limit) }
             }
-            index += 1
-            if index - view.startIndex > maximumObjectSize {
-                throw FramingError.objectTooLarge(limit: maximumObjectSize)
-            }
+            return (index, false)
         }
-        scanned = index - view.startIndex
+        self.depth = depth
+        self.inString = inString
+        self.escaped = escaped
+        if complete {
+            scanned = 0
+            return buffer.readSlice(length: end)
+        }
+        scanned = end
         return nil
     }
 

@@ -169,6 +169,8 @@ extension KubeClient {
 
     /// Error descriptions come from NIO and AsyncHTTPClient; they carry no request headers, hence no credentials.
     static func describe(_ error: any Error) -> String {
-        String(describing: error)
+        // NIO's parser stops at 80 KiB of headers, so a server that sends more costs no more memory than that.
+        if let parser = error as? HTTPParserError, parser == .headerOverflow { return "the response headers are larger than 80 KiB" }
+        return String(describing: error)
     }
 }

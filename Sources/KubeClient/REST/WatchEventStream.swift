@@ -38,7 +38,7 @@ public struct WatchEventStream<Object: KubeResource>: AsyncSequence, Sendable {
                     frame = try framer.next()
                 } catch {
                     finished = true
-                    throw KubeClientError.decoding(request: request, description: "watch stream is not JSON objects: \(error)")
+                    throw KubeClientError.decoding(request: request, description: "watch stream broken: \(error)")
                 }
                 if let frame {
                     do {

@@ -32,7 +32,7 @@ extension ForwardSpec {
         guard hostnames.isEmpty else { return true }
         switch target {
         case .service, .statefulSet, .pod: return names
-        case .deployment, .selector: return false
+        case .deployment, .selector, .host: return false
         }
     }
 }

@@ -2,14 +2,17 @@ import BerthManifest
 import Foundation
 import Logging
 import Reconcile
+import ServiceLifecycle
 import Synchronization
 
 /// berth itself: keeps every forward of the manifest converged, the way a Kubernetes controller does.
 ///
 /// `run()` hosts everything (informers, the reconcile controller, the forwards, the manifest watch) in one
-/// task group; `stop()` or cancelling the caller ends it: listeners close, connections drain, watches end.
+/// task group; `stop()`, a graceful shutdown of its `ServiceGroup` or cancelling the caller ends it:
+/// listeners close, connections drain, watches end. It is a `Service`: ``run(alongside:stopOnSignals:)`` and
+/// ``DaemonHost`` run it in a group with what runs beside it (docs/architecture.md, "Lifecycle").
 /// The lock, state file and control socket hook in through `status()` and `statusChanges()`.
-public final class Daemon: Sendable {
+public final class Daemon: Service, Sendable {
     /// The daemon's settings.
     public let configuration: DaemonConfiguration
     let manifest: ManifestSource
@@ -68,9 +71,11 @@ public final class Daemon: Sendable {
             upstreamChanged: { queue.add($0) }, relays: relays)
     }
 
-    /// Loads the manifest, then serves until `stop()` or cancellation.
+    /// Loads the manifest, then serves until `stop()`, graceful shutdown or cancellation.
     /// - Throws: `BerthDaemonError.manifestInvalid` when the files are invalid at start-up.
     public func run() async throws {
+        // Status readers (the live table, `berth forward`'s console) end with the daemon, however it ends.
+        defer { statuses.finish() }
         if let errors = manifest.load() {
             throw BerthDaemonError.manifestInvalid(errors)
         }
@@ -102,9 +107,9 @@ public final class Daemon: Sendable {
                     self.syncLocalNames()
                 }
             }
-            await withTaskCancellationHandler {
+            await withTaskCancellationOrGracefulShutdownHandler {
                 await self.stopRequest.wait()
-            } onCancel: {
+            } onCancelOrGracefulShutdown: {
                 self.stopRequest.fire()
             }
             // Graceful stop: no new reconcile starts, listeners close, then the informers and forwards end.
@@ -119,8 +124,14 @@ public final class Daemon: Sendable {
             group.cancelAll()
         }
         await clusters.shutdown()
-        statuses.finish()
         logger.info("berth stopped")
+    }
+
+    /// Runs the daemon with `services` beside it (a status view, say), as ``DaemonLifecycle`` describes: the
+    /// daemon stops first, then the others; with `stopOnSignals`, SIGINT or SIGTERM stops it gracefully.
+    /// - Throws: what the daemon throws (`BerthDaemonError.manifestInvalid` at start-up), after the others stopped.
+    public func run(alongside services: [any Service], stopOnSignals: Bool) async throws {
+        try await DaemonLifecycle.run(self, alongside: services, stopOnSignals: stopOnSignals, logger: configuration.logger)
     }
 
     /// Asks `run()` to stop: listeners close, connections drain, watches end. Idempotent.

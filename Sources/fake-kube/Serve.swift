@@ -2,6 +2,8 @@ import ArgumentParser
 import FakeKube
 import Foundation
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// `fake-kube serve`: starts the cluster, prints `ready SERVER_URL KUBECONFIG_PATH`, serves until
 /// SIGINT or SIGTERM.
@@ -35,10 +37,13 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("fake-kube: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        let signal = await SignalWaiter.waitForTermination {
+        // The signals are trapped before the service runs, so a caller may send SIGTERM as soon as it reads "ready".
+        let untilSignalled = ClosureService { [kubeconfigOut] in
             FileHandle.standardOutput.write(Data("ready \(server.serverURL) \(kubeconfigOut)\n".utf8))
+            try await gracefulShutdown()
         }
-        logger.info("stopping", metadata: ["signal": "\(signal)"])
+        try await ServiceGroup(services: [untilSignalled], gracefulShutdownSignals: [.sigint, .sigterm], logger: logger).run()
+        logger.info("stopping")
         await server.shutdown()
     }
 }

@@ -33,4 +33,14 @@ import Testing
         store.finish()
         #expect(await changes.next() == nil)
     }
+
+    @Test(.timeLimit(.minutes(1))) func aReaderThatComesAfterTheDaemonStoppedGetsTheLastStatusAndTheEnd() async {
+        // A status view that starts late (the daemon failed at start-up) must not wait forever.
+        let store = StatusStore(pid: 1, startedAt: Date(), manifests: [])
+        store.update(forward("web", .failed, reason: "PortInUse", since: Date(timeIntervalSince1970: 1)))
+        store.finish()
+        var changes = store.changes().makeAsyncIterator()
+        #expect(await changes.next()?.forwards.first?.reason == "PortInUse")
+        #expect(await changes.next() == nil)
+    }
 }

@@ -3,13 +3,15 @@ import Logging
 import NIOCore
 import NIOPosix
 import Reconcile
+import ServiceLifecycle
 
 /// What `berth up` wraps around a ``Daemon``: the one-daemon-per-manifest-set lock, the state file and the
 /// control socket, all cleaned up when the daemon ends (and, if a previous daemon died without cleaning,
-/// at the next start-up).
+/// at the next start-up). The daemon, the control socket, the state file writer, the scheduled probes and
+/// whatever the caller adds run as `Service`s in one ``DaemonLifecycle`` group.
 ///
 /// ```swift
-/// try await DaemonHost(daemon: daemon, logger: logger).run()
+/// try await DaemonHost(daemon: daemon, logger: logger).run(alongside: [liveTable], stopOnSignals: true)
 /// ```
 public struct DaemonHost: Sendable {
     /// The daemon served.
@@ -66,11 +68,22 @@ public struct DaemonHost: Sendable {
     public var controlSocketPath: String { runtimeDirectory.controlSocketPath(for: manifestSet) }
 
     /// Takes the lock, cleans what a dead daemon left, publishes the state file and the control socket, runs
-    /// `body` (by default `daemon.run()`), and cleans up when it returns or throws.
+    /// the daemon with `services` beside it (one more part of `berth up` is one more `Service` here), and
+    /// cleans up when the daemon ends or throws. With `stopOnSignals`, SIGINT or SIGTERM stops it gracefully.
     ///
     /// - Throws: ``BerthDaemonError/alreadyRunning(pid:lockPath:)`` when another daemon serves the same files,
-    ///   the runtime directory and socket errors of ``BerthDaemonError``, and whatever `body` throws.
-    public func run(_ body: (@Sendable () async throws -> Void)? = nil) async throws {
+    ///   the runtime directory and socket errors of ``BerthDaemonError``, and what the daemon or a service throws.
+    public func run(alongside services: [any Service] = [], stopOnSignals: Bool = false) async throws {
+        try await host(daemon, alongside: services, stopOnSignals: stopOnSignals)
+    }
+
+    /// Publishes the lock, state file and control socket while `body` runs in the daemon's place (the daemon
+    /// itself does not run: for tests of the host's files and socket).
+    public func run(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await host(ClosureService(body), alongside: [], stopOnSignals: false)
+    }
+
+    private func host(_ main: any Service, alongside services: [any Service], stopOnSignals: Bool) async throws {
         try runtimeDirectory.prepare()
         let lock = try DaemonLock.acquire(path: runtimeDirectory.lockFilePath(for: manifestSet))
         defer { lock.release() }
@@ -82,18 +95,19 @@ public struct DaemonHost: Sendable {
         try writeState(await daemon.status())
         logger.info("control socket ready", metadata: ["socket": "\(controlSocketPath)", "state": "\(stateFile.path)"])
 
-        let daemon = self.daemon
         let changes = daemon.statusChanges()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve { request in await self.answer(request) } }
-            group.addTask { await self.publish(changes) }
-            group.addTask { await self.runScheduledProbes() }
-            defer {
-                board.finish()
-                group.cancelAll()
-            }
-            if let body { try await body() } else { try await daemon.run() }
+        let parts: [any Service] = [
+            UntilShutdown("control socket") { try await server.serve { request in await self.answer(request) } },
+            UntilShutdown("state file") { await self.publish(changes) },
+            UntilShutdown("scheduled probes") { await self.runScheduledProbes() },
+        ]
+        // Long polls (`berth status --watch`) answer as soon as the daemon has stopped.
+        let board = self.board
+        let daemonThenBoard = ClosureService {
+            defer { board.finish() }
+            try await main.run()
         }
+        try await DaemonLifecycle.run(daemonThenBoard, alongside: parts + services, stopOnSignals: stopOnSignals, logger: logger)
     }
 
     /// A state file whose owner is gone (a crash, `kill -9`) is removed; the stale socket goes with the bind.

@@ -15,6 +15,8 @@ public final class StatusStore: Sendable {
         var localNames: [String: LocalNamesStatus] = [:]
         var subscribers: [Int: AsyncStream<DaemonStatus>.Continuation] = [:]
         var nextSubscriber = 0
+        /// After `finish()`, a new subscriber gets the last status and the end at once.
+        var finished = false
     }
 
     private let state = Mutex(State())
@@ -95,8 +97,12 @@ public final class StatusStore: Sendable {
             of: DaemonStatus.self, bufferingPolicy: .bufferingNewest(Self.changesBuffered))
         let id = state.withLock { state -> Int in
             state.nextSubscriber += 1
-            state.subscribers[state.nextSubscriber] = continuation
             continuation.yield(snapshot(of: state))
+            if state.finished {
+                continuation.finish()
+            } else {
+                state.subscribers[state.nextSubscriber] = continuation
+            }
             return state.nextSubscriber
         }
         continuation.onTermination = { [weak self] _ in
@@ -108,6 +114,7 @@ public final class StatusStore: Sendable {
     /// Ends every change stream (the daemon stopped).
     public func finish() {
         let subscribers = state.withLock { state in
+            state.finished = true
             defer { state.subscribers = [:] }
             return state.subscribers.values
         }

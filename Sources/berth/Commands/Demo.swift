@@ -1,7 +1,8 @@
 import ArgumentParser
-import Dispatch
+import BerthDaemon
 import Foundation
 import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
@@ -56,23 +57,22 @@ struct Demo: AsyncParsableCommand {
                            killEvery: .milliseconds(Int(killEvery * 1000)), freePorts: freePorts),
             console: console, logger: logger, clock: ContinuousClock())
 
-        let queue = DispatchQueue(label: "berth.demo.signals")
-        let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { runner.stop() }
-            source.resume()
-            return source
+        // Ctrl-C or SIGTERM ends the demo gracefully: it stops sending, and the summary is printed.
+        let summary = Outcome<DemoSummary>()
+        let demo = ClosureService {
+            try await withGracefulShutdownHandler {
+                summary.set(try await runner.run())
+            } onGracefulShutdown: {
+                runner.stop()
+            }
         }
-        defer { for source in sources { source.cancel() } }
-
-        let summary: DemoSummary
         do {
-            summary = try await runner.run()
+            try await DaemonLifecycle.run(demo, alongside: [], stopOnSignals: true, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("berth demo: \(error)\n".utf8))
             throw ExitCode(3)
         }
+        guard let summary = summary.current else { throw ExitCode(3) }
         console.print(summary.render())
     }
 }

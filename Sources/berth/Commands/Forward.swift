@@ -2,7 +2,7 @@ import ArgumentParser
 import BerthDaemon
 import BerthManifest
 import Foundation
-import Synchronization
+import ServiceLifecycle
 
 /// `berth forward`: one forward from the command line, like `kubectl port-forward`, but it survives pod restarts.
 struct ForwardCommand: AsyncParsableCommand {
@@ -68,14 +68,14 @@ struct ForwardCommand: AsyncParsableCommand {
         // The console says every problem once; the daemon's own log keeps to errors unless BERTH_LOG_LEVEL asks.
         let daemon = Daemon(configuration: DaemonConfiguration(
             source: .inline(Manifest(forwards: [spec])), kubeconfig: kubeconfig, context: context,
-            logger: DaemonRunner.logger(level: .error)))
-        let fatal = FatalMessage()
+            logger: Foreground.logger(level: .error)))
+        let fatal = Outcome<String>()
         let console = ForwardConsole(target: forwardTarget) { [kubeconfig, context] namespace in
             await TargetSuggestions.find(for: forwardTarget, namespace: namespace, kubeconfig: kubeconfig, context: context)
         }
-        try await DaemonRunner.run(daemon) { changes in
+        let consoleService = ClosureService {
             var console = console
-            for await status in changes {
+            for await status in daemon.statusChanges() {
                 guard let forward = status.forwards.first else { continue }
                 let reaction = await console.react(to: forward)
                 reaction.stdout.forEach(Console.out)
@@ -87,15 +87,7 @@ struct ForwardCommand: AsyncParsableCommand {
                 }
             }
         }
-        if let message = fatal.value { throw CommandFailure(message) }
+        try await daemon.run(alongside: [consoleService], stopOnSignals: true)
+        if let message = fatal.current { throw CommandFailure(message) }
     }
-}
-
-/// The message that ended `berth forward`, set by the status watch and read after the daemon stopped.
-private final class FatalMessage: Sendable {
-    private let message = Mutex<String?>(nil)
-
-    func set(_ text: String) { message.withLock { $0 = $0 ?? text } }
-
-    var value: String? { message.withLock { $0 } }
 }

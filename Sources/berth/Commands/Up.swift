@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthDaemon
 import BerthManifest
 import Foundation
+import ServiceLifecycle
 
 /// `berth up`: runs every forward of the manifest in the foreground and keeps it converged.
 struct Up: AsyncParsableCommand {
@@ -37,7 +38,7 @@ struct Up: AsyncParsableCommand {
     static let defaultHostsFile = "/etc/hosts"
 
     func run() async throws {
-        let live = DaemonRunner.stdoutIsTerminal
+        let live = Foreground.stdoutIsTerminal
         let set = ManifestSet(paths: manifest.paths())
         let localNames = LocalNameKeeper.Settings(
             hostsFile: hostsFile, blockID: set.id, addressBook: AddressBook(runtimeDirectory: .standard(), manifests: set),
@@ -46,17 +47,17 @@ struct Up: AsyncParsableCommand {
         let daemon = Daemon(configuration: DaemonConfiguration(
             source: .files(manifests: manifest.paths(), envFiles: manifest.envFiles),
             kubeconfig: kubeconfig, context: context,
-            logger: DaemonRunner.logger(level: live ? .warning : .info), localNames: localNames))
-        do {
-            try await DaemonHost(daemon: daemon, logger: daemon.configuration.logger).run {
-                try await DaemonRunner.run(daemon) { changes in
-                    guard live else { return }
-                    for await status in changes {
-                        // Clear the screen and redraw: the table is small and changes rarely.
-                        FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n").utf8))
-                    }
-                }
+            logger: Foreground.logger(level: live ? .warning : .info), localNames: localNames))
+        // On a terminal: clear the screen and redraw on every change (the table is small and changes rarely).
+        let liveTable = ClosureService {
+            guard live else { return }
+            for await status in daemon.statusChanges() {
+                FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n").utf8))
             }
+        }
+        do {
+            try await DaemonHost(daemon: daemon, logger: daemon.configuration.logger)
+                .run(alongside: [liveTable], stopOnSignals: true)
         } catch BerthDaemonError.manifestInvalid(let errors) {
             FileHandle.standardError.write(Data((errors.description + "\n").utf8))
             throw (errors.isReadFailure ? ExitStatus.usage : ExitStatus.invalid).exitCode

@@ -9,10 +9,12 @@ let package = Package(
     products: [
         .executable(name: "berth", targets: ["berth"]),
         .executable(name: "fake-kube", targets: ["fake-kube"]),
+        .executable(name: "berth-relay", targets: ["berth-relay"]),
         .library(name: "BerthManifest", targets: ["BerthManifest"]),
         .library(name: "KubeAPI", targets: ["KubeAPI"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
         .library(name: "FakeKube", targets: ["FakeKube"]),
+        .library(name: "BerthRelay", targets: ["BerthRelay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -80,6 +82,16 @@ let package = Package(
             name: "SPDY",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), "CZlib"]
         ),
+        // The relay that runs in the cluster for targets port-forward cannot reach (hosts, UDP); docs/relay.md.
+        // NIO only: it never imports berth's daemon or KubeClient, and its image carries nothing else.
+        .target(
+            name: "BerthRelay",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "berth-relay", dependencies: ["BerthRelay"]),
         .target(
             name: "FakeKube",
             dependencies: [
@@ -187,6 +199,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "BerthRelayTests",
+            dependencies: [
+                "BerthRelay", "berth-relay", "BerthTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Foundation
 import Testing
 
@@ -6,18 +7,8 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct CompletionEndToEndTests {
     /// Runs a program to completion outside any world (no cluster needed).
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    private func run(_ arguments: [String]) throws -> ProgramOutcome {
+        try runProgram(arguments[0], Array(arguments.dropFirst()))
     }
 
     /// Generates the script for `shell` and has the shell parse it without running it.

@@ -1,0 +1,53 @@
+import NIOCore
+import NIOPosix
+
+/// A `--tcp` route: each accepted connection gets its own TCP connection to the target, and bytes flow both
+/// ways until both have ended; an end of stream on one side is passed on as a half-close.
+enum TCPRelay {
+    typealias Stream = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    /// Pipes `client` to a new connection to the route's target; when the target cannot be reached the client
+    /// is closed.
+    static func pipe(_ client: Stream, to route: RelayConfiguration.Route, resolve: RelayServer.Resolver?) async {
+        let upstream: Stream
+        do {
+            upstream = try await connect(to: route, on: client.channel.eventLoop, resolve: resolve)
+        } catch {
+            try? await client.channel.close()
+            return
+        }
+        try? await client.executeThenClose { clientInbound, clientOutbound in
+            try await upstream.executeThenClose { upstreamInbound, upstreamOutbound in
+                try await withThrowingTaskGroup { directions in
+                    directions.addTask { try await copy(clientInbound, to: upstreamOutbound) }
+                    directions.addTask { try await copy(upstreamInbound, to: clientOutbound) }
+                    try await directions.waitForAll()
+                }
+            }
+        }
+    }
+
+    /// Copies until `inbound` ends, then half-closes `outbound`.
+    private static func copy(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        for try await buffer in inbound { try await outbound.write(buffer) }
+        outbound.finish()
+    }
+
+    private static func connect(
+        to route: RelayConfiguration.Route, on eventLoop: any EventLoop, resolve: RelayServer.Resolver?
+    ) async throws -> Stream {
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(10))
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Stream> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try Stream(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+            }
+        }
+        if let address = resolve?(route.host, route.port) {
+            return try await bootstrap.connect(to: address, channelInitializer: initializer)
+        }
+        return try await bootstrap.connect(host: route.host, port: route.port, channelInitializer: initializer)
+    }
+}

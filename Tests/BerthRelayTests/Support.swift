@@ -1,0 +1,101 @@
+import BerthRelay
+import NIOCore
+import NIOPosix
+
+/// Local backends for the relay's targets: a TCP echo server that echoes a half-close, and a UDP echo server.
+enum Backends {
+    typealias Stream = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    /// Echoes every connection's bytes and half-closes once the peer has; runs until the task is cancelled.
+    static func tcpEcho() async throws -> (port: Int, task: Task<Void, Never>) {
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .bind(host: "127.0.0.1", port: 0) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Stream(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                }
+            }
+        let port = listener.channel.localAddress?.port ?? 0
+        let task = Task<Void, Never> {
+            _ = try? await listener.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        group.addTask {
+                            try? await connection.executeThenClose { input, output in
+                                for try await buffer in input { try await output.write(buffer) }
+                                output.finish()
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (port, task)
+    }
+
+    /// Sends every datagram back to where it came from; runs until the task is cancelled.
+    static func udpEcho() async throws -> (port: Int, task: Task<Void, Never>) {
+        let socket = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
+            .bind(host: "127.0.0.1", port: 0) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let port = socket.channel.localAddress?.port ?? 0
+        let task = Task<Void, Never> {
+            _ = try? await socket.executeThenClose { inbound, outbound in
+                for try await datagram in inbound { try await outbound.write(datagram) }
+            }
+        }
+        return (port, task)
+    }
+
+    /// A connection to a relay's `--tcp` port.
+    static func connect(port: Int) async throws -> Stream {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Stream(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                }
+            }
+    }
+
+    /// A connection to a relay's `--udp` port, reading whole frames.
+    static func connectFramed(port: Int) async throws -> Stream {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(UDPFrameDecoder()))
+                    return try Stream(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+}
+
+/// 64 KiB of patterned bytes that test payloads are cut from (cheap to slice and compare in a debug build).
+let pattern: [UInt8] = (0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ $0 >> 9) }
+
+/// A datagram's payload, distinct per sender and index, of the given size: the sender's byte, then a slice of
+/// ``pattern`` starting where the index says.
+func datagram(sender: UInt8, index: Int, size: Int) -> ByteBuffer {
+    var buffer = ByteBuffer()
+    buffer.writeInteger(sender)
+    let start = index % 1024
+    buffer.writeBytes(pattern[start..<(start + size - 1)])
+    return buffer
+}
+
+/// Sizes from 1 B to 60 KiB, both ends included, spread by a fixed pseudo-random walk.
+func mixedSizes(count: Int) -> [Int] {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    return (0..<count).map { index in
+        if index == 0 { return 1 }
+        if index == 1 { return 60 * 1024 }
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        // Mostly small datagrams (DNS, StatsD), some large.
+        let bound = index % 10 == 0 ? 60 * 1024 : 1500
+        return Int(state >> 33) % bound + 1
+    }
+}

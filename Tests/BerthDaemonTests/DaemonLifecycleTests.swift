@@ -1,6 +1,5 @@
 import BerthDaemon
 import ServiceLifecycle
-import Synchronization
 import Testing
 
 /// The group every long-running berth process runs in (docs/architecture.md, "Lifecycle").
@@ -84,13 +83,4 @@ struct DaemonLifecycleTests {
         }
         #expect(log.events == ["stopped"])
     }
-}
-
-/// What the services did, in order.
-private final class EventLog: Sendable {
-    private let log = Mutex<[String]>([])
-
-    func append(_ event: String) { log.withLock { $0.append(event) } }
-
-    var events: [String] { log.withLock { $0 } }
 }

@@ -9,18 +9,35 @@ import Glibc
 /// A daemon over a one-forward manifest whose kubeconfig does not exist: it runs (its forward fails and
 /// retries) without any cluster, which is all the host needs.
 func hostTestDaemon(in dir: String, name: String = "forwards.yaml") throws -> Daemon {
-    let manifest = dir + "/" + name
-    try """
-        apiVersion: berth/v1
-        kind: Forwards
-        forwards:
-          - name: web
-            service: web
-            ports: [{local: 0, remote: 80}]
-        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+    let manifest = try hostTestManifest(in: dir, name: name)
     return Daemon(configuration: DaemonConfiguration(
         source: .files(manifests: [manifest], envFiles: []), kubeconfig: dir + "/no-kubeconfig", environment: [:],
         logger: quietLogger))
+}
+
+/// Writes the one-forward manifest of ``hostTestDaemon(in:name:)``, with `extraLines` added to the forward;
+/// returns its path.
+@discardableResult
+func hostTestManifest(in dir: String, name: String = "forwards.yaml", extraLines: [String] = []) throws -> String {
+    let manifest = dir + "/" + name
+    try ([
+        "apiVersion: berth/v1",
+        "kind: Forwards",
+        "forwards:",
+        "  - name: web",
+        "    service: web",
+        "    ports: [{local: 0, remote: 80}]",
+    ] + extraLines).joined(separator: "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+    return manifest
+}
+
+/// What the services or clocks of a test did, in order.
+final class EventLog: Sendable {
+    private let log = Mutex<[String]>([])
+
+    func append(_ event: String) { log.withLock { $0.append(event) } }
+
+    var events: [String] { log.withLock { $0 } }
 }
 
 /// A host of `daemon` with its runtime directory under `dir`.

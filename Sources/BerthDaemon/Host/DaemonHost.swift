@@ -156,7 +156,7 @@ public struct DaemonHost: Sendable {
 
     func writeState(_ status: DaemonStatus) throws(BerthDaemonError) {
         guard let owner = ProcessIdentity.current() else {
-            throw .stateFileWriteFailed(path: stateFile.path, reason: "cannot read this process's start time from /proc")
+            throw .stateFileWriteFailed(path: stateFile.path, reason: "cannot read this process's start time")
         }
         try stateFile.write(DaemonState(
             owner: owner, startedAt: status.startedAt, manifests: manifestSet.paths,

@@ -35,7 +35,7 @@ public final class Daemon: Service, Sendable {
         switch configuration.source {
         case .files(let manifests, let envFiles):
             manifest = ManifestSource(
-                paths: manifests, envFilePaths: envFiles, environment: configuration.environment,
+                paths: manifests, envFilePaths: envFiles, environment: configuration.environment, context: configuration.context,
                 debounce: configuration.reloadDebounce, clock: configuration.clock, logger: logger,
                 prepare: { localNames.assignAddresses($0) })
         case .inline(let inline):

@@ -29,12 +29,12 @@ struct ProbeEndToEndTests {
             let first = try await world.awaitStatus(manifest, "both probed") { status in
                 status.probe("good")?["ok"] as? Bool == true && status.probe("bad")?["ok"] as? Bool == false
             }
-            let firstAt = String(describing: try #require(first.probe("good")?["at"]))
+            let firstAt = String(describing: try #require(first.probe("good")?["probedAt"]))
             #expect((first.probe("bad")?["error"] as? String)?.contains("forbidden") == true, "\(String(describing: first.probe("bad")))")
 
             // Probes repeat at their interval; the passing one never disturbs its forward.
             let later = try await world.awaitStatus(manifest, "a second probe of good") { status in
-                status.probe("good")?["at"].map { String(describing: $0) != firstAt } ?? false
+                status.probe("good")?["probedAt"].map { String(describing: $0) != firstAt } ?? false
             }
             #expect(later.phase("good") == "Ready" && later.probe("good")?["ok"] as? Bool == true)
             #expect(later.pod("good") == first.pod("good"), "a passing probe keeps the pod")

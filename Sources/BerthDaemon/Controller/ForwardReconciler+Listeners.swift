@@ -90,7 +90,7 @@ extension ForwardReconciler {
             listener: listener, configuration: configuration, connector: connector, clock: clock, logger: logger,
             upstreamChanged: { [upstreamChanged, name = spec.name] in upstreamChanged(name) })
         let handle = await supervisor.start(forward)
-        logger.info("listening", metadata: ["local": "\(listener.localAddress)", "remote": "\(remote)"])
+        logger.info("listening", metadata: ["local": "\(listener.address)", "remote": "\(remote)"])
         return (forward, handle)
     }
 

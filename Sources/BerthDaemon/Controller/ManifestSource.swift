@@ -10,13 +10,15 @@ import Synchronization
 /// status and the log. berth never writes the files.
 public final class ManifestSource: Sendable {
     private enum Origin {
-        case files(paths: [String], envFiles: [String], environment: [String: String])
+        case files(paths: [String], envFiles: [String], environment: [String: String], context: String?)
         case fixed
     }
 
     private struct State {
         var manifest = Manifest(forwards: [])
         var errors: [String] = []
+        /// The last "which context, from where" logged, so it is said once, and again only when it changes.
+        var contextSaid: String?
     }
 
     private let origin: Origin
@@ -29,14 +31,16 @@ public final class ManifestSource: Sendable {
     let replaced = AsyncWakeup()
 
     /// A source over files, watched after `load()`.
-    /// - Parameter prepare: applied to every valid manifest before it becomes the desired state (it gives
-    ///   forwards with local names their addresses).
+    /// - Parameters:
+    ///   - context: the context the user typed (`berth up --context`); it wins over the files' `defaults.context`.
+    ///   - prepare: applied to every valid manifest before it becomes the desired state (it gives
+    ///     forwards with local names their addresses).
     public init(
-        paths: [String], envFilePaths: [String], environment: [String: String],
+        paths: [String], envFilePaths: [String], environment: [String: String], context: String? = nil,
         debounce: Duration = .milliseconds(100), clock: any Clock<Duration> = ContinuousClock(), logger: Logger,
         prepare: @escaping @Sendable (Manifest) -> Manifest = { $0 }
     ) {
-        origin = .files(paths: paths, envFiles: envFilePaths, environment: environment)
+        origin = .files(paths: paths, envFiles: envFilePaths, environment: environment, context: context)
         self.prepare = prepare
         self.debounce = debounce
         self.clock = clock
@@ -56,7 +60,7 @@ public final class ManifestSource: Sendable {
     /// The files this source reads, manifests then env files.
     public var paths: [String] {
         switch origin {
-        case .files(let paths, let envFiles, _): paths + envFiles
+        case .files(let paths, let envFiles, _, _): paths + envFiles
         case .fixed: []
         }
     }
@@ -71,9 +75,10 @@ public final class ManifestSource: Sendable {
     /// - Returns: the errors when the files are invalid (the previous state is kept).
     @discardableResult
     public func load() -> ManifestErrors? {
-        guard case .files(let paths, let envFiles, let environment) = origin else { return nil }
-        switch ManifestLoader.load(paths: paths, envFilePaths: envFiles, environment: environment) {
+        guard case .files(let paths, let envFiles, let environment, let context) = origin else { return nil }
+        switch ManifestLoader.load(paths: paths, envFilePaths: envFiles, environment: environment, context: context) {
         case .success(let loaded):
+            sayContext(typed: context, manifest: loaded.defaults.context)
             let manifest = prepare(loaded)
             state.withLock {
                 $0.manifest = manifest
@@ -85,6 +90,27 @@ public final class ManifestSource: Sendable {
             state.withLock { $0.errors = errors.errors.map(\.description) }
             return errors
         }
+    }
+
+    /// Logs once which context forwards that name none use, and where it came from (docs/cli-daemon.md).
+    private func sayContext(typed: String?, manifest: String?) {
+        let said: (context: String, from: String)
+        switch (typed, manifest) {
+        case (let typed?, let manifest?) where typed != manifest:
+            said = (typed, "--context, over defaults.context \(manifest)")
+        case (let typed?, _):
+            said = (typed, "--context")
+        case (nil, let manifest?):
+            said = (manifest, "defaults.context")
+        case (nil, nil):
+            said = ("(current-context)", "the kubeconfig")
+        }
+        let line = "\(said.context) \(said.from)"
+        guard state.withLock({ state in
+            defer { state.contextSaid = line }
+            return state.contextSaid != line
+        }) else { return }
+        logger.info("kubeconfig context for forwards that name none", metadata: ["context": "\(said.context)", "from": "\(said.from)"])
     }
 
     /// Watches the files until the task is cancelled; after each debounced burst of changes reloads and

@@ -80,7 +80,7 @@ public actor Forward {
         self.clock = clock
         var logger = logger
         logger[metadataKey: "forward"] = "\(configuration.name)"
-        logger[metadataKey: "listen"] = "\(listener.localAddress)"
+        logger[metadataKey: "listen"] = "\(listener.address)"
         self.logger = logger
     }
 
@@ -89,7 +89,8 @@ public actor Forward {
     public nonisolated func run() async throws {
         let (jobStream, jobSink) = AsyncStream.makeStream(of: Job.self)
         try await start(jobs: jobSink)
-        logger.info("forward listening")
+        // The reconciler says "listening" once per port, with the remote port; this is the data plane's own view.
+        logger.debug("forward listening")
         try await listener.serverChannel.executeThenClose { inbound in
             await withDiscardingTaskGroup { group in
                 group.addTask {

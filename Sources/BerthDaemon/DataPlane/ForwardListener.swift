@@ -22,6 +22,12 @@ public struct ForwardListener: Sendable {
     /// The bound port (the chosen one when 0 was asked for).
     public var port: Int { localAddress.port ?? 0 }
 
+    /// `127.0.0.1:28081` or `[::1]:28081`, as logs and users write an address (not NIO's `[IPv4]host/ip:port`).
+    public var address: String {
+        let ip = localAddress.ipAddress ?? "\(localAddress)"
+        return (ip.contains(":") ? "[\(ip)]" : ip) + ":\(port)"
+    }
+
     /// Binds `host:port` (port 0 picks a free port) on one event loop.
     /// - Throws: `BerthDaemonError.portInUse`, `.bindPermissionDenied`, `.addressUnavailable` or `.bindFailed`.
     public static func bind(

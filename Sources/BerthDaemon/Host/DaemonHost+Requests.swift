@@ -12,7 +12,7 @@ extension DaemonHost {
             if let after = request.after { await waitForChange(past: after) }
             return await statusResponse()
         case .diff:
-            return HostResponse(running: daemon.manifest.current.forwards.map(ForwardDefinition.init))
+            return HostResponse(running: daemon.manifest.current.forwards.map(ForwardDefinition.init), context: daemon.configuration.context)
         case .down:
             logger.info("stop requested on the control socket")
             daemon.stop()
@@ -41,15 +41,15 @@ extension DaemonHost {
     /// Returns the names it probed.
     @discardableResult
     func probeReadyForwards(among names: Set<String>? = nil) async -> [String] {
-        let ready = await daemon.status().forwards
-            .filter { $0.phase == .ready && names?.contains($0.name) ?? true }
-            .map(\.name)
+        let readyForwards = await daemon.status().forwards.filter { $0.phase == .ready && names?.contains($0.name) ?? true }
+        let ready = readyForwards.map(\.name)
         guard !ready.isEmpty || names == nil else { return [] }
         var targets: [String: [Forward]] = [:]
         for name in ready {
             targets[name] = await daemon.reconciler.runningForwards(of: name)
         }
-        let results = await ForwardProber(clock: ElapsedClock(clock), logger: logger).probe(targets)
+        var results = await ForwardProber(clock: ElapsedClock(clock), logger: logger).probe(targets)
+        for forward in readyForwards { results[forward.name]?.pod = forward.pod }
         for (name, result) in results where !result.ok {
             logger.warning("probe failed; rebinding", metadata: ["forward": "\(name)", "error": "\(result.error ?? "")"])
             for forward in targets[name] ?? [] {

@@ -163,12 +163,18 @@ public struct DaemonHost: Sendable {
             controlSocket: controlSocketPath, status: status))
     }
 
-    /// The daemon's status with live counters and the last probe results.
+    /// The daemon's status with live counters and the probe results that still describe their forwards
+    /// (``ProbeResult/describes(_:now:interval:)``; docs/cli-daemon.md).
     func currentStatus() async -> DaemonStatus {
         var status = await daemon.status()
         let probes = board.probes
+        let manifest = daemon.manifest.current
+        let now = Date()
         for index in status.forwards.indices {
-            if let probe = probes[status.forwards[index].name] { status.forwards[index].probe = probe }
+            let forward = status.forwards[index]
+            guard let probe = probes[forward.name],
+                  probe.describes(forward, now: now, interval: manifest[forward.name]?.probe?.interval) else { continue }
+            status.forwards[index].probe = probe
         }
         return status
     }

@@ -84,7 +84,13 @@ public struct HostClient: Sendable {
 
     /// The forwards the daemon runs, field by field.
     public func running() async throws -> [ForwardDefinition] {
-        try require(try await client.call(HostRequest(.diff), expecting: HostResponse.self).running)
+        try await runningAndContext().forwards
+    }
+
+    /// The forwards the daemon runs, and the context its `berth up --context` named (nil when none).
+    public func runningAndContext() async throws -> (forwards: [ForwardDefinition], context: String?) {
+        let response = try await client.call(HostRequest(.diff), expecting: HostResponse.self)
+        return (try require(response.running), response.context)
     }
 
     /// Asks the daemon to stop. A daemon that closes the connection while stopping counts as having agreed.

@@ -34,12 +34,18 @@ public struct HostResponse: Codable, Sendable, Hashable {
     public var running: [ForwardDefinition]?
     /// True when the daemon accepted a `down` request and is stopping.
     public var stopping: Bool?
+    /// The context its `berth up --context` named (for `diff`, which loads the files with it); nil when none.
+    public var context: String?
 
     /// Creates a response.
-    public init(status: DaemonStatus? = nil, generation: UInt64? = nil, running: [ForwardDefinition]? = nil, stopping: Bool? = nil) {
+    public init(
+        status: DaemonStatus? = nil, generation: UInt64? = nil, running: [ForwardDefinition]? = nil, stopping: Bool? = nil,
+        context: String? = nil
+    ) {
         self.status = status
         self.generation = generation
         self.running = running
         self.stopping = stopping
+        self.context = context
     }
 }

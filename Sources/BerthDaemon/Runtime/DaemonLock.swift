@@ -8,7 +8,9 @@ import Glibc
 ///
 /// The kernel drops a `flock` when its holder exits, however it exits (even `kill -9`), so a crashed
 /// daemon never blocks the next one. The holder writes its PID into the file so that a second
-/// `berth up` can say who serves the manifests.
+/// `berth up` can say who serves the manifests. The holder removes the file when it releases the lock (a
+/// stopped or failed `berth up` leaves nothing behind); an acquirer that locked a file removed meanwhile
+/// notices (the path no longer names it) and starts over, so two daemons never hold two files of one name.
 public final class DaemonLock: Sendable {
     /// The lock file's path.
     public let path: String
@@ -23,15 +25,18 @@ public final class DaemonLock: Sendable {
     /// - Throws: ``BerthDaemonError/alreadyRunning(pid:lockPath:)`` with the holder's PID when another
     ///   process (or another descriptor in this one) holds it.
     public static func acquire(path: String) throws(BerthDaemonError) -> DaemonLock {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .lockFailed(path: path, errno: errno) }
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            if code == EINTR { continue }
-            close(fd)
-            if code == EWOULDBLOCK { throw .alreadyRunning(pid: holderPID(path: path), lockPath: path) }
-            throw .lockFailed(path: path, errno: code)
-        }
+        var fd: Int32
+        repeat {
+            fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw .lockFailed(path: path, errno: errno) }
+            while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                let code = errno
+                if code == EINTR { continue }
+                close(fd)
+                if code == EWOULDBLOCK { throw .alreadyRunning(pid: holderPID(path: path), lockPath: path) }
+                throw .lockFailed(path: path, errno: code)
+            }
+        } while !stillNamed(fd, path: path)
         let pid = Array("\(getpid())\n".utf8)
         // The PID is informational: a failure to record it does not make the lock less held.
         _ = ftruncate(fd, 0)
@@ -45,15 +50,27 @@ public final class DaemonLock: Sendable {
         return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Releases the lock; later calls do nothing. The file stays: unlinking it would let two daemons
-    /// lock two different files of the same name.
+    /// Releases the lock and removes its file; later calls do nothing. The file goes while the lock is still
+    /// held: an acquirer that opened it just before sees, once it gets the lock, that the path names it no more.
     public func release() {
         guard let fd = descriptor.withLock({ descriptor in
             defer { descriptor = nil }
             return descriptor
         }) else { return }
-        _ = ftruncate(fd, 0)
+        unlink(path)
         close(fd)
+    }
+
+    /// Whether `path` still names the file open as `fd`; if not, a releasing holder removed it after we opened
+    /// it, and the lock taken is on a file nobody else can find. Closes `fd` when it returns false.
+    private static func stillNamed(_ fd: Int32, path: String) -> Bool {
+        var opened = stat()
+        var named = stat()
+        if fstat(fd, &opened) == 0, stat(path, &named) == 0, opened.st_dev == named.st_dev, opened.st_ino == named.st_ino {
+            return true
+        }
+        close(fd)
+        return false
     }
 
     deinit {

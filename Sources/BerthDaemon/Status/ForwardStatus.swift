@@ -97,15 +97,36 @@ public struct ProbeResult: Codable, Sendable, Hashable {
     public var milliseconds: Double?
     /// Why it failed, when it did.
     public var error: String?
-    /// When the probe ran.
+    /// When the probe ran (`probedAt` in JSON: status prints its age).
     public var at: Date
+    /// The pod it reached (or tried to); a passing probe of another pod says nothing about the current one.
+    public var pod: String?
 
     /// Creates a probe result.
-    public init(ok: Bool, milliseconds: Double?, error: String?, at: Date) {
+    public init(ok: Bool, milliseconds: Double?, error: String?, at: Date, pod: String? = nil) {
         self.ok = ok
         self.milliseconds = milliseconds
         self.error = error
         self.at = at
+        self.pod = pod
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case ok, milliseconds, error, pod
+        case at = "probedAt"
+    }
+
+    /// How long a result stays in the status at least: long enough to read, short enough not to pass for news.
+    public static let shownFor: TimeInterval = 600
+
+    /// Whether this result still says something about `forward` at `now`: it is younger than `shownFor` (or
+    /// than two of the forward's probe intervals, when longer), and a passing one is of the pod the forward
+    /// reaches now, in the Ready spell it reaches it in. A failed probe stays (it explains the rebind after it).
+    public func describes(_ forward: ForwardStatus, now: Date, interval: Duration? = nil) -> Bool {
+        let bound = max(Self.shownFor, interval.map { 2 * Double($0.components.seconds) } ?? 0)
+        guard now.timeIntervalSince(at) <= bound else { return false }
+        guard ok else { return true }
+        return forward.phase == .ready && at >= forward.since && (pod == nil || pod == forward.pod)
     }
 }
 

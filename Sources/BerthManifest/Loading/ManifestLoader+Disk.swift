@@ -5,14 +5,15 @@ extension ManifestLoader {
     /// file is refused before it is parsed, so a runaway file costs neither minutes nor gigabytes.
     public static let maximumFileSize = 4 << 20
 
-    /// Reads the files, then loads them as `load(files:envFiles:environment:)` does.
+    /// Reads the files, then loads them as `load(files:envFiles:environment:context:)` does.
     ///
     /// A file that cannot be read yields a `.readFailed` error (see `ManifestErrors.isReadFailure`)
     /// and nothing else is checked, since the rest would be judged without it.
     public static func load(
         paths: [String],
         envFilePaths: [String] = [],
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        context: String? = nil
     ) -> Result<Manifest, ManifestErrors> {
         var failures: [ManifestError] = []
         func read(_ path: String) -> String? {
@@ -39,7 +40,7 @@ extension ManifestLoader {
         let envFiles = envFilePaths.compactMap { path in read(path).map { EnvFile(path: path, contents: $0) } }
         let files = paths.compactMap { path in read(path).map { ManifestFile(path: path, contents: $0) } }
         guard failures.isEmpty else { return .failure(ManifestErrors(failures)) }
-        return load(files: files, envFiles: envFiles, environment: environment)
+        return load(files: files, envFiles: envFiles, environment: environment, context: context)
     }
 
     private static func reason(_ error: any Error, path: String) -> String {

@@ -10,11 +10,14 @@ public enum ManifestLoader {
     ///     forward by forward (by name) and may add forwards.
     ///   - envFiles: dotenv files for `${VAR}`; a later file wins over an earlier one.
     ///   - environment: variables that win over every env file, usually the process environment.
+    ///   - context: a kubeconfig context the user typed (`berth up --context`): it wins over `defaults.context`
+    ///     for every forward that names no context of its own; `Manifest.defaults.context` keeps the files' value.
     /// - Returns: the manifest, or all errors sorted by file order, line and column.
     public static func load(
         files: [ManifestFile],
         envFiles: [EnvFile] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        context: String? = nil
     ) -> Result<Manifest, ManifestErrors> {
         var errors: [ManifestError] = []
         var variables: [String: String] = [:]
@@ -36,7 +39,7 @@ public enum ManifestLoader {
         // alone would blame an overlay for what the broken base would have given it ("no target").
         let manifest: Manifest?
         if documents.count == files.count {
-            let (resolved, problems) = SpecResolver.resolve(OverlayMerge.merge(documents))
+            let (resolved, problems) = SpecResolver.resolve(OverlayMerge.merge(documents), context: context)
             errors += problems
             manifest = resolved
         } else {

@@ -1,7 +1,8 @@
 /// Applies defaults to merged forwards and runs the checks that need the whole picture:
 /// every forward has a target and ports, and no two enabled listeners collide.
 enum SpecResolver {
-    static func resolve(_ merged: OverlayMerge.Result) -> (Manifest, [ManifestError]) {
+    /// - Parameter context: the context the user typed; it wins over `defaults.context` (docs/manifest.md).
+    static func resolve(_ merged: OverlayMerge.Result, context typed: String? = nil) -> (Manifest, [ManifestError]) {
         let builtIn = ManifestDefaults.builtIn
         let defaults = ManifestDefaults(
             context: merged.defaults.context?.value,
@@ -40,7 +41,7 @@ enum SpecResolver {
             }
             var spec = ForwardSpec(
                 name: name,
-                context: forward.context?.value ?? defaults.context,
+                context: forward.context?.value ?? typed ?? defaults.context,
                 namespace: forward.namespace?.value ?? defaults.namespace,
                 target: target.value,
                 ports: ports.value.map(\.value),

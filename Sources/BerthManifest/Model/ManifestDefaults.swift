@@ -1,6 +1,7 @@
 /// Values a forward inherits when it does not set them itself (the manifest's `defaults:` block).
 public struct ManifestDefaults: Hashable, Sendable {
-    /// Default kubeconfig context; `nil` means the kubeconfig's `current-context`.
+    /// Default kubeconfig context; `nil` means the kubeconfig's `current-context`. A context passed to the loader
+    /// (`berth up --context`) wins over it; this keeps the files' value.
     public var context: String?
     /// Default namespace; `nil` means the context's namespace.
     public var namespace: String?

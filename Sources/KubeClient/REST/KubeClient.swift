@@ -171,6 +171,14 @@ extension KubeClient {
     static func describe(_ error: any Error) -> String {
         // NIO's parser stops at 80 KiB of headers, so a server that sends more costs no more memory than that.
         if let parser = error as? HTTPParserError, parser == .headerOverflow { return "the response headers are larger than 80 KiB" }
+        // NIO's own words for a name that does not resolve read like internals
+        // ("SocketAddressError.UnknownHost … (error -2)"): say what happened instead.
+        if let error = error as? NIOConnectionError, error.dnsAError != nil || error.dnsAAAAError != nil {
+            return "cannot resolve address \"\(error.host)\""
+        }
+        if let error = error as? SocketAddressError.UnknownHost {
+            return "cannot resolve address \"\(error.host)\""
+        }
         return String(describing: error)
     }
 }

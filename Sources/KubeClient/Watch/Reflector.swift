@@ -62,6 +62,8 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
         let origin = clock.now
         var pages: [Object] = []
         var reported: InformerStatus?
+        // A cluster that cannot be reached fails every attempt the same way: say it once per change, not per retry.
+        var lastWarning: String?
         func report(_ status: InformerStatus) {
             switch (reported, status) {
             case (.syncing?, .syncing), (.synced?, .synced): return
@@ -97,6 +99,7 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
                 pages.removeAll()
                 onEvent(.replaced(changes))
                 report(.synced)
+                lastWarning = nil
                 action = .watch(watch)
 
             case .watch(let options):
@@ -114,9 +117,11 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
             case .backoff(let error, let retryAfter):
                 var delay = backoff.next(now: origin.duration(to: clock.now))
                 if let retryAfter, retryAfter > delay { delay = retryAfter }
-                logger.warning(
-                    "list/watch failed; backing off",
-                    metadata: ["resource": "\(Object.resource)", "error": "\(error.summary)", "delay": "\(delay)"])
+                let summary = error.summary
+                logger.log(
+                    level: summary == lastWarning ? .debug : .warning, "list/watch failed; backing off",
+                    metadata: ["resource": "\(Object.resource)", "error": "\(summary)", "delay": "\(delay)"])
+                lastWarning = summary
                 report(.backingOff(lastError: error, retryIn: delay))
                 do {
                     try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
@@ -174,6 +179,6 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
     /// The ListerWatcher contract promises `KubeClientError`; anything else is treated as a broken transport.
     private static func kubeError(_ error: any Error, request: String) -> KubeClientError {
         if let error = error as? KubeClientError { return error }
-        return .transport(request: request, description: String(describing: error))
+        return .transport(request: request, description: KubeClient.describe(error))
     }
 }

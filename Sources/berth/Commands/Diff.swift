@@ -25,21 +25,16 @@ struct DiffCommand: AsyncParsableCommand {
 
     func run() async throws {
         let paths = manifest.paths()
-        let files: Manifest
-        switch ManifestLoader.load(paths: paths, envFilePaths: manifest.envFiles) {
-        case .success(let manifest):
-            files = manifest
-        case .failure(let errors):
-            FileHandle.standardError.write(Data((errors.description + "\n").utf8))
-            throw ExitStatus.usage.exitCode
-        }
+        // The files must be loadable whether or not a daemon runs: an invalid file is exit 2 first.
+        let files = try load(paths, context: nil)
         let finding = DaemonLocator(manifestSet: ManifestSet(paths: paths)).locate()
         guard case .running(_, let client) = finding else {
             throw try DaemonCLI.reportNotRunning(finding, files: paths, output: output)
         }
         let running: [ForwardDefinition]
+        let context: String?
         do {
-            running = try await client.running()
+            (running, context) = try await client.runningAndContext()
         } catch BerthDaemonError.daemonNotRunning {
             // It went away since it was found.
             throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: paths, output: output)
@@ -47,11 +42,25 @@ struct DiffCommand: AsyncParsableCommand {
             // A daemon that answers badly is not "no daemon": say what went wrong.
             throw CommandFailure("cannot read the forwards the daemon runs: \(error)", status: .failed)
         }
-        let diff = ManifestDiff(running: running, files: files.forwards.map(ForwardDefinition.init))
+        // Compare like with like: the daemon's --context wins over defaults.context, so the files are read with it.
+        let compared = try context.map { try load(paths, context: $0) } ?? files
+        if let context { Console.err("(comparing with --context \(context), as the daemon runs)") }
+        let diff = ManifestDiff(running: running, files: compared.forwards.map(ForwardDefinition.init))
         switch output {
         case .text, .wide: print(diff.render())
         case .json, .yaml: print(try output.document(diff))
         }
         if !diff.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The files as `berth up --context CONTEXT` would load them; invalid or unreadable files end the command (exit 2).
+    private func load(_ paths: [String], context: String?) throws -> Manifest {
+        switch ManifestLoader.load(paths: paths, envFilePaths: manifest.envFiles, context: context) {
+        case .success(let manifest):
+            return manifest
+        case .failure(let errors):
+            FileHandle.standardError.write(Data((errors.description + "\n").utf8))
+            throw ExitStatus.usage.exitCode
+        }
     }
 }

@@ -25,7 +25,7 @@ struct Up: AsyncParsableCommand {
 
     @OptionGroup var manifest: ManifestOptions
 
-    @Option(help: ArgumentHelp("kubeconfig context for forwards that name none (instead of current-context).", valueName: "name"))
+    @Option(help: ArgumentHelp("kubeconfig context for forwards that name none; wins over defaults.context and current-context.", valueName: "name"))
     var context: String?
 
     @Option(help: ArgumentHelp("kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).", valueName: "path"))

@@ -4,6 +4,10 @@ import NIOPosix
 
 /// Finds the daemon serving a manifest set, for `berth status|diff|down`, and tells the truth when none runs:
 /// state left by a dead daemon is reported as not running, and removed.
+///
+/// A daemon serving exactly these files is found by name; otherwise one serving any of them is (started with
+/// `-f forwards.yaml -f forwards.local.yaml`, found by a plain `berth status` from `forwards.yaml`), and when
+/// several do, the finding lists them (docs/cli-daemon.md).
 public struct DaemonLocator: Sendable {
     /// What the locator found.
     public enum Finding: Sendable {
@@ -11,6 +15,8 @@ public struct DaemonLocator: Sendable {
         case running(DaemonState<DaemonStatus>, HostClient)
         /// No daemon serves these files. `cleaned` says what stale state was removed, if any.
         case notRunning(cleaned: String?)
+        /// Several daemons serve one of these files (none serves exactly these): the user must say which.
+        case ambiguous([DaemonState<DaemonStatus>])
     }
 
     /// The files that name the daemon.
@@ -32,14 +38,21 @@ public struct DaemonLocator: Sendable {
     /// Reads and validates the state file; a dead owner's state and socket are removed.
     public func locate() -> Finding {
         let stateFile = StateFile<DaemonStatus>(path: runtimeDirectory.stateFilePath(for: manifestSet))
+        var cleaned: String?
         switch stateFile.readValidated() {
         case .live(let state):
             return .running(state, HostClient(path: state.controlSocket, eventLoopGroup: eventLoopGroup))
         case .removedStale(let reason):
             removeStaleSocket()
-            return .notRunning(cleaned: reason)
+            cleaned = reason
         case .absent:
-            return .notRunning(cleaned: nil)
+            break
+        }
+        let serving = DaemonDirectory(runtimeDirectory: runtimeDirectory).serving(anyOf: manifestSet)
+        switch serving.count {
+        case 0: return .notRunning(cleaned: cleaned)
+        case 1: return .running(serving[0], HostClient(path: serving[0].controlSocket, eventLoopGroup: eventLoopGroup))
+        default: return .ambiguous(serving)
         }
     }
 

@@ -28,7 +28,7 @@ struct DiffCommand: AsyncParsableCommand {
         // The files must be loadable whether or not a daemon runs: an invalid file is exit 2 first.
         let files = try load(paths, context: nil)
         let finding = DaemonLocator(manifestSet: ManifestSet(paths: paths)).locate()
-        guard case .running(_, let client) = finding else {
+        guard case .running(let state, let client) = finding else {
             throw try DaemonCLI.reportNotRunning(finding, files: paths, output: output)
         }
         let running: [ForwardDefinition]
@@ -42,9 +42,12 @@ struct DiffCommand: AsyncParsableCommand {
             // A daemon that answers badly is not "no daemon": say what went wrong.
             throw CommandFailure("cannot read the forwards the daemon runs: \(error)", status: .failed)
         }
-        // Compare like with like: the daemon's --context wins over defaults.context, so the files are read with it.
-        let compared = try context.map { try load(paths, context: $0) } ?? files
+        // Compare like with like: the daemon's files (it may serve an overlay too, found from the base alone), and
+        // its --context, which wins over defaults.context.
+        let served = state.manifests == ManifestSet(paths: paths).paths ? paths : state.manifests
+        if served != paths { Console.err("(comparing with the daemon's files: \(served.joined(separator: " + ")))") }
         if let context { Console.err("(comparing with --context \(context), as the daemon runs)") }
+        let compared = served == paths && context == nil ? files : try load(served, context: context)
         let diff = ManifestDiff(running: running, files: compared.forwards.map(ForwardDefinition.init))
         switch output {
         case .text, .wide: print(diff.render())

@@ -47,11 +47,12 @@ struct HostsCommand: AsyncParsableCommand {
         var block = HostsBlock(id: set.id, entries: [])
         if !uninstall {
             let finding = DaemonLocator(manifestSet: set, runtimeDirectory: Self.runtimeDirectory()).locate()
-            guard case .running(_, let client) = finding else {
+            guard case .running(let state, let client) = finding else {
                 throw try DaemonCLI.reportNotRunning(finding, files: manifest.paths(), output: .text)
             }
             do {
-                block = Self.block(id: set.id, of: try await client.status().status)
+                // The block is named after the files the daemon serves, which may be more than were named here.
+                block = Self.block(id: ManifestSet(paths: state.manifests).id, of: try await client.status().status)
             } catch let error as BerthDaemonError where DaemonCLI.meansGone(error) {
                 throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: manifest.paths(), output: .text)
             }

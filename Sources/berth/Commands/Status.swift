@@ -144,6 +144,12 @@ enum DaemonCLI {
     static func reportNotRunning(
         _ finding: DaemonLocator.Finding, files: [String], output: OutputFormat
     ) throws(CommandFailure) -> ExitCode {
+        if case .ambiguous(let daemons) = finding {
+            let list = daemons.map { "  PID \($0.owner.pid): " + $0.manifests.joined(separator: " + ") }.joined(separator: "\n")
+            throw CommandFailure(
+                "\(daemons.count) berth daemons serve \(files.joined(separator: " + ")); name one's files with -f:\n" + list,
+                status: .usage)
+        }
         var cleaned: String?
         if case .notRunning(let reason) = finding { cleaned = reason }
         if output.isDocument {

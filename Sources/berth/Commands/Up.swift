@@ -40,6 +40,7 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         let live = Foreground.stdoutIsTerminal
         let set = ManifestSet(paths: manifest.paths())
+        try refusePortsInUse(by: set)
         let localNames = LocalNameKeeper.Settings(
             hostsFile: hostsFile, blockID: set.id, addressBook: AddressBook(runtimeDirectory: .standard(), manifests: set),
             installCommand: HostsCommand.command("--install", files: manifest.files, hostsFile: hostsFile),
@@ -62,5 +63,17 @@ struct Up: AsyncParsableCommand {
             FileHandle.standardError.write(Data((errors.description + "\n").utf8))
             throw (errors.isReadFailure ? ExitStatus.usage : ExitStatus.invalid).exitCode
         }
+    }
+
+    /// A second daemon that would listen on a port a running one holds would fight it for the port: refuse,
+    /// naming the running daemon. (A daemon of these very files is refused by its lock, a moment later.)
+    private func refusePortsInUse(by set: ManifestSet) throws {
+        guard case .success(let planned) = ManifestLoader.load(paths: manifest.paths(), envFilePaths: manifest.envFiles, context: context),
+              let clash = DaemonDirectory().clashes(with: planned, excluding: set).first else { return }
+        let files = clash.daemon.manifests.joined(separator: " + ")
+        throw CommandFailure(
+            "forward '\(clash.forward)' would listen on \(clash.listen), which berth daemon PID \(clash.daemon.owner.pid) "
+                + "(serving \(files)) holds for its forward '\(clash.holder)'; stop it with 'berth down -f \(clash.daemon.manifests[0])' "
+                + "or pick another local port")
     }
 }

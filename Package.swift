@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -46,10 +48,18 @@ let package = Package(
         .target(name: "BerthTestSupport"),
         // The API's object types (Pod, Service, EndpointSlice, metadata, Status) as plain Codable values.
         .target(name: "KubeAPI"),
+        // berth's metrics (docs/metrics.md): their names, one registry per daemon, the Prometheus text.
+        .target(
+            name: "BerthMetrics",
+            dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(
             name: "KubeClient",
             dependencies: [
-                "KubeAPI", "Reconcile",
+                "KubeAPI", "Reconcile", "BerthMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -61,7 +71,7 @@ let package = Package(
             ]
         ),
         // Fakes for code that consumes KubeClient's watch side: a scripted ListerWatcher and a progress signal.
-        .target(name: "KubeClientTesting", dependencies: ["KubeAPI", "KubeClient"]),
+        .target(name: "KubeClientTesting", dependencies: ["KubeAPI", "KubeClient", "BerthMetrics"]),
         .target(
             name: "KubePortForward",
             dependencies: [
@@ -111,7 +121,8 @@ let package = Package(
         .target(
             name: "BerthDaemon",
             dependencies: [
-                "BerthManifest", "Reconcile", "KubeAPI", "KubeClient", "KubePortForward",
+                "BerthManifest", "Reconcile", "KubeAPI", "KubeClient", "KubePortForward", "BerthMetrics",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -156,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
-                "KubeAPI", "KubeClient", "KubeClientTesting", "FakeKube", "BerthTestSupport",
+                "KubeAPI", "KubeClient", "KubeClientTesting", "FakeKube", "BerthTestSupport", "BerthMetrics",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -213,7 +224,7 @@ let package = Package(
         .testTarget(
             name: "BerthDaemonTests",
             dependencies: [
-                "BerthDaemon", "BerthManifest", "KubeAPI", "KubeClient", "Reconcile", "BerthTestSupport",
+                "BerthDaemon", "BerthManifest", "KubeAPI", "KubeClient", "Reconcile", "BerthTestSupport", "BerthMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthMetrics
 import Foundation
 import Logging
 import Reconcile
@@ -45,7 +46,8 @@ public final class Daemon: Service, Sendable {
         let statuses = StatusStore(pid: ProcessInfo.processInfo.processIdentifier, startedAt: Date(), manifests: paths)
         let clusters = ClusterRegistry(
             kubeconfig: configuration.kubeconfig, context: configuration.context,
-            environment: configuration.environment, sessions: configuration.sessions, logger: logger)
+            environment: configuration.environment, sessions: configuration.sessions,
+            metrics: APIMetrics(factory: configuration.metrics.factory), logger: logger)
         let queue = WorkQueue<String>(clock: configuration.clock)
         // The observed state enqueues the dependents of a scope on every event; the box breaks the cycle.
         let box = DependentsBox()
@@ -67,8 +69,8 @@ public final class Daemon: Service, Sendable {
         self.supervisor = supervisor
         self.reconciler = ForwardReconciler(
             desired: manifest, observed: observed, clusters: clusters, supervisor: supervisor, statuses: statuses,
-            eventLoopGroup: configuration.eventLoopGroup, clock: configuration.clock, logger: logger,
-            upstreamChanged: { queue.add($0) }, relays: relays)
+            eventLoopGroup: configuration.eventLoopGroup, clock: configuration.clock, metrics: configuration.metrics,
+            logger: logger, upstreamChanged: { queue.add($0) }, relays: relays)
     }
 
     /// Loads the manifest, then serves until `stop()`, graceful shutdown or cancellation.
@@ -144,6 +146,7 @@ public final class Daemon: Service, Sendable {
     /// Warm streams waiting out a backoff reopen at once too. Counted in the status (`resyncs`), so a storm would show.
     public func resync() async {
         statuses.recordResync()
+        configuration.metrics.networkResyncs.increment()
         let restarted = observed.restartFailing()
         if restarted > 0 { configuration.logger.info("restarted failing watches", metadata: ["informers": "\(restarted)"]) }
         // A session the network change broke is found now, not two keepalive intervals later.

@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -47,6 +48,9 @@ public struct DaemonConfiguration: Sendable {
     /// The owner id of this daemon's relay pods; nil derives it from the user, the host and the manifest paths
     /// (docs/relay.md, "Lifecycle").
     public var relayOwner: String?
+    /// Where the daemon counts (docs/metrics.md): its own registry, so daemons in one process keep their
+    /// numbers apart; `berth up --metrics` serves it.
+    public var metrics: BerthMetrics
 
     /// Creates a configuration with berth's defaults.
     public init(
@@ -56,7 +60,8 @@ public struct DaemonConfiguration: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         workers: Int = 4, resyncInterval: Duration = .seconds(300), reloadDebounce: Duration = .milliseconds(100),
         watchNetwork: Bool = true, wakeSample: @escaping @Sendable () -> WakeDetector.Sample = WakeDetector.Sample.now,
-        sessions: SessionSettings = SessionSettings(), localNames: LocalNameKeeper.Settings? = nil, relayOwner: String? = nil
+        sessions: SessionSettings = SessionSettings(), localNames: LocalNameKeeper.Settings? = nil, relayOwner: String? = nil,
+        metrics: BerthMetrics = BerthMetrics()
     ) {
         self.relayOwner = relayOwner
         self.source = source
@@ -73,5 +78,6 @@ public struct DaemonConfiguration: Sendable {
         self.wakeSample = wakeSample
         self.sessions = sessions
         self.localNames = localNames
+        self.metrics = metrics
     }
 }

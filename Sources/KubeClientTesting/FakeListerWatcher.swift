@@ -1,3 +1,4 @@
+import BerthMetrics
 import KubeAPI
 import KubeClient
 import Synchronization
@@ -43,9 +44,15 @@ public final class FakeListerWatcher<Object: MetadataWritable>: ListerWatcher, S
     public let streamCapacity: Int
     /// Bumped on every request, stream end and mutation.
     public let progress: ProgressSignal
+    /// Where a reflector over the fake counts its watch restarts; nil counts nothing.
+    public let apiMetrics: APIMetrics?
 
     /// An empty collection at resourceVersion 1.
-    public init(historyLimit: Int = 1_000, streamCapacity: Int = 10_000, progress: ProgressSignal = ProgressSignal()) {
+    public init(
+        historyLimit: Int = 1_000, streamCapacity: Int = 10_000, progress: ProgressSignal = ProgressSignal(),
+        apiMetrics: APIMetrics? = nil
+    ) {
+        self.apiMetrics = apiMetrics
         self.historyLimit = historyLimit
         self.streamCapacity = streamCapacity
         self.progress = progress

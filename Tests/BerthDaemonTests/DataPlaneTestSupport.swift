@@ -1,3 +1,4 @@
+import BerthMetrics
 import BerthTestSupport
 import Foundation
 import Logging
@@ -81,6 +82,7 @@ func withForward<T: Sendable>(
     _ configuration: ForwardConfiguration,
     connector: any UpstreamConnector,
     endpoint: UpstreamEndpoint? = nil,
+    metrics: ForwardMetrics? = nil,
     upstreamChanged: @escaping @Sendable () -> Void = {},
     _ body: (Forward) async throws -> T
 ) async throws -> T {
@@ -90,7 +92,7 @@ func withForward<T: Sendable>(
         eventLoop: MultiThreadedEventLoopGroup.singleton.next()
     )
     let forward = Forward(
-        listener: listener, configuration: configuration, connector: connector, logger: quietLogger,
+        listener: listener, configuration: configuration, connector: connector, logger: quietLogger, metrics: metrics,
         upstreamChanged: upstreamChanged)
     if let endpoint { await forward.setEndpoint(endpoint) }
     return try await withThrowingTaskGroup(of: Void.self) { group in

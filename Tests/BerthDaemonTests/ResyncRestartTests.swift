@@ -1,3 +1,4 @@
+import BerthMetrics
 import BerthTestSupport
 import Foundation
 import Testing
@@ -30,6 +31,13 @@ import Testing
                 for await status in daemon.statusChanges() where status.forwards.first?.phase == .ready { return }
             }
             #expect(await daemon.status().resyncs == 1)
+            // The same events, as the daemon's metrics count them (docs/metrics.md).
+            let samples = PrometheusSamples(daemon.configuration.metrics.exposition())
+            #expect(samples.value(MetricName.networkResyncsTotal) == 1)
+            #expect((samples.value(MetricName.watchRestartsTotal) ?? 0) >= 1, "the pods watch opened again")
+            #expect(samples.value(MetricName.forwardPhase, ["forward": "lone", "phase": "Ready"]) == 1)
+            #expect(samples.value(MetricName.forwardPhase, ["forward": "lone", "phase": "Failed"]) == 0)
+            #expect((samples.value(MetricName.apiRequestsTotal, ["verb": "list"]) ?? 0) >= 2, "listed again after the partition")
         }
     }
 }

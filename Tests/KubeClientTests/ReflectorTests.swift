@@ -1,3 +1,5 @@
+import BerthMetrics
+import BerthTestSupport
 import KubeAPI
 import KubeClient
 import KubeClientTesting
@@ -182,5 +184,31 @@ struct ReflectorTests {
         await task.value
         #expect(h.clock.sleeperCount == 0)
         #expect(h.fake.listCalls.count == 1)
+    }
+}
+
+/// `berth_watch_restarts_total`: every watch after a reflector's first (docs/metrics.md).
+@Suite(.timeLimit(.minutes(1)))
+struct ReflectorWatchRestartTests {
+    @Test func everyWatchAfterTheFirstIsARestart() async throws {
+        let metrics = BerthMetrics()
+        let h = WatchHarness(apiMetrics: APIMetrics(factory: metrics.factory))
+        let restarts = { PrometheusSamples(metrics.exposition()).value(MetricName.watchRestartsTotal) }
+        h.fake.upsert(Widget("a"))
+        try await h.withReflector {
+            try await h.settle()
+            try await h.until { h.fake.openWatchCount == 1 }
+            #expect(restarts() == 0)
+            h.fake.upsert(Widget("b"))
+            try await h.settle()
+            h.fake.dropWatches()
+            try await h.until { h.fake.watchCalls.count == 2 && h.fake.openWatchCount == 1 }
+            #expect(restarts() == 1)
+            h.fake.upsert(Widget("c"))
+            try await h.settle()
+            h.fake.closeWatches()
+            try await h.until { h.fake.watchCalls.count == 3 && h.fake.openWatchCount == 1 }
+            #expect(restarts() == 2)
+        }
     }
 }

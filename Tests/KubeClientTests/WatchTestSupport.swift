@@ -1,3 +1,4 @@
+import BerthMetrics
 import BerthTestSupport
 import KubeAPI
 import KubeClient
@@ -45,12 +46,12 @@ final class WatchHarness: Sendable {
     let sleeps: Locked<[Duration]>
     let events = Locked<[ReflectorEvent<Widget>]>([])
 
-    init(historyLimit: Int = 1_000) {
+    init(historyLimit: Int = 1_000, apiMetrics: APIMetrics? = nil) {
         let progress = ProgressSignal()
         let sleeps = Locked<[Duration]>([])
         self.progress = progress
         self.sleeps = sleeps
-        fake = FakeListerWatcher(historyLimit: historyLimit, progress: progress)
+        fake = FakeListerWatcher(historyLimit: historyLimit, progress: progress, apiMetrics: apiMetrics)
         clock = ManualClock { length in
             sleeps.withLock { $0.append(length) }
             progress.bump()

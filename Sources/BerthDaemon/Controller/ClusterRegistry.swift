@@ -1,3 +1,4 @@
+import BerthMetrics
 import Foundation
 import KubeClient
 import KubePortForward
@@ -38,12 +39,13 @@ public final class ClusterRegistry: Sendable {
     ///   - kubeconfig: an explicit kubeconfig path; nil means `KUBECONFIG` or `~/.kube/config`.
     ///   - context: replaces the kubeconfig's `current-context` for forwards that name no context.
     ///   - sessions: the settings of the port-forward session pool.
+    ///   - metrics: where the clients count their requests.
     public init(
         kubeconfig: String?, context: String?, environment: [String: String], sessions: SessionSettings = SessionSettings(),
-        logger: Logger
+        metrics: APIMetrics = APIMetrics(), logger: Logger
     ) {
         self.sessions = SessionPool(settings: sessions, logger: logger)
-        self.registry = KubeClientRegistry(environment: environment, logger: logger)
+        self.registry = KubeClientRegistry(environment: environment, metrics: metrics, logger: logger)
         self.kubeconfig = kubeconfig
         self.contextOverride = context
         self.kubeconfigFiles = KubeconfigLoader(explicitPath: kubeconfig, environment: environment).candidatePaths

@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthMetrics
 import Foundation
 import KubeClient
 import Logging
@@ -88,6 +89,8 @@ extension ForwardReconciler {
         let configuration = ForwardConfiguration(name: spec.name, holdTimeout: spec.hold, warmStreams: spec.warm)
         let forward = Forward(
             listener: listener, configuration: configuration, connector: connector, clock: clock, logger: logger,
+            metrics: ForwardMetrics(
+                forward: spec.name, failureKinds: ForwardErrorKind.allCases.map(\.rawValue), factory: metrics.factory),
             upstreamChanged: { [upstreamChanged, name = spec.name] in upstreamChanged(name) })
         let handle = await supervisor.start(forward)
         logger.info("listening", metadata: ["local": "\(listener.address)", "remote": "\(remote)"])

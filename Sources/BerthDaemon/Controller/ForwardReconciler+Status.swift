@@ -93,6 +93,9 @@ extension ForwardReconciler {
     func publish(_ status: ForwardStatus) {
         let previous = statuses.forward(status.name)
         statuses.update(status)
+        if previous?.phase != status.phase {
+            metrics.setPhase(of: status.name, to: status.phase.rawValue, among: ForwardPhase.allCases.map(\.rawValue))
+        }
         guard previous?.phase != status.phase || previous?.reason != status.reason else { return }
         var metadata: Logger.Metadata = ["forward": "\(status.name)", "phase": "\(status.phase.rawValue)"]
         if let reason = status.reason { metadata["reason"] = "\(reason)" }

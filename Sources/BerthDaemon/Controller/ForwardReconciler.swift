@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthMetrics
 import Foundation
 import KubeClient
 import Logging
@@ -47,6 +48,8 @@ public actor ForwardReconciler: Reconciler {
     struct Entry {
         var ports: [RunningPort?] = []
         var endpoint: ResolvedEndpoint?
+        /// The last endpoint the forward had, kept while it has none: the next one, if another, is a rebind.
+        var lastEndpoint: ResolvedEndpoint?
         var unresolvedSince: Duration?
         var lastError: String?
         /// Looks taken at a forward that stayed Failed without an endpoint; sets its next retry delay.
@@ -70,6 +73,8 @@ public actor ForwardReconciler: Reconciler {
     /// The same clock as offsets, for the hold after which an endpoint-less forward turns Failed.
     let elapsed: ElapsedClock
     let logger: Logger
+    /// Where forwards count (docs/metrics.md).
+    let metrics: BerthMetrics
     /// Asks for another reconcile of a forward whose upstream started or stopped failing.
     let upstreamChanged: @Sendable (String) -> Void
     /// The relay pods that carry `host` targets and UDP ports (docs/relay.md).
@@ -80,13 +85,16 @@ public actor ForwardReconciler: Reconciler {
     /// - Parameters:
     ///   - clock: times the hold after which an endpoint-less forward turns Failed, and every forward's holds,
     ///     warm stream ages and retries.
+    ///   - metrics: where the forwards' phases, rebinds and connections are counted.
     ///   - upstreamChanged: enqueues a forward whose streams to the pod started or stopped failing.
     ///   - relays: runs the relay pods of forwards that need one; a manager of its own (owner `test`) when nil.
     public init(
         desired: ManifestSource, observed: ObservedState, clusters: ClusterRegistry, supervisor: ForwardSupervisor,
-        statuses: StatusStore, eventLoopGroup: any EventLoopGroup, clock: any Clock<Duration>, logger: Logger,
-        upstreamChanged: @escaping @Sendable (String) -> Void = { _ in }, relays: RelayManager? = nil
+        statuses: StatusStore, eventLoopGroup: any EventLoopGroup, clock: any Clock<Duration>,
+        metrics: BerthMetrics = BerthMetrics(), logger: Logger, upstreamChanged: @escaping @Sendable (String) -> Void = { _ in },
+        relays: RelayManager? = nil
     ) {
+        self.metrics = metrics
         self.upstreamChanged = upstreamChanged
         self.relays = relays ?? RelayManager(owner: "test", logger: logger, enqueue: upstreamChanged)
         self.desired = desired
@@ -110,6 +118,7 @@ public actor ForwardReconciler: Reconciler {
             await tearDown(name)
             observed.release(forward: name)
             statuses.remove(name)
+            metrics.removePhase(of: name, among: ForwardPhase.allCases.map(\.rawValue))
             entries[name] = nil
             logger.info("forward removed", metadata: ["forward": "\(name)"])
             return .done
@@ -245,6 +254,11 @@ public actor ForwardReconciler: Reconciler {
         entries[name, default: Entry()].endpoint = endpoint
         entries[name, default: Entry()].unresolvedSince = nil
         entries[name, default: Entry()].failedRetries = 0
+        // Another pod (a StatefulSet's replacement keeps the name, not the UID).
+        if let last = entries[name]?.lastEndpoint, last.uid != endpoint.uid {
+            ForwardMetrics.rebinds(of: name, factory: metrics.factory).increment()
+        }
+        entries[name, default: Entry()].lastEndpoint = endpoint
         if previous != endpoint {
             entries[name]?.upstreamFailingSince = nil
             logger.info("endpoint chosen", metadata: ["forward": "\(name)", "pod": "\(endpoint.pod)"])

@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// Bytes moved through one connection or one forward, written by the pump on the event loop and
@@ -7,11 +8,25 @@ final class ByteCounters: Sendable {
     let bytesIn = Atomic<Int>(0)
     /// Bytes read from upstream and sent to the local client.
     let bytesOut = Atomic<Int>(0)
+    /// The forward's `berth_bytes_total` series, counted with the atomics (docs/metrics.md); nil for one connection.
+    private let inMetric: Counter?
+    private let outMetric: Counter?
 
-    init() {}
+    init(inMetric: Counter? = nil, outMetric: Counter? = nil) {
+        self.inMetric = inMetric
+        self.outMetric = outMetric
+    }
 
-    func addIn(_ count: Int) { bytesIn.add(count, ordering: .relaxed) }
-    func addOut(_ count: Int) { bytesOut.add(count, ordering: .relaxed) }
+    func addIn(_ count: Int) {
+        bytesIn.add(count, ordering: .relaxed)
+        inMetric?.increment(by: count)
+    }
+
+    func addOut(_ count: Int) {
+        bytesOut.add(count, ordering: .relaxed)
+        outMetric?.increment(by: count)
+    }
+
     var inCount: Int { bytesIn.load(ordering: .relaxed) }
     var outCount: Int { bytesOut.load(ordering: .relaxed) }
 }

@@ -1,3 +1,4 @@
+import BerthMetrics
 import NIOCore
 
 extension Forward {
@@ -49,8 +50,9 @@ extension Forward {
         var exit: EventLoopFuture<StandbyExit>
     }
 
-    /// Totals that only the actor writes.
+    /// Totals that only the actor writes; each is also recorded in the forward's metrics as it happens.
     struct Stats {
+        let metrics: ForwardMetrics
         var totalConnections = 0
         var upstreamConnects = 0
         var connectsOnAcceptPath = 0
@@ -61,9 +63,16 @@ extension Forward {
 
         mutating func count(_ kind: ForwardErrorKind) {
             errors[kind, default: 0] += 1
+            metrics.failed(kind.rawValue)
+        }
+
+        mutating func countConnection() {
+            totalConnections += 1
+            metrics.connections.increment()
         }
 
         mutating func recordConnect(latency: Duration) {
+            metrics.upstreamOpen.record(duration: latency)
             upstreamConnects += 1
             lastConnectLatency = latency
             connectLatencySum += latency
@@ -83,7 +92,7 @@ extension Forward {
     /// Routes a new connection, or queues it (without waiting yet) when there is no endpoint.
     func admit() -> (id: UInt64, route: Route?, outcome: HoldOutcome?) {
         nextConnectionID += 1
-        stats.totalConnections += 1
+        stats.countConnection()
         let id = nextConnectionID
         if let route = takeRoute() { return (id, route, nil) }
         guard lifecycle == .running else { return (id, nil, .stopped) }
@@ -156,6 +165,7 @@ extension Forward {
             counters: counters,
             usedWarmStream: route.warm != nil
         )
+        stats.metrics.openConnections.increment()
         if route.warm != nil { stats.warmStreamsUsed += 1 }
         // With warm streams, the pool judges whether opens work (a kubelet may fail a stream a moment
         // after bridging); without them, a bridge is the only sign there is.
@@ -164,7 +174,8 @@ extension Forward {
     }
 
     func unregister(id: UInt64) {
-        open[id] = nil
+        // Not there when `closeConnections` removed it already (and counted it).
+        if open.removeValue(forKey: id) != nil { stats.metrics.openConnections.decrement() }
     }
 
     func recordConnect(latency: Duration, onAcceptPath: Bool) {

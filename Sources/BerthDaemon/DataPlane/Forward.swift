@@ -1,5 +1,7 @@
+import BerthMetrics
 import DequeModule
 import Logging
+import Metrics
 import NIOCore
 
 /// One forward: a bound local listener whose accepted connections are bridged to the current
@@ -25,7 +27,8 @@ public actor Forward {
     nonisolated let logger: Logger
     /// Told when `upstreamFailure` changes, so the owner can re-derive the forward's status.
     nonisolated let upstreamChanged: @Sendable () -> Void
-    nonisolated let bytes = ByteCounters()
+    /// Every byte of the forward's connections, also counted in its metrics.
+    nonisolated let bytes: ByteCounters
     nonisolated var eventLoop: any EventLoop { listener.eventLoop }
 
     /// The first wait before a connection whose stream never reached the pod tries the same endpoint again
@@ -54,7 +57,7 @@ public actor Forward {
     var warmRetrySerial: UInt64 = 0
     var nextConnectionID: UInt64 = 0
     var nextWarmID: UInt64 = 0
-    var stats = Stats()
+    var stats: Stats
     /// Set while opening streams to the endpoint fails; cleared once a stream proves usable.
     var upstreamFailure: UpstreamFailure?
 
@@ -64,6 +67,8 @@ public actor Forward {
     ///   - connector: opens upstream streams on the listener's event loop.
     ///   - clock: times the hold timeout, warm stream ages and retry delays.
     ///   - logger: carries the caller's metadata; the forward adds its own.
+    ///   - metrics: where connections, bytes, failures and stream opens are counted (docs/metrics.md); nil
+    ///     counts them in `counters()` only.
     ///   - upstreamChanged: called (from the forward's actor) whenever `counters().upstreamFailure` changes.
     public init(
         listener: ForwardListener,
@@ -71,8 +76,14 @@ public actor Forward {
         connector: any UpstreamConnector,
         clock: any Clock<Duration> = ContinuousClock(),
         logger: Logger,
+        metrics: ForwardMetrics? = nil,
         upstreamChanged: @escaping @Sendable () -> Void = {}
     ) {
+        let metrics = metrics ?? ForwardMetrics(
+            forward: configuration.name, failureKinds: ForwardErrorKind.allCases.map(\.rawValue),
+            factory: NOOPMetricsHandler.instance)
+        self.stats = Stats(metrics: metrics)
+        self.bytes = ByteCounters(inMetric: metrics.bytesIn, outMetric: metrics.bytesOut)
         self.upstreamChanged = upstreamChanged
         self.listener = listener
         self.configuration = configuration
@@ -136,6 +147,7 @@ public actor Forward {
         for (id, connection) in open where !livePods.contains(connection.endpoint.podUID) {
             logger.info("pod gone; closing its connection", metadata: ["connection": "\(id)", "pod": "\(connection.endpoint)", "reason": "\(reason)"])
             stats.count(.endpointGone)
+            stats.metrics.openConnections.decrement()
             connection.close()
             open[id] = nil
         }

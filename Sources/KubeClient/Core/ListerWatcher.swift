@@ -1,3 +1,4 @@
+import BerthMetrics
 import KubeAPI
 
 /// Options of a list request (docs/informers.md, "List").
@@ -55,4 +56,11 @@ public protocol ListerWatcher<Object>: Sendable {
     /// Opens a watch. Throws `KubeClientError` when the request is refused; the sequence ends
     /// cleanly at the server's timeout and throws when the connection breaks.
     func watch(_ options: WatchOptions) async throws -> Events
+    /// Where a reflector counts its watch restarts (docs/metrics.md); nil counts nothing.
+    var apiMetrics: APIMetrics? { get }
+}
+
+extension ListerWatcher {
+    /// Counts nothing: scripted lister-watchers have no metrics.
+    public var apiMetrics: APIMetrics? { nil }
 }

@@ -1,3 +1,4 @@
+import BerthMetrics
 import Foundation
 import KubeAPI
 import NIOCore
@@ -13,7 +14,7 @@ extension KubeClient {
         } catch {
             throw KubeClientError.decoding(request: "POST \(path)", description: "the object did not encode: \(error)")
         }
-        return try await sendJSON(Object.self, .POST, path: path, body: body)
+        return try await sendJSON(Object.self, .create, .POST, path: path, body: body)
     }
 
     /// Lists the pods of `namespace` whose labels match `selector` (every page).

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BerthMetrics
 import KubeAPI
 import NIOCore
 import NIOHTTP1
@@ -6,7 +7,7 @@ import NIOHTTP1
 extension KubeClient {
     /// Reads one object. `namespace` defaults to the context's (ignored for cluster-scoped kinds).
     public func get<Object: KubeResource>(_ type: Object.Type, name: String, namespace: String? = nil) async throws -> Object {
-        try await sendJSON(Object.self, .GET, path: Self.objectPath(type, name: name, namespace: namespace ?? self.namespace))
+        try await sendJSON(Object.self, .get, .GET, path: Self.objectPath(type, name: name, namespace: namespace ?? self.namespace))
     }
 
     /// Reads one page of a list. `namespace: nil` lists the context's namespace; use `allNamespaces` for every one.
@@ -14,7 +15,7 @@ extension KubeClient {
         _ type: Object.Type, namespace: String? = nil, allNamespaces: Bool = false, options: ListOptions = ListOptions()
     ) async throws -> ObjectList<Object> {
         let path = type.collectionPath(namespace: allNamespaces ? nil : (namespace ?? self.namespace))
-        return try await sendJSON(ObjectList<Object>.self, .GET, path: path, query: options.queryItems)
+        return try await sendJSON(ObjectList<Object>.self, .list, .GET, path: path, query: options.queryItems)
     }
 
     /// Reads every page of a list, following `continue` (docs/informers.md, "List"). Continuation pages drop
@@ -45,7 +46,7 @@ extension KubeClient {
         // The server ends the stream at timeoutSeconds; the deadline only guards against one that never does.
         var deadline = NIODeadline.distantFuture
         if let seconds = options.timeoutSeconds { deadline = NIODeadline.now() + TimeAmount.seconds(Int64(seconds) + 60) }
-        let response = try await send(.GET, path: path, query: options.queryItems, deadline: deadline)
+        let response = try await send(.watch, .GET, path: path, query: options.queryItems, deadline: deadline)
         return WatchEventStream(body: response.body, request: "GET \(path)", maximumEventSize: 16 << 20)
     }
 
@@ -55,7 +56,7 @@ extension KubeClient {
     ) async throws {
         let path = Self.objectPath(type, name: name, namespace: namespace ?? self.namespace)
         let query = gracePeriodSeconds.map { [("gracePeriodSeconds", String($0))] } ?? []
-        let response = try await send(.DELETE, path: path, query: query, deadline: .now() + .seconds(60))
+        let response = try await send(.delete, .DELETE, path: path, query: query, deadline: .now() + .seconds(60))
         do {
             for try await _ in response.body {}
         } catch {
@@ -105,4 +106,7 @@ public struct ResourceClient<Object: KubeResource>: ListerWatcher {
     public func get(_ name: String) async throws -> Object {
         try await client.get(Object.self, name: name, namespace: namespace)
     }
+
+    /// The client's metrics: a reflector over this lister-watcher counts its watch restarts there.
+    public var apiMetrics: APIMetrics? { client.metrics }
 }

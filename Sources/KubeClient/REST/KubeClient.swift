@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BerthMetrics
 import Foundation
 import KubeAPI
 import Logging
@@ -19,6 +20,8 @@ public final class KubeClient: Sendable {
     let http: HTTPClient
     let provider: CredentialProvider
     let logger: Logger
+    /// Counts every request by verb, and the watch restarts of reflectors over this client.
+    public let metrics: APIMetrics
     /// The host requests are addressed to: `tls-server-name` when set, so SNI and verification use it
     /// while `dnsOverride` sends the bytes to the real server.
     let requestBase: String
@@ -34,12 +37,14 @@ public final class KubeClient: Sendable {
     ///   - environment: passed to exec plugins (with `PATH`); without a kubeconfig `proxy-url`, its
     ///     `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` choose the proxy (see `ProxyEnvironment`).
     ///   - now: the wall clock exec credential expiry is checked against.
+    ///   - metrics: where requests are counted (docs/metrics.md).
     public init(
         configuration: KubeClientConfiguration, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        now: @escaping @Sendable () -> Date = { Date() }, metrics: APIMetrics = APIMetrics(), logger: Logger
     ) throws {
         self.configuration = configuration
+        self.metrics = metrics
         var logger = logger
         logger[metadataKey: "kube.context"] = "\(configuration.contextName)"
         self.logger = logger
@@ -103,8 +108,10 @@ extension KubeClient {
     /// `KubeClientError.api` (a 401 also invalidates cached credentials), failures without an answer `.transport`.
     /// A `body` is sent as JSON.
     func send(
-        _ method: HTTPMethod, path: String, query: [(String, String)] = [], body: ByteBuffer? = nil, deadline: NIODeadline
+        _ verb: APIVerb, _ method: HTTPMethod, path: String, query: [(String, String)] = [], body: ByteBuffer? = nil,
+        deadline: NIODeadline
     ) async throws -> HTTPClientResponse {
+        metrics.request(verb)
         let description = "\(method.rawValue) \(path)"
         var request = HTTPClientRequest(url: requestBase + path + (query.isEmpty ? "" : "?" + QueryString.encode(query)))
         request.method = method
@@ -138,11 +145,11 @@ extension KubeClient {
 
     /// Sends a request and decodes its JSON answer.
     func sendJSON<Answer: Decodable>(
-        _ type: Answer.Type, _ method: HTTPMethod, path: String, query: [(String, String)] = [], body: ByteBuffer? = nil,
-        timeout: TimeAmount = .seconds(60)
+        _ type: Answer.Type, _ verb: APIVerb, _ method: HTTPMethod, path: String, query: [(String, String)] = [],
+        body: ByteBuffer? = nil, timeout: TimeAmount = .seconds(60)
     ) async throws -> Answer {
         let description = "\(method.rawValue) \(path)"
-        let response = try await send(method, path: path, query: query, body: body, deadline: .now() + timeout)
+        let response = try await send(verb, method, path: path, query: query, body: body, deadline: .now() + timeout)
         let body: ByteBuffer
         do {
             body = try await response.body.collect(upTo: Self.maximumResponseSize)

@@ -1,3 +1,4 @@
+import BerthMetrics
 import Foundation
 import Logging
 
@@ -11,11 +12,15 @@ public actor KubeClientRegistry {
 
     private let environment: [String: String]
     private let logger: Logger
+    private let metrics: APIMetrics
     private var clients: [Key: KubeClient] = [:]
 
-    /// Creates a registry.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger) {
+    /// Creates a registry whose clients count their requests in `metrics`.
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment, metrics: APIMetrics = APIMetrics(), logger: Logger
+    ) {
         self.environment = environment
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -26,7 +31,7 @@ public actor KubeClientRegistry {
         let configuration = try KubeClientConfiguration.load(kubeconfig: kubeconfig, context: context, environment: environment)
         let key = Key(files: KubeconfigLoader(explicitPath: kubeconfig, environment: environment).candidatePaths, context: configuration.contextName)
         if let existing = clients[key] { return existing }
-        let client = try KubeClient(configuration: configuration, environment: environment, logger: logger)
+        let client = try KubeClient(configuration: configuration, environment: environment, metrics: metrics, logger: logger)
         clients[key] = client
         return client
     }

@@ -64,6 +64,7 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
         var reported: InformerStatus?
         // A cluster that cannot be reached fails every attempt the same way: say it once per change, not per retry.
         var lastWarning: String?
+        var watchesOpened = 0
         func report(_ status: InformerStatus) {
             switch (reported, status) {
             case (.syncing?, .syncing), (.synced?, .synced): return
@@ -103,6 +104,9 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
                 action = .watch(watch)
 
             case .watch(let options):
+                // Every watch after this reflector's first is a restart (docs/metrics.md).
+                if watchesOpened > 0 { listerWatcher.apiMetrics?.watchRestarts.increment() }
+                watchesOpened += 1
                 let next = await watch(options, machine: &machine, clock: clock, request: request) {
                     if store.hasSynced { report(.synced) }
                 }

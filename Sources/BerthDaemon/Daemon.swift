@@ -25,6 +25,8 @@ public final class Daemon: Service, Sendable {
     let queue: WorkQueue<String>
     let localNames: LocalNameKeeper
     let relays: RelayManager
+    /// The Kubernetes clients' counters; a resync counts the watches it starts over there too.
+    let apiMetrics: APIMetrics
     private let stopRequest = OneShotSignal()
 
     /// Creates a daemon; nothing runs until `run()`.
@@ -44,10 +46,10 @@ public final class Daemon: Service, Sendable {
         }
         let paths = manifest.paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let statuses = StatusStore(pid: ProcessInfo.processInfo.processIdentifier, startedAt: Date(), manifests: paths)
+        let apiMetrics = APIMetrics(factory: configuration.metrics.factory)
         let clusters = ClusterRegistry(
             kubeconfig: configuration.kubeconfig, context: configuration.context,
-            environment: configuration.environment, sessions: configuration.sessions,
-            metrics: APIMetrics(factory: configuration.metrics.factory), logger: logger)
+            environment: configuration.environment, sessions: configuration.sessions, metrics: apiMetrics, logger: logger)
         let queue = WorkQueue<String>(clock: configuration.clock)
         // The observed state enqueues the dependents of a scope on every event; the box breaks the cycle.
         let box = DependentsBox()
@@ -61,6 +63,7 @@ public final class Daemon: Service, Sendable {
         let relays = RelayManager(owner: owner, logger: logger, enqueue: { queue.add($0) })
         self.relays = relays
         self.manifest = manifest
+        self.apiMetrics = apiMetrics
         self.localNames = localNames
         self.statuses = statuses
         self.clusters = clusters
@@ -148,6 +151,8 @@ public final class Daemon: Service, Sendable {
         statuses.recordResync()
         configuration.metrics.networkResyncs.increment()
         let restarted = observed.restartFailing()
+        // Each starts over with a new informer, whose first watch its reflector does not count as a restart.
+        apiMetrics.watchRestarts.increment(by: restarted)
         if restarted > 0 { configuration.logger.info("restarted failing watches", metadata: ["informers": "\(restarted)"]) }
         // A session the network change broke is found now, not two keepalive intervals later.
         clusters.sessions.probeAll()

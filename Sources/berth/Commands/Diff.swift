@@ -14,7 +14,8 @@ struct DiffCommand: AsyncParsableCommand {
             files, `-` removed from the files, `~` changed (running -> files).
 
             Exit codes: 0 no differences, 1 differences, 2 the files are invalid or unreadable (or usage \
-            error), 3 no daemon runs for these files, 4 the daemon's answer could not be read.
+            error, or several daemons serve the files), 3 no daemon runs for these files, 4 the daemon's \
+            answer could not be read.
             """
     )
 

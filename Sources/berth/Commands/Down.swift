@@ -11,7 +11,8 @@ struct DownCommand: AsyncParsableCommand {
             Asks the daemon over its control socket to stop (as SIGTERM would: listeners close, connections \
             drain) and waits until its process has exited.
 
-            Exit codes: 0 stopped, 1 still running after --timeout, 3 no daemon runs for these files.
+            Exit codes: 0 stopped, 1 still running after --timeout, 2 several daemons serve the files \
+            (name one's with -f), 3 no daemon runs for these files.
             """
     )
 

@@ -9,14 +9,16 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show the forwards of the daemon serving the manifest files.",
         discussion: """
-            Finds the `berth up` daemon by its manifest files (the same -f files, in any order) and asks it over \
-            its control socket. State left by a daemon that died is reported as not running, and removed.
+            Finds the `berth up` daemon by its manifest files (the same -f files, in any order, else a daemon \
+            serving any of them) and asks it over its control socket. State left by a daemon that died is \
+            reported as not running, and removed.
 
             --probe opens, for every Ready forward at once, a fresh port-forward stream to the pod's port and \
             reports whether it connected and how long it took; a forward whose probe fails is rebound.
 
-            Exit codes: 0 every enabled forward is Ready, 1 some forward is not Ready, 2 usage error, 3 no \
-            daemon runs for these files, 4 the daemon's answer could not be read.
+            Exit codes: 0 every enabled forward is Ready, 1 some forward is not Ready, 2 usage error (or \
+            several daemons serve the files), 3 no daemon runs for these files, 4 the daemon's answer could \
+            not be read.
 
             Examples:
               berth status

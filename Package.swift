@@ -116,6 +116,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 "SPDY",
+                // Relay pods run the real relay in process (docs/fake-kube.md, "Relay pods").
+                "BerthRelay",
             ]
         ),
         .target(
@@ -203,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "FakeKubeTests",
             dependencies: [
-                "FakeKube", "SPDY", "BerthTestSupport",
+                "FakeKube", "SPDY", "BerthTestSupport", "BerthRelay",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -5,8 +5,9 @@ import Synchronization
 /// The relay: one TCP listener per route, each accepted connection piped to its route's target, as TCP bytes
 /// or as framed datagrams (docs/relay.md). It reaches only the targets of its configuration.
 public final class RelayServer: Sendable {
-    /// Maps a target host and port to an address; nil falls back to the system resolver (DNS).
-    public typealias Resolver = @Sendable (_ host: String, _ port: Int) -> SocketAddress?
+    /// Maps a target (host, port, and whether TCP or UDP reaches it) to an address, in place of DNS; nil means
+    /// there is no such target, and the relay treats it as unreachable.
+    public typealias Resolver = @Sendable (_ host: String, _ port: Int, _ kind: RelayConfiguration.Kind) -> SocketAddress?
 
     private struct State: ~Copyable {
         var serving: Task<Void, Never>?
@@ -31,7 +32,8 @@ public final class RelayServer: Sendable {
     /// - Parameters:
     ///   - bindPort: the port actually bound for a route's listen port (0 binds an ephemeral port: FakeKube
     ///     runs relays side by side on one machine).
-    ///   - resolve: where a target is, before DNS is asked (FakeKube maps cluster names and pod IPs).
+    ///   - resolve: where a target is, instead of DNS (FakeKube maps cluster names and pod IPs); nil asks the
+    ///     system resolver.
     /// - Returns: each route's listen port → the port bound for it.
     /// - Throws: when a port cannot be bound (nothing is left listening then), or after `stop()`.
     @discardableResult
@@ -120,4 +122,9 @@ public enum RelayServerError: Error, Sendable, CustomStringConvertible {
 
     /// What went wrong.
     public var description: String { "the relay was stopped or is already started" }
+}
+
+/// A target the relay's resolver does not know (the connection for it is closed).
+struct RelayTargetUnknown: Error {
+    var route: RelayConfiguration.Route
 }

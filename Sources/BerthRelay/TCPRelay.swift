@@ -45,9 +45,10 @@ enum TCPRelay {
                 try Stream(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
             }
         }
-        if let address = resolve?(route.host, route.port) {
-            return try await bootstrap.connect(to: address, channelInitializer: initializer)
+        guard let resolve else {
+            return try await bootstrap.connect(host: route.host, port: route.port, channelInitializer: initializer)
         }
-        return try await bootstrap.connect(host: route.host, port: route.port, channelInitializer: initializer)
+        guard let address = resolve(route.host, route.port, .tcp) else { throw RelayTargetUnknown(route: route) }
+        return try await bootstrap.connect(to: address, channelInitializer: initializer)
     }
 }

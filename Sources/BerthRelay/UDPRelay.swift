@@ -14,7 +14,13 @@ enum UDPRelay {
     static func carry(_ client: Frames, to route: RelayConfiguration.Route, resolve: RelayServer.Resolver?) async {
         let socket: Socket
         do {
-            let target = try resolve?(route.host, route.port) ?? SocketAddress.makeAddressResolvingHost(route.host, port: route.port)
+            let target: SocketAddress
+            if let resolve {
+                guard let address = resolve(route.host, route.port, .udp) else { throw RelayTargetUnknown(route: route) }
+                target = address
+            } else {
+                target = try SocketAddress.makeAddressResolvingHost(route.host, port: route.port)
+            }
             socket = try await openSocket(to: target, on: client.channel.eventLoop)
         } catch {
             try? await client.channel.close()

@@ -27,6 +27,12 @@ extension FakeKubeServer {
         guard object != nil else { throw .objectNotFound(resource: resource.rawValue, namespace: namespace, name: name) }
     }
 
+    /// Declares a host outside the cluster that relay pods may reach: a relay target `host:port` connects to
+    /// `address` (a local server a test runs, standing for a database the cluster reaches); nil forgets it.
+    public func setExternalHost(_ host: String, port: Int, address: SocketAddress?) {
+        simulation.externalHosts.withLock { $0["\(host):\(port)"] = address }
+    }
+
     /// Chaos: ends every watch stream now (clients re-watch from their last resourceVersion).
     public func dropWatches() {
         store.closeAllWatches()

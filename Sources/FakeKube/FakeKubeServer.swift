@@ -279,6 +279,12 @@ public final class FakeKubeServer: Sendable {
         return simulation.localAddress(podUID: uid, containerPort: containerPort)
     }
 
+    /// The local UDP address behind a pod's UDP container port, or nil when there is none.
+    public func udpAddress(namespace: String, pod: String, containerPort: Int) -> SocketAddress? {
+        guard let uid = object(.pods, namespace: namespace, name: pod)?["metadata"]?["uid"]?.stringValue else { return nil }
+        return simulation.servers.udpAddress(podUID: uid, containerPort: containerPort)
+    }
+
     /// Counters and open streams, as `GET /fake/v1/stats` reports them.
     public func stats() -> FakeKubeStats {
         FakeKubeStats(

@@ -10,7 +10,7 @@ import Testing
         let echo = try await Backends.tcpEcho()
         defer { echo.task.cancel() }
         let relay = RelayServer(configuration: .init(routes: [.init(kind: .tcp, listenPort: 10000, host: "orders.example.com", port: 5432)]))
-        let bound = try await relay.start(bindPort: { _ in 0 }, resolve: { host, port in
+        let bound = try await relay.start(bindPort: { _ in 0 }, resolve: { host, port, _ in
             host == "orders.example.com" && port == 5432 ? try? SocketAddress(ipAddress: "127.0.0.1", port: echo.port) : nil
         })
         let port = try #require(bound[10000])
@@ -63,7 +63,7 @@ import Testing
         let echo = try await Backends.udpEcho()
         defer { echo.task.cancel() }
         let relay = RelayServer(configuration: .init(routes: [.init(kind: .udp, listenPort: 10001, host: "kube-dns.kube-system.svc.cluster.local", port: 53)]))
-        let bound = try await relay.start(bindPort: { _ in 0 }, resolve: { _, _ in try? SocketAddress(ipAddress: "127.0.0.1", port: echo.port) })
+        let bound = try await relay.start(bindPort: { _ in 0 }, resolve: { _, _, _ in try? SocketAddress(ipAddress: "127.0.0.1", port: echo.port) })
         let port = try #require(bound[10001])
         let sizes = mixedSizes(count: 500)
         let replies = try await withThrowingTaskGroup { group in

@@ -27,18 +27,9 @@ import Testing
             #expect(pod["status"]?["phase"] == "Pending")
             #expect(pod["spec"]?["containers"]?.arrayValue?.first?["args"] == ["--serve"])
             #expect(server.localAddress(namespace: "other", pod: "made", containerPort: 9000) == nil, "not running yet")
-            let createdAt = try #require(pod["metadata"]?["resourceVersion"]?.stringValue)
-
-            var runningReady: JSON?
-            try await client.watch("/api/v1/namespaces/other/pods?labelSelector=tier%3Drelay&watch=1&resourceVersion=\(createdAt)&timeoutSeconds=10") { event in
-                let object = event["object"]
-                let ready = object?["status"]?["conditions"]?.arrayValue?.first { $0["type"] == "Ready" }
-                if event["type"] == "MODIFIED", object?["status"]?["phase"] == "Running", ready?["status"] == "True" {
-                    runningReady = object
-                }
-                return runningReady == nil
-            }
-            #expect(runningReady?["status"]?["podIP"]?.stringValue?.hasPrefix("10.244.") == true)
+            try await awaitRunningReady(client, namespace: "other", name: "made", after: created)
+            let running = try #require(server.object(.pods, namespace: "other", name: "made"))
+            #expect(running["status"]?["podIP"]?.stringValue?.hasPrefix("10.244.") == true)
 
             let address = try #require(server.localAddress(namespace: "other", pod: "made", containerPort: 9000))
             let payload = Array("hello relay".utf8)

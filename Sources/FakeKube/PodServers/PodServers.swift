@@ -1,13 +1,18 @@
+import BerthRelay
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-/// The real TCP servers behind every pod's container ports, on 127.0.0.1 with ephemeral ports. A pod's
-/// servers and every connection accepted by them close when the pod is gone.
+/// The real servers behind every pod's container ports, on 127.0.0.1 with ephemeral ports: a TCP server with
+/// the port's behaviour, a UDP echo server for a UDP port, or berth's relay for a relay pod. A pod's servers and
+/// every connection accepted by them close when the pod is gone.
 final class PodServers: Sendable {
     private struct PodEntry {
         var listeners: [Int: (channel: any Channel, address: SocketAddress)] = [:]
+        var udpListeners: [Int: (channel: any Channel, address: SocketAddress)] = [:]
+        var relay: RelayServer?
+        var relayPorts: [Int: SocketAddress] = [:]
         var connections: [ObjectIdentifier: any Channel] = [:]
     }
 
@@ -25,25 +30,67 @@ final class PodServers: Sendable {
         pods.withLock { $0[podUID] = PodEntry() }
         let loop = group.next()
         let binds = ports.map { port in
-            bind(podUID: podUID, namespace: namespace, podName: podName, port: port).map { (port.containerPort, $0) }
+            let listener = port.portProtocol == .udp
+                ? bindUDPEcho(podUID: podUID, namespace: namespace, podName: podName, port: port)
+                : bind(podUID: podUID, namespace: namespace, podName: podName, port: port)
+            return listener.map { (port, $0) }
         }
         return EventLoopFuture.whenAllSucceed(binds, on: loop).flatMapThrowing { bound in
             let stillWanted = self.pods.withLock { pods -> Bool in
                 guard pods[podUID] != nil else { return false }
-                for (containerPort, listener) in bound { pods[podUID]!.listeners[containerPort] = listener }
+                for (port, listener) in bound {
+                    if port.portProtocol == .udp {
+                        pods[podUID]!.udpListeners[port.containerPort] = listener
+                    } else {
+                        pods[podUID]!.listeners[port.containerPort] = listener
+                    }
+                }
                 return true
             }
             if !stillWanted {
                 for (_, listener) in bound { listener.channel.close(promise: nil) }
                 throw FakeKubeError.objectNotFound(resource: "pods", namespace: namespace, name: podName)
             }
-            return Dictionary(bound.map { ($0.0, $0.1.address) }, uniquingKeysWith: { first, _ in first })
+            return Dictionary(bound.map { ($0.0.containerPort, $0.1.address) }, uniquingKeysWith: { first, _ in first })
         }
     }
 
-    /// The local address behind a container port of a pod, or nil.
+    /// Runs berth's relay as a pod's container (docs/fake-kube.md, "Relay pods"): each listen port of
+    /// `configuration` bound to an ephemeral port on 127.0.0.1 and served as the pod's container port.
+    func startRelay(
+        podUID: String, namespace: String, podName: String, configuration: RelayConfiguration,
+        resolve: @escaping RelayServer.Resolver
+    ) -> EventLoopFuture<Void> {
+        pods.withLock { $0[podUID] = PodEntry() }
+        // Whatever the pod asks to listen on, the fake's servers stay on loopback.
+        let relay = RelayServer(configuration: RelayConfiguration(routes: configuration.routes), group: group)
+        let promise = group.next().makePromise(of: Void.self)
+        promise.completeWithTask {
+            let bound = try await relay.start(bindPort: { _ in 0 }, resolve: resolve)
+            let kept = self.pods.withLock { pods -> Bool in
+                guard pods[podUID] != nil else { return false }
+                pods[podUID]!.relay = relay
+                for (listenPort, port) in bound {
+                    pods[podUID]!.relayPorts[listenPort] = try? SocketAddress(ipAddress: "127.0.0.1", port: port)
+                }
+                return true
+            }
+            if !kept {
+                await relay.stop()
+                throw FakeKubeError.objectNotFound(resource: "pods", namespace: namespace, name: podName)
+            }
+        }
+        return promise.futureResult
+    }
+
+    /// The local TCP address behind a container port of a pod, or nil.
     func address(podUID: String, containerPort: Int) -> SocketAddress? {
-        pods.withLock { $0[podUID]?.listeners[containerPort]?.address }
+        pods.withLock { $0[podUID].flatMap { $0.listeners[containerPort]?.address ?? $0.relayPorts[containerPort] } }
+    }
+
+    /// The local UDP address behind a UDP container port of a pod, or nil.
+    func udpAddress(podUID: String, containerPort: Int) -> SocketAddress? {
+        pods.withLock { $0[podUID]?.udpListeners[containerPort]?.address }
     }
 
     /// Open connections to a pod's servers (for tests and stats).
@@ -55,6 +102,8 @@ final class PodServers: Sendable {
     func stop(podUID: String) {
         guard let entry = pods.withLock({ $0.removeValue(forKey: podUID) }) else { return }
         for listener in entry.listeners.values { listener.channel.close(promise: nil) }
+        for listener in entry.udpListeners.values { listener.channel.close(promise: nil) }
+        if let relay = entry.relay { Task { await relay.stop() } }
         for connection in entry.connections.values { connection.close(promise: nil) }
     }
 
@@ -94,13 +143,45 @@ final class PodServers: Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
-            .flatMapThrowing { channel in
-                guard let address = channel.localAddress else {
-                    channel.close(promise: nil)
-                    throw FakeKubeError.podServerBindFailed(
-                        pod: "\(namespace)/\(podName)", containerPort: port.containerPort, reason: "no local address")
-                }
-                return (channel: channel, address: address)
-            }
+            .flatMapThrowing { channel in try Self.bound(channel, pod: "\(namespace)/\(podName)", containerPort: port.containerPort) }
     }
+
+    /// A UDP socket that sends every datagram back to its sender.
+    private func bindUDPEcho(
+        podUID: String, namespace: String, podName: String, port: Scenario.ContainerPort
+    ) -> EventLoopFuture<(channel: any Channel, address: SocketAddress)> {
+        DatagramBootstrap(group: group)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: UDPFrame.maxPayload))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(UDPEchoHandler()) }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .flatMapThrowing { channel in try Self.bound(channel, pod: "\(namespace)/\(podName)", containerPort: port.containerPort) }
+    }
+
+    /// A bound server with its address; one without an address is closed and reported.
+    private static func bound(_ channel: any Channel, pod: String, containerPort: Int) throws -> (channel: any Channel, address: SocketAddress) {
+        guard let address = channel.localAddress else {
+            channel.close(promise: nil)
+            throw FakeKubeError.podServerBindFailed(pod: pod, containerPort: containerPort, reason: "no local address")
+        }
+        return (channel: channel, address: address)
+    }
+}
+
+/// A UDP port's server: each datagram goes back to where it came from. Errors (an ICMP error for an earlier
+/// reply) leave the socket serving.
+final class UDPEchoHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.write(data, promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {}
 }

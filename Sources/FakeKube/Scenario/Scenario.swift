@@ -13,6 +13,14 @@ public enum PortBehaviour: String, Sendable, Codable, CaseIterable {
     case source
 }
 
+/// The protocol of a container or Service port.
+public enum PortProtocol: String, Sendable, Codable, CaseIterable {
+    /// TCP (the default): the port's server is a TCP server with its behaviour.
+    case tcp = "TCP"
+    /// UDP: the port's server is a UDP echo server (each datagram goes back to its sender).
+    case udp = "UDP"
+}
+
 /// A Service `targetPort`: a number, or the name of a container port resolved per pod.
 public enum TargetPort: Sendable, Hashable, Codable {
     case number(Int)
@@ -53,24 +61,31 @@ public struct Scenario: Sendable, Codable {
         public var name: String?
         /// The container port number (the number clients forward to).
         public var containerPort: Int
-        /// What the local server does.
+        /// What the local server does (TCP ports; a UDP port echoes).
         public var behaviour: PortBehaviour
+        /// TCP or UDP.
+        public var portProtocol: PortProtocol
 
         /// A port.
-        public init(name: String? = nil, containerPort: Int, behaviour: PortBehaviour = .echo) {
+        public init(name: String? = nil, containerPort: Int, behaviour: PortBehaviour = .echo, protocol: PortProtocol = .tcp) {
             self.name = name
             self.containerPort = containerPort
             self.behaviour = behaviour
+            self.portProtocol = `protocol`
         }
 
-        enum CodingKeys: String, CodingKey { case name, containerPort, behaviour }
+        enum CodingKeys: String, CodingKey {
+            case name, containerPort, behaviour
+            case portProtocol = "protocol"
+        }
 
-        /// Decodes a port; `behaviour` defaults to `echo`.
+        /// Decodes a port; `behaviour` defaults to `echo`, `protocol` to `TCP`.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             name = try container.decodeIfPresent(String.self, forKey: .name)
             containerPort = try container.decode(Int.self, forKey: .containerPort)
             behaviour = try container.decodeIfPresent(PortBehaviour.self, forKey: .behaviour) ?? .echo
+            portProtocol = try container.decodeIfPresent(PortProtocol.self, forKey: .portProtocol) ?? .tcp
         }
     }
 
@@ -153,12 +168,29 @@ public struct Scenario: Sendable, Codable {
         public var port: Int
         /// The container port (number or name); defaults to `port`.
         public var targetPort: TargetPort?
+        /// TCP or UDP.
+        public var portProtocol: PortProtocol
 
         /// A service port.
-        public init(name: String? = nil, port: Int, targetPort: TargetPort? = nil) {
+        public init(name: String? = nil, port: Int, targetPort: TargetPort? = nil, protocol: PortProtocol = .tcp) {
             self.name = name
             self.port = port
             self.targetPort = targetPort
+            self.portProtocol = `protocol`
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, port, targetPort
+            case portProtocol = "protocol"
+        }
+
+        /// Decodes a service port; `protocol` defaults to `TCP`.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decodeIfPresent(String.self, forKey: .name)
+            port = try c.decode(Int.self, forKey: .port)
+            targetPort = try c.decodeIfPresent(TargetPort.self, forKey: .targetPort)
+            portProtocol = try c.decodeIfPresent(PortProtocol.self, forKey: .portProtocol) ?? .tcp
         }
     }
 

@@ -1,3 +1,4 @@
+import BerthRelay
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -33,7 +34,15 @@ extension APIServerCore {
         case .success(let parsed): containers = parsed
         case .failure(let problem): return Self.invalid(name: name, field: problem.field, reason: problem.reason, problem.message)
         }
-        let future = simulation.createPod(object, namespace: namespace, name: name, containers: containers).map { creation -> APIResponse in
+        // A relay pod whose arguments the relay refuses would crash in a real cluster; the fake refuses it at once,
+        // with the relay's own message, so that the mistake shows where it was made.
+        let relay: RelayConfiguration?
+        do {
+            relay = try ClusterSimulation.relayConfiguration(of: object)
+        } catch {
+            return Self.invalid(name: name, field: "spec.containers[0].args", reason: "FieldValueInvalid", "berth-relay would exit 2: \(error)")
+        }
+        let future = simulation.createPod(object, namespace: namespace, name: name, containers: containers, relay: relay).map { creation -> APIResponse in
             switch creation {
             case .created(let pod): return .json(.created, pod.typed(.pods))
             case .alreadyExists:
@@ -54,8 +63,7 @@ extension APIServerCore {
         var message: String
     }
 
-    /// The containers of a submitted pod, each port's behaviour `echo` (a created pod's ports are plain TCP
-    /// servers), or the first field at fault.
+    /// The containers of a submitted pod, each port an echo server (TCP or UDP), or the first field at fault.
     static func containers(of pod: JSON) -> Result<[Scenario.Container], PodFieldProblem> {
         guard let list = pod["spec"]?["containers"]?.arrayValue, !list.isEmpty else {
             return .failure(PodFieldProblem(field: "spec.containers", reason: "FieldValueRequired", message: "Required value"))
@@ -74,7 +82,16 @@ extension APIServerCore {
                             field: "\(path).ports[\(portIndex)].containerPort", reason: "FieldValueInvalid",
                             message: "Invalid value: must be between 1 and 65535, inclusive"))
                 }
-                ports.append(Scenario.ContainerPort(name: port["name"]?.stringValue, containerPort: number, behaviour: .echo))
+                let protocolName = port["protocol"]?.stringValue ?? PortProtocol.tcp.rawValue
+                guard let portProtocol = PortProtocol(rawValue: protocolName) else {
+                    return .failure(
+                        PodFieldProblem(
+                            field: "\(path).ports[\(portIndex)].protocol", reason: "FieldValueNotSupported",
+                            message: "Unsupported value: \"\(protocolName)\": supported values: \"TCP\", \"UDP\""))
+                }
+                ports.append(
+                    Scenario.ContainerPort(
+                        name: port["name"]?.stringValue, containerPort: number, behaviour: .echo, protocol: portProtocol))
             }
             containers.append(Scenario.Container(name: name, ports: ports))
         }

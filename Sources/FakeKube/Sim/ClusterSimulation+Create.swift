@@ -1,3 +1,4 @@
+import BerthRelay
 import Foundation
 import NIOCore
 
@@ -11,9 +12,12 @@ extension ClusterSimulation {
     }
 
     /// Creates a pod from a client's object (`POST …/pods`, already validated into `containers`): stored
-    /// Pending at once, then after `createdPodStartDelay` its servers start and it is Running and Ready.
+    /// Pending at once, then after `createdPodStartDelay` its servers (or, for a relay pod, `relay`) start and it
+    /// is Running and Ready.
     /// Nothing owns it, so nothing replaces it when it is deleted.
-    func createPod(_ object: JSON, namespace: String, name: String, containers: [Scenario.Container]) -> EventLoopFuture<PodCreation> {
+    func createPod(
+        _ object: JSON, namespace: String, name: String, containers: [Scenario.Container], relay: RelayConfiguration?
+    ) -> EventLoopFuture<PodCreation> {
         loop.submit {
             guard let created = self.store.create(.pods, Self.storedPod(object, namespace: namespace, name: name)),
                 let uid = created["metadata"]?["uid"]?.stringValue
@@ -25,7 +29,8 @@ extension ClusterSimulation {
                     pod["metadata"]?["uid"]?.stringValue == uid, pod["metadata"]?["deletionTimestamp"] == nil
                 else { return }
                 self.runPod(
-                    namespace: namespace, name: name, uid: uid, ip: ip, containers: containers, owner: nil, readinessDelay: 0
+                    namespace: namespace, name: name, uid: uid, ip: ip, containers: containers, owner: nil, readinessDelay: 0,
+                    relay: relay
                 ).whenFailure { error in
                     self.logger.error("created pod did not start", metadata: ["pod": "\(namespace)/\(name)", "error": "\(error)"])
                 }

@@ -1,3 +1,4 @@
+import BerthRelay
 import Foundation
 import Logging
 import NIOCore
@@ -44,7 +45,9 @@ public final class ClusterSimulation: Sendable {
     let logger: Logger
     /// Seconds a pod created through the API stays Pending before it runs (and is Ready).
     let createdPodStartDelay: Double
-    private let state = Mutex(State())
+    let state = Mutex(State())
+    /// Hosts outside the cluster that a relay may reach, "HOST:PORT" → the local server standing for it.
+    let externalHosts = Mutex<[String: SocketAddress]>([:])
     private let podGoneHook = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     init(store: ObjectStore, loop: any EventLoop, servers: PodServers, logger: Logger, createdPodStartDelay: Double = 0.1) {
@@ -131,13 +134,21 @@ public final class ClusterSimulation: Sendable {
         return ip
     }
 
-    /// The kubelet's part: binds the pod's servers, then marks it Running (Ready after `readinessDelay`).
+    /// The kubelet's part: binds the pod's servers (or runs the relay of a relay pod), then marks it Running
+    /// (Ready after `readinessDelay`).
     func runPod(
         namespace: String, name: String, uid: String, ip: String, containers: [Scenario.Container], owner: WorkloadKey?,
-        readinessDelay: Double
+        readinessDelay: Double, relay: RelayConfiguration? = nil
     ) -> EventLoopFuture<Void> {
-        let ports = containers.flatMap(\.ports)
-        return servers.start(podUID: uid, namespace: namespace, podName: name, ports: ports)
+        let started: EventLoopFuture<Void>
+        if let relay {
+            started = servers.startRelay(podUID: uid, namespace: namespace, podName: name, configuration: relay) { host, port, kind in
+                self.resolveForRelay(host: host, port: port, kind: kind)
+            }
+        } else {
+            started = servers.start(podUID: uid, namespace: namespace, podName: name, ports: containers.flatMap(\.ports)).map { _ in }
+        }
+        return started
             .hop(to: loop)
             .map { _ in
                 let now = KubeTime.format(Date())

@@ -20,7 +20,7 @@ enum ObjectBuilders {
                     "image": "berth.invalid/fake:latest",
                     "ports": .array(
                         container.ports.map { port in
-                            var json: JSON = ["containerPort": .int(port.containerPort), "protocol": "TCP"]
+                            var json: JSON = ["containerPort": .int(port.containerPort), "protocol": .string(port.portProtocol.rawValue)]
                             if let name = port.name { json["name"] = .string(name) }
                             return json
                         }),
@@ -68,7 +68,7 @@ enum ObjectBuilders {
                 "ports": .array(
                     service.ports.map { port in
                         var json: JSON = [
-                            "port": .int(port.port), "protocol": "TCP",
+                            "port": .int(port.port), "protocol": .string(port.portProtocol.rawValue),
                             "targetPort": (port.targetPort ?? .number(port.port)).json,
                         ]
                         if let name = port.name { json["name"] = .string(name) }

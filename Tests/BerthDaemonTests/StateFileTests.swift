@@ -73,12 +73,16 @@ private struct Snapshot: Codable, Sendable, Equatable {
                 return
             }
             child.killAndReap()
+            // `kill -9` in the middle of a rewrite leaves the temporary file behind.
+            let interrupted = file.path + ".tmp-\(owner.pid)-12345"
+            #expect(FileManager.default.createFile(atPath: interrupted, contents: Data("{".utf8)))
             guard case .removedStale(let reason) = file.readValidated() else {
                 Issue.record("a dead owner's state must be stale")
                 return
             }
             #expect(reason.contains("\(owner.pid)"))
             #expect(!FileManager.default.fileExists(atPath: file.path))
+            #expect(!FileManager.default.fileExists(atPath: interrupted), "the dead owner's unfinished rewrite goes too")
             guard case .absent = file.readValidated() else {
                 Issue.record("the stale file must be gone")
                 return

@@ -105,10 +105,20 @@ public struct StateFile<Status: Codable & Sendable>: Sendable {
         guard let state else { return .absent }
         if state.owner.isAlive { return .live(state) }
         remove()
+        removeUnfinishedRewrites(of: state.owner.pid)
         if ProcessIdentity.of(pid: state.owner.pid) != nil {
             return .removedStale(reason: "PID \(state.owner.pid) now belongs to a different process")
         }
         return .removedStale(reason: "PID \(state.owner.pid) is no longer running")
+    }
+
+    /// Deletes the temporary files a rewrite by `pid` left when the process died in the middle of it (`kill -9`).
+    private func removeUnfinishedRewrites(of pid: Int32) {
+        let url = URL(fileURLWithPath: path)
+        let prefix = url.lastPathComponent + ".tmp-\(pid)-"
+        let directory = url.deletingLastPathComponent().path
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) { unlink(directory + "/" + name) }
     }
 
     /// Deletes the file (at shutdown, or when stale); a missing file is fine.

@@ -45,7 +45,7 @@ public enum APIVerb: String, Sendable, CaseIterable {
     case list
     /// Open a watch.
     case watch
-    /// Create an object, or open a pod's port-forward stream (RBAC's `create` on `pods/portforward`).
+    /// Create an object (the relay pods of docs/relay.md).
     case create
     /// Delete an object.
     case delete

@@ -36,16 +36,33 @@ public enum ReferenceClients {
 
     /// python3, when it can import the `kubernetes` package; nil otherwise.
     public static let python: String? = {
-        guard let python = find("python3") else { return nil }
+        guard let python = find("python3"), runPython(python, "import kubernetes") != nil else { return nil }
+        return python
+    }()
+
+    /// The python3 interpreter itself (not a version manager's shim, which needs the test's own HOME), when it
+    /// can import `module`; nil otherwise.
+    public static func pythonInterpreter(importing module: String) -> String? {
+        guard let python = find("python3"),
+              let path = runPython(python, "import sys, \(module); print(sys.executable)")?.trimmingCharacters(in: .whitespacesAndNewlines),
+              !path.isEmpty
+        else { return nil }
+        return path
+    }
+
+    /// What `python -c code` printed, or nil when it failed.
+    private static func runPython(_ python: String, _ code: String) -> String? {
         let check = Process()
         check.executableURL = URL(fileURLWithPath: python)
-        check.arguments = ["-c", "import kubernetes"]
-        check.standardOutput = FileHandle.nullDevice
+        check.arguments = ["-c", code]
+        let output = Pipe()
+        check.standardOutput = output
         check.standardError = FileHandle.nullDevice
         guard (try? check.run()) != nil else { return nil }
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
         check.waitUntilExit()
-        return check.terminationStatus == 0 ? python : nil
-    }()
+        return check.terminationStatus == 0 ? String(decoding: printed, as: UTF8.self) : nil
+    }
 }
 
 /// A reference client a test needs is not installed.

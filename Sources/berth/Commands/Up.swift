@@ -1,6 +1,8 @@
 import ArgumentParser
 import BerthDaemon
 import BerthManifest
+import BerthMetrics
+import BerthWeb
 import Foundation
 import ServiceLifecycle
 
@@ -14,12 +16,14 @@ struct Up: AsyncParsableCommand {
             of the forwards is redrawn on every change; otherwise log lines go to stderr. \
             SIGINT or SIGTERM stops accepting, closes every forward and exits 0.
 
-            Exit codes: 0 stopped by a signal, 1 invalid manifest at start-up, 2 usage error or unreadable file.
+            Exit codes: 0 stopped by a signal, 1 invalid manifest at start-up (or a --metrics address that cannot be \
+            served), 2 usage error or unreadable file.
 
             Examples:
               berth up
               berth up -f forwards.yaml -f forwards.local.yaml --env-file staging.env
               berth up --context staging
+              berth up --metrics 9464             # Prometheus: 127.0.0.1:9464/metrics
             """
     )
 
@@ -34,11 +38,25 @@ struct Up: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The hosts file that gets the forwards' local names.", valueName: "path"))
     var hostsFile = Up.defaultHostsFile
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics at /metrics on [ADDRESS:]PORT (default address 127.0.0.1).", valueName: "[address:]port"))
+    var metrics: String?
+
+    func validate() throws {
+        do {
+            _ = try metrics.map { try ListenAddress(parsing: $0) }
+        } catch {
+            throw ValidationError("--metrics: \(error)")
+        }
+    }
+
     /// Where local names go unless `--hosts-file` says otherwise.
     static let defaultHostsFile = "/etc/hosts"
 
     func run() async throws {
         let live = Foreground.stdoutIsTerminal
+        let metricsAddress = try metrics.map { try ListenAddress(parsing: $0) }
+        let registry = BerthMetrics()
         let set = ManifestSet(paths: manifest.paths())
         try refusePortsInUse(by: set)
         let localNames = LocalNameKeeper.Settings(
@@ -48,7 +66,7 @@ struct Up: AsyncParsableCommand {
         let daemon = Daemon(configuration: DaemonConfiguration(
             source: .files(manifests: manifest.paths(), envFiles: manifest.envFiles),
             kubeconfig: kubeconfig, context: context,
-            logger: Foreground.logger(level: live ? .warning : .info), localNames: localNames))
+            logger: Foreground.logger(level: live ? .warning : .info), localNames: localNames, metrics: registry))
         // On a terminal: clear the screen and redraw on every change (the table is small and changes rarely).
         let liveTable = ClosureService {
             guard live else { return }
@@ -56,9 +74,13 @@ struct Up: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n").utf8))
             }
         }
+        // One more Service beside the daemon (docs/metrics.md).
+        let metricsServer: [any Service] = metricsAddress.map {
+            [MetricsServer(address: $0, metrics: registry, logger: daemon.configuration.logger)]
+        } ?? []
         do {
             try await DaemonHost(daemon: daemon, logger: daemon.configuration.logger)
-                .run(alongside: [liveTable], stopOnSignals: true)
+                .run(alongside: [liveTable] + metricsServer, stopOnSignals: true)
         } catch BerthDaemonError.manifestInvalid(let errors) {
             FileHandle.standardError.write(Data((errors.description + "\n").utf8))
             throw (errors.isReadFailure ? ExitStatus.usage : ExitStatus.invalid).exitCode

@@ -254,6 +254,15 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "BerthWebTests",
+            dependencies: [
+                "BerthWeb", "BerthDaemon",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "ConformanceTests",
             dependencies: [
                 "FakeKube", "BerthTestSupport",

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import Reconcile
 import ServiceLifecycle
+import Synchronization
 
 /// What `berth up` wraps around a ``Daemon``: the one-daemon-per-manifest-set lock, the state file and the
 /// control socket, all cleaned up when the daemon ends (and, if a previous daemon died without cleaning,
@@ -26,6 +27,8 @@ public struct DaemonHost: Sendable {
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     let board = StatusBoard()
+    /// Where the dashboard listens, once it does (`berth up --ui`).
+    let dashboardLink = SharedDashboardLink(nil)
 
     /// Creates a host; nothing happens until ``run(_:)``.
     /// - Parameters:
@@ -160,7 +163,7 @@ public struct DaemonHost: Sendable {
         }
         try stateFile.write(DaemonState(
             owner: owner, startedAt: status.startedAt, manifests: manifestSet.paths,
-            controlSocket: controlSocketPath, status: status))
+            controlSocket: controlSocketPath, status: status, dashboard: dashboardLink.withLock { $0 }))
     }
 
     /// The daemon's status with live counters and the probe results that still describe their forwards
@@ -177,5 +180,16 @@ public struct DaemonHost: Sendable {
             status.forwards[index].probe = probe
         }
         return status
+    }
+}
+
+/// The dashboard's link, shared by the copies of a ``DaemonHost`` (a struct) and set once the dashboard listens.
+final class SharedDashboardLink: Sendable {
+    private let link: Mutex<DashboardLink?>
+
+    init(_ link: DashboardLink?) { self.link = Mutex(link) }
+
+    func withLock<Result: Sendable>(_ body: (inout DashboardLink?) -> Result) -> Result {
+        link.withLock { body(&$0) }
     }
 }

@@ -15,14 +15,20 @@ public struct DaemonState<Status: Codable & Sendable>: Codable, Sendable {
     public var controlSocket: String
     /// The forwards' status snapshot.
     public var status: Status
+    /// Where the web dashboard listens and its token (`berth up --ui`); nil without one. The file is 0600.
+    public var dashboard: DashboardLink?
 
     /// Creates a state record.
-    public init(owner: ProcessIdentity, startedAt: Date, manifests: [String], controlSocket: String, status: Status) {
+    public init(
+        owner: ProcessIdentity, startedAt: Date, manifests: [String], controlSocket: String, status: Status,
+        dashboard: DashboardLink? = nil
+    ) {
         self.owner = owner
         self.startedAt = startedAt
         self.manifests = manifests
         self.controlSocket = controlSocket
         self.status = status
+        self.dashboard = dashboard
     }
 }
 

@@ -5,6 +5,7 @@ import BerthMetrics
 import BerthWeb
 import Foundation
 import ServiceLifecycle
+import Synchronization
 
 /// `berth up`: runs every forward of the manifest in the foreground and keeps it converged.
 struct Up: AsyncParsableCommand {
@@ -24,6 +25,7 @@ struct Up: AsyncParsableCommand {
               berth up -f forwards.yaml -f forwards.local.yaml --env-file staging.env
               berth up --context staging
               berth up --metrics 9464             # Prometheus: 127.0.0.1:9464/metrics
+              berth up --ui 8080                  # the web dashboard on http://127.0.0.1:8080/
             """
     )
 
@@ -42,11 +44,21 @@ struct Up: AsyncParsableCommand {
         "Serve Prometheus metrics at /metrics on [ADDRESS:]PORT (default address 127.0.0.1).", valueName: "[address:]port"))
     var metrics: String?
 
+    @Option(help: ArgumentHelp(
+        "Serve the web dashboard on [ADDRESS:]PORT (default address 127.0.0.1); berth prints its URL with the token.",
+        valueName: "[address:]port"))
+    var ui: String?
+
     func validate() throws {
         do {
             _ = try metrics.map { try ListenAddress(parsing: $0) }
         } catch {
             throw ValidationError("--metrics: \(error)")
+        }
+        do {
+            _ = try ui.map { try ListenAddress(parsing: $0) }
+        } catch {
+            throw ValidationError("--ui: \(error)")
         }
     }
 
@@ -67,20 +79,32 @@ struct Up: AsyncParsableCommand {
             source: .files(manifests: manifest.paths(), envFiles: manifest.envFiles),
             kubeconfig: kubeconfig, context: context,
             logger: Foreground.logger(level: live ? .warning : .info), localNames: localNames, metrics: registry))
+        let dashboardLine = SharedLine()
         // On a terminal: clear the screen and redraw on every change (the table is small and changes rarely).
         let liveTable = ClosureService {
             guard live else { return }
             for await status in daemon.statusChanges() {
-                FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n").utf8))
+                let screen = "\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n" + dashboardLine.text
+                FileHandle.standardOutput.write(Data(screen.utf8))
             }
         }
-        // One more Service beside the daemon (docs/metrics.md).
-        let metricsServer: [any Service] = metricsAddress.map {
-            [MetricsServer(address: $0, metrics: registry, logger: daemon.configuration.logger)]
-        } ?? []
+        // More Services beside the daemon: /metrics (docs/metrics.md) and the dashboard (docs/dashboard.md).
+        let host = DaemonHost(daemon: daemon, logger: daemon.configuration.logger)
+        var services: [any Service] = [liveTable]
+        if let metricsAddress {
+            services.append(MetricsServer(address: metricsAddress, metrics: registry, logger: daemon.configuration.logger))
+        }
+        if let ui {
+            let address = try ListenAddress(parsing: ui)
+            services.append(DashboardServer(address: address, source: host, logger: daemon.configuration.logger) { link in
+                await host.publishDashboard(link)
+                let line = "dashboard: \(link.url)?token=\(link.token)\n"
+                dashboardLine.text = line
+                FileHandle.standardError.write(Data(line.utf8))
+            })
+        }
         do {
-            try await DaemonHost(daemon: daemon, logger: daemon.configuration.logger)
-                .run(alongside: [liveTable] + metricsServer, stopOnSignals: true)
+            try await host.run(alongside: services, stopOnSignals: true)
         } catch BerthDaemonError.manifestInvalid(let errors) {
             FileHandle.standardError.write(Data((errors.description + "\n").utf8))
             throw (errors.isReadFailure ? ExitStatus.usage : ExitStatus.invalid).exitCode
@@ -97,5 +121,15 @@ struct Up: AsyncParsableCommand {
             "forward '\(clash.forward)' would listen on \(clash.listen), which berth daemon PID \(clash.daemon.owner.pid) "
                 + "(serving \(files)) holds for its forward '\(clash.holder)'; stop it with 'berth down -f \(clash.daemon.manifests[0])' "
                 + "or pick another local port")
+    }
+}
+
+/// The dashboard's line under the live table, set once the dashboard listens.
+private final class SharedLine: Sendable {
+    private let line = Mutex("")
+
+    var text: String {
+        get { line.withLock { $0 } }
+        set { line.withLock { $0 = newValue } }
     }
 }

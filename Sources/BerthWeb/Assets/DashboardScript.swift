@@ -86,7 +86,11 @@ let scriptJS = #"""
 
   function chart(name, connections, at) {
     const list = samples.get(name) || [];
-    list.push({ t: at, bytesIn: connections.bytesIn, bytesOut: connections.bytesOut });
+    // One sample a second: snapshots that come in a burst (many changes at once) would make rates of
+    // a few bytes over a millisecond that dwarf the rest of the chart.
+    if (!list.length || at - list[list.length - 1].t >= 900) {
+      list.push({ t: at, bytesIn: connections.bytesIn, bytesOut: connections.bytesOut });
+    }
     while (list.length > samplesKept) list.shift();
     samples.set(name, list);
     const width = 120, height = 28;
@@ -94,7 +98,7 @@ let scriptJS = #"""
     svg.append(svgNode("line", { x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5 }));
     const rates = { in: [], out: [] };
     for (let index = 1; index < list.length; index += 1) {
-      const seconds = Math.max((list[index].t - list[index - 1].t) / 1000, 0.001);
+      const seconds = (list[index].t - list[index - 1].t) / 1000;
       rates.in.push(Math.max(0, list[index].bytesIn - list[index - 1].bytesIn) / seconds);
       rates.out.push(Math.max(0, list[index].bytesOut - list[index - 1].bytesOut) / seconds);
     }

@@ -1,6 +1,9 @@
 import BerthTestSupport
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The dashboard in a real browser: `berth up --ui` against a FakeKube process, the page in headless Chromium
 /// (docs/dashboard.md). CI installs Debian's chromium (.ci/run); a skipped test fails CI.
@@ -88,6 +91,11 @@ struct DashboardBrowserTests {
             try png.write(to: URL(fileURLWithPath: Self.artefacts + "/dashboard-after-rebind.png"))
             Attachment.record(png, named: "dashboard-after-rebind.png")
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG")
+
+            // The dashboard stops with the daemon, its event stream to the page open or not.
+            up.signal(SIGTERM)
+            #expect(await up.wait() == 0, "berth up log:\n\(up.log())")
+            #expect(try await browser.evaluate(Self.whenDisconnected, session: page) == "\"reconnecting…\"")
         }
     }
 
@@ -118,6 +126,17 @@ struct DashboardBrowserTests {
         })
         """
     }
+
+    /// A promise of the connection badge's text, resolved once the page has lost its event stream.
+    static let whenDisconnected = """
+        new Promise(resolve => {
+          const badge = document.getElementById('connection');
+          const check = () => { if (badge.classList.contains('down')) { resolve(badge.textContent); return true; } return false; };
+          if (check()) return;
+          const observer = new MutationObserver(() => { if (check()) observer.disconnect(); });
+          observer.observe(badge, { attributes: true, childList: true, characterData: true, subtree: true });
+        })
+        """
 
     /// Records every phase web's row takes, and marks the document.
     static let recordPhases = """

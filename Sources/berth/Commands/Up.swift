@@ -25,7 +25,7 @@ struct Up: AsyncParsableCommand {
               berth up -f forwards.yaml -f forwards.local.yaml --env-file staging.env
               berth up --context staging
               berth up --metrics 9464             # Prometheus: 127.0.0.1:9464/metrics
-              berth up --ui 8080                  # the web dashboard on http://127.0.0.1:8080/
+              berth up --ui 8080                  # web dashboard: 127.0.0.1:8080
             """
     )
 

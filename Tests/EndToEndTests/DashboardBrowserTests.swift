@@ -60,6 +60,16 @@ struct DashboardBrowserTests {
             let pod = try #require(ready.pod("web"))
             let url = try await Self.dashboardURL(printedBy: up)
             #expect(url.hasPrefix("http://127.0.0.1:"), "loopback by default")
+            // The state file (written before the URL is printed) carries the URL and the token, mode 0600.
+            let runtime = world.directory + "/run/berth"
+            let stateName = try #require(try FileManager.default.contentsOfDirectory(atPath: runtime).first { $0.hasSuffix(".state.json") })
+            let statePath = runtime + "/" + stateName
+            let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: statePath))) as? [String: Any]
+            let dashboard = try #require(state?["dashboard"] as? [String: Any])
+            #expect("\(dashboard["url"] ?? "")?token=\(dashboard["token"] ?? "")" == url)
+            #expect((dashboard["token"] as? String)?.count == 64, "256 bits")
+            let mode = try FileManager.default.attributesOfItem(atPath: statePath)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
 
             let browser = try HeadlessChromium.launch(in: world.directory)
             defer { browser.stop() }

@@ -237,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "BerthDaemonTests",
             dependencies: [
-                "BerthDaemon", "BerthManifest", "KubeAPI", "KubeClient", "Reconcile", "BerthTestSupport", "BerthMetrics",
+                "BerthDaemon", "BerthManifest", "KubeAPI", "KubeClient", "KubePortForward", "Reconcile", "BerthTestSupport", "BerthMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

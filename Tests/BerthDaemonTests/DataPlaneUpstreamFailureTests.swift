@@ -5,23 +5,33 @@ import Testing
 
 @testable import BerthDaemon
 
+/// Counts down the first `n` of something (refusals, say); `take()` says whether this one is among them.
+final class Countdown: Sendable {
+    private let left: Mutex<Int>
+
+    init(_ n: Int) { left = Mutex(n) }
+
+    func take() -> Bool {
+        left.withLock { left in
+            defer { left = max(left - 1, 0) }
+            return left > 0
+        }
+    }
+}
+
 /// A connector that refuses its first `refusals` streams the way the API server refuses RBAC, then
 /// dials the test servers.
 final class RefusingConnector: UpstreamConnector {
     private let inner: CountingConnector
-    private let refusalsLeft: Mutex<Int>
+    private let refusals: Countdown
 
     init(refusals: Int, servers: [UpstreamEndpoint: TestServer]) {
         inner = CountingConnector(servers: servers)
-        refusalsLeft = Mutex(refusals)
+        self.refusals = Countdown(refusals)
     }
 
     func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
-        let refuse = refusalsLeft.withLock { left in
-            defer { left = max(left - 1, 0) }
-            return left > 0
-        }
-        if refuse {
+        if refusals.take() {
             throw BerthDaemonError.upstreamRefused(
                 forward: "rbac", endpoint: endpoint, reason: "Forbidden", message: "forbidden: not yet granted")
         }

@@ -69,7 +69,16 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
             let standby = try UpstreamStream.installStandbyHandler(to: channel.pipeline.syncOperations)
             return (channel, standby.exitFuture)
         }
-        return UpstreamStream(channel: channel, supportsHalfClose: false, standbyExit: exit)
+        var stream = UpstreamStream(channel: channel, supportsHalfClose: false, standbyExit: exit)
+        stream.neverReachedPod = Self.kubeletCouldNotDial
+        return stream
+    }
+
+    /// Whether the kubelet said on the error channel that it could not dial the pod port: then not one byte of
+    /// the stream reached the pod (docs/data-plane.md, "Connection rules").
+    static func kubeletCouldNotDial(_ error: any Error) -> Bool {
+        guard case PortForwardError.remoteError(_, _, let message) = error else { return false }
+        return message.contains("failed to connect to localhost")
     }
 
     /// The error the data plane gets: a refusal (which retrying cannot fix) or a connect failure.

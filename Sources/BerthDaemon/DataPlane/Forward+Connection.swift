@@ -75,7 +75,8 @@ extension Forward {
         case done
         /// The warm stream it was given had died; the caller opens a fresh one.
         case warmStreamDead
-        /// No byte reached any pod: the open failed or the stream died before the bridge.
+        /// No byte reached any pod: the open failed, the stream died before the bridge, or the kubelet could not
+        /// dial the pod port after the bridge (the client's bytes were kept for the next stream).
         case neverReachedPod((any Error)?)
     }
 
@@ -95,9 +96,11 @@ extension Forward {
         let counters = ByteCounters()
         let allCounters = [counters, bytes]
         let outcome: Pump.Outcome
+        let replayed = eventLoop.makePromise(of: (any Error)?.self)
         do {
             outcome = try await eventLoop.submit {
-                try Pump.bridge(client: client, upstream: stream, counters: allCounters)
+                try Pump.bridge(
+                    client: client, upstream: stream, counters: allCounters, replayLimit: Self.replayLimit, replayed: replayed)
             }.get()
         } catch {
             logger.warning("cannot bridge connection", metadata: ["error": "\(error)"])
@@ -131,14 +134,24 @@ extension Forward {
             return .done
         }
         logger.debug("connection bridged", metadata: ["warm": "\(route.warm != nil)"])
-        await withTaskCancellationHandler {
-            try? await client.closeFuture.get()
+        let neverReachedPod: (any Error)? = await withTaskCancellationHandler {
             try? await stream.channel.closeFuture.get()
+            // The kubelet could not dial the pod port before the pod sent a byte: the client is back in stand-by,
+            // with every byte it sent, and waits for the next stream.
+            if let cause = (try? await replayed.futureResult.get()) ?? nil { return cause }
+            try? await client.closeFuture.get()
+            return nil
         } onCancel: {
             client.close(promise: nil)
             stream.channel.close(promise: nil)
         }
         await unregister(id: id)
+        if let neverReachedPod {
+            let failure = BerthDaemonError.upstreamConnectFailed(
+                forward: configuration.name, endpoint: route.endpoint, reason: "\(neverReachedPod)")
+            await noteUpstream(UpstreamFailure(failure))
+            return .neverReachedPod(failure)
+        }
         logger.debug(
             "connection closed",
             metadata: ["bytesIn": "\(counters.inCount)", "bytesOut": "\(counters.outCount)"]

@@ -36,6 +36,10 @@ public actor Forward {
     static var firstRetryDelay: Duration { .milliseconds(200) }
     /// The longest wait between such retries.
     static var longestRetryDelay: Duration { .seconds(2) }
+    /// How much of what a client sent before the pod's first byte is kept for a replay to another stream; a
+    /// connection that sent more before its stream failed is closed, as any connection whose bytes may have
+    /// reached a pod.
+    static var replayLimit: Int { 256 * 1024 }
 
     enum Lifecycle { case idle, running, stopped }
     var lifecycle = Lifecycle.idle

@@ -15,16 +15,33 @@ enum Pump {
     /// Installs the pump on both channels, hands over what their stand-by handlers kept, and starts
     /// reading. Must run on their shared event loop, so the liveness checks and the hand-off happen
     /// with nothing in between: a dead stream is never handed out.
-    static func bridge(client: any Channel, upstream: UpstreamStream, counters: [ByteCounters]) throws -> Outcome {
+    ///
+    /// With `replayed`, the client's first bytes are kept (up to `replayLimit`) until the pod's first byte, and
+    /// `replayed` completes with the error when the stream turned out never to have reached the pod and the client
+    /// was taken out of the pump, with those bytes, for another stream; with nil when the pump ended otherwise.
+    static func bridge(
+        client: any Channel, upstream: UpstreamStream, counters: [ByteCounters],
+        replayLimit: Int = 0, replayed: EventLoopPromise<(any Error)?>? = nil
+    ) throws -> Outcome {
         client.eventLoop.preconditionInEventLoop()
         let clientStandby = client.standbyHandler
         let upstreamStandby = upstream.channel.standbyHandler
-        guard upstream.channel.isActive, upstreamStandby?.isAlive ?? true else { return .upstreamDead }
-        guard client.isActive, clientStandby?.isAlive ?? true else { return .clientGone }
+        guard upstream.channel.isActive, upstreamStandby?.isAlive ?? true else {
+            replayed?.succeed(nil)
+            return .upstreamDead
+        }
+        guard client.isActive, clientStandby?.isAlive ?? true else {
+            replayed?.succeed(nil)
+            return .clientGone
+        }
         let (clientHalf, upstreamHalf) = PumpHandler.pair(
             upstreamCanHalfClose: upstream.supportsHalfClose,
-            counters: counters
+            counters: counters,
+            replayLimit: upstream.neverReachedPod == nil ? 0 : replayLimit,
+            neverReachedPod: upstream.neverReachedPod ?? { _ in false },
+            replayed: upstream.neverReachedPod == nil ? nil : replayed
         )
+        if upstream.neverReachedPod == nil { replayed?.succeed(nil) }
         try upstream.channel.pipeline.syncOperations.addHandler(upstreamHalf)
         try client.pipeline.syncOperations.addHandler(clientHalf)
         _ = upstreamStandby?.handOff()

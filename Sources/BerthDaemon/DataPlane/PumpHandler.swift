@@ -10,6 +10,11 @@ import NIOCore
 /// Half-close: the remote's EOF on one side becomes `close(mode: .output)` on the other, once that
 /// side's queued writes are flushed. A side that cannot half-close (WebSocket v4) keeps its output
 /// open instead, and the connection ends when its remote ends it.
+///
+/// Replay (docs/data-plane.md, "Connection rules"): until the pod's first byte, the client half keeps a copy of
+/// what it passed on, up to a limit. Should the upstream then report that it never reached the pod (the kubelet
+/// could not dial the pod port), the client is taken out of the pump with those bytes in a fresh stand-by
+/// handler, ready for another stream, and `replayed` says why; nothing is lost that never reached a pod.
 final class PumpHandler {
     private var partner: PumpHandler?
     private var context: ChannelHandlerContext?
@@ -17,19 +22,83 @@ final class PumpHandler {
     private var inputClosed = false
     private let canHalfClose: Bool
     private let count: (Int) -> Void
+    /// Client half: what went upstream before the pod's first byte; nil once the pod spoke or past the limit.
+    private var replayCopy: [ByteBuffer]?
+    private var replayCopyBytes = 0
+    private var replayLimit = 0
+    /// Upstream half: whether an error means the stream never reached the pod.
+    private var neverReachedPod: (any Error) -> Bool = { _ in false }
+    /// Upstream half: completed once, with the error when the client was taken out for a replay, else nil.
+    private var replayed: EventLoopPromise<(any Error)?>?
 
     private init(canHalfClose: Bool, count: @escaping (Int) -> Void) {
         self.canHalfClose = canHalfClose
         self.count = count
     }
 
-    /// Makes the two halves for a client channel and an upstream channel.
-    static func pair(upstreamCanHalfClose: Bool, counters: [ByteCounters]) -> (client: PumpHandler, upstream: PumpHandler) {
+    /// A half that never made it into a pipeline still says how its pump ended.
+    deinit {
+        replayed?.succeed(nil)
+    }
+
+    /// Makes the two halves for a client channel and an upstream channel. With `replayed`, the client's bytes are
+    /// kept (up to `replayLimit`) until the pod's first byte, for a replay when `neverReachedPod` says so.
+    static func pair(
+        upstreamCanHalfClose: Bool, counters: [ByteCounters], replayLimit: Int = 0,
+        neverReachedPod: @escaping (any Error) -> Bool = { _ in false }, replayed: EventLoopPromise<(any Error)?>? = nil
+    ) -> (client: PumpHandler, upstream: PumpHandler) {
         let client = PumpHandler(canHalfClose: true) { n in for c in counters { c.addIn(n) } }
         let upstream = PumpHandler(canHalfClose: upstreamCanHalfClose) { n in for c in counters { c.addOut(n) } }
         client.partner = upstream
         upstream.partner = client
+        if let replayed, replayLimit > 0 {
+            client.replayCopy = []
+            client.replayLimit = replayLimit
+            upstream.neverReachedPod = neverReachedPod
+            upstream.replayed = replayed
+        }
         return (client, upstream)
+    }
+
+    /// Client half: keeps `buffer` for a replay while that is still possible.
+    private func keepForReplay(_ buffer: ByteBuffer) {
+        guard replayCopy != nil else { return }
+        replayCopyBytes += buffer.readableBytes
+        if replayCopyBytes > replayLimit {
+            replayCopy = nil  // too much to keep: a failure now closes the connection, as any other
+        } else {
+            replayCopy?.append(buffer)
+        }
+    }
+
+    /// Client half: the pod spoke, so the bytes reached it; a replay would send them twice.
+    private func podSpoke() {
+        replayCopy = nil
+    }
+
+    /// Client half: leaves the pump, with every byte it passed on (and its EOF) back in a stand-by handler.
+    /// False, with nothing changed, when there is no copy to replay.
+    private func takeOutForReplay() -> Bool {
+        guard let context, let copy = replayCopy, context.channel.isActive else { return false }
+        let standby = StandbyHandler(bufferLimit: 64 * 1024, endOfInputIsDeath: false, eventLoop: context.eventLoop)
+        standby.keep(copy, endOfInput: inputClosed)
+        do {
+            try context.channel.syncOptions?.setOption(.autoRead, value: false)
+            try context.pipeline.syncOperations.addHandler(standby)
+        } catch {
+            return false
+        }
+        partner = nil
+        replayCopy = nil
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        return true
+    }
+
+    /// Upstream half: says how the pump ended, once.
+    private func finishReplay(_ error: (any Error)?) {
+        let promise = replayed
+        replayed = nil
+        promise?.succeed(error)
     }
 
     private func partnerWrite(_ data: NIOAny) {
@@ -84,10 +153,18 @@ extension PumpHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         self.partner = nil
+        finishReplay(nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        count(unwrapInboundIn(data).readableBytes)
+        let buffer = unwrapInboundIn(data)
+        count(buffer.readableBytes)
+        if replayed != nil, buffer.readableBytes > 0 {
+            // Upstream half: the pod's first byte; nothing can be replayed from now on.
+            partner?.podSpoke()
+            finishReplay(nil)
+        }
+        keepForReplay(buffer)
         partner?.partnerWrite(data)
     }
 
@@ -97,6 +174,7 @@ extension PumpHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         partner?.partnerClosed()
+        finishReplay(nil)
         context.fireChannelInactive()
     }
 
@@ -109,6 +187,11 @@ extension PumpHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if replayed != nil, neverReachedPod(error), partner?.takeOutForReplay() == true {
+            // The stream never reached the pod: the client waits for another, with its bytes.
+            partner = nil
+            finishReplay(error)
+        }
         // One broken connection never takes anything else down: close this pair only.
         context.close(promise: nil)
     }

@@ -111,6 +111,14 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exit.succeed(how)
     }
 
+    /// Starts with bytes (and an EOF) already read: a client taken back out of the pump for a replay. Call it
+    /// before the handler is added.
+    func keep(_ buffers: [ByteBuffer], endOfInput: Bool) {
+        buffered.append(contentsOf: buffers)
+        bufferedBytes += buffers.reduce(0) { $0 + $1.readableBytes }
+        sawEndOfInput = endOfInput
+    }
+
     /// Turns a stream into a warm one: from now on its remote's FIN means it is dead.
     func becomeWarm() {
         endOfInputIsDeath = true

@@ -20,6 +20,9 @@ public struct UpstreamStream: Sendable {
     public let supportsHalfClose: Bool
     /// The stand-by wait of a connector of this module, whose end says why a stream died before use.
     let standbyExit: EventLoopFuture<StandbyExit>?
+    /// Whether an error the stream reports means none of its bytes reached the pod (the kubelet could not dial
+    /// the pod port): the client's first bytes are then kept and go to the next stream. Nil: never assumed.
+    var neverReachedPod: (@Sendable (any Error) -> Bool)?
 
     /// Adds the handler that keeps what arrives before the pump takes over (bytes, the remote's FIN,
     /// a close). Connectors call it while setting up the channel, after their protocol handlers, so

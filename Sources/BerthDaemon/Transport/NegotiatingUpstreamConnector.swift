@@ -108,7 +108,9 @@ public struct NegotiatingUpstreamConnector: UpstreamConnector {
                     standby.exitFuture.cascade(to: exit)
                 }
             }
-            return UpstreamStream(channel: channel, supportsHalfClose: true, standbyExit: exit.futureResult)
+            var stream = UpstreamStream(channel: channel, supportsHalfClose: true, standbyExit: exit.futureResult)
+            stream.neverReachedPod = PortForwardUpstreamConnector.kubeletCouldNotDial
+            return stream
         } catch {
             exit.succeed(.died(cause: error))
             throw error

@@ -16,13 +16,19 @@ final class CountingConnector: UpstreamConnector {
     private let calls = Atomic<Int>(0)
     private let gate: ConnectGate?
     private let ungated: Int
+    private let multiplexed: Bool
 
-    /// With a `gate`, every connect after the first `ungated` ones waits until the gate opens.
-    init(supportsHalfClose: Bool = true, servers: [UpstreamEndpoint: TestServer], gate: ConnectGate? = nil, ungated: Int = 0) {
+    /// With a `gate`, every connect after the first `ungated` ones waits until the gate opens; `multiplexed`
+    /// marks every stream as riding a shared session, as SPDY streams do.
+    init(
+        supportsHalfClose: Bool = true, servers: [UpstreamEndpoint: TestServer], gate: ConnectGate? = nil, ungated: Int = 0,
+        multiplexed: Bool = false
+    ) {
         let addresses = servers.mapValues(\.address)
         inner = TCPUpstreamConnector(supportsHalfClose: supportsHalfClose) { addresses[$0] }
         self.gate = gate
         self.ungated = ungated
+        self.multiplexed = multiplexed
     }
 
     var connectCalls: Int { calls.load(ordering: .relaxed) }
@@ -30,7 +36,8 @@ final class CountingConnector: UpstreamConnector {
     func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
         let call = calls.add(1, ordering: .relaxed).newValue
         if let gate, call > ungated { await gate.pass() }
-        return try await inner.connect(to: endpoint, on: eventLoop)
+        let stream = try await inner.connect(to: endpoint, on: eventLoop)
+        return UpstreamStream(channel: stream.channel, supportsHalfClose: stream.supportsHalfClose, multiplexed: multiplexed)
     }
 }
 

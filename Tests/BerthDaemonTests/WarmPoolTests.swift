@@ -26,6 +26,31 @@ import Testing
         await podA.stop()
     }
 
+    @Test(arguments: [(multiplexed: true, streams: 6), (multiplexed: false, streams: 1)])
+    func withoutAWarmSettingTheTransportDecidesHowManyStreamsWait(multiplexed: Bool, streams: Int) async throws {
+        #expect(ForwardConfiguration.defaultWarmStreams(multiplexed: multiplexed) == streams)
+        let podA = try await TestServer.start(.echo(greeting: nil))
+        let connector = CountingConnector(servers: [pod("a"): podA], multiplexed: multiplexed)
+        try await withForward(.init(name: "default", warmStreams: nil), connector: connector, endpoint: pod("a")) { forward in
+            try await eventually("\(streams) warm streams ready") { await forward.counters().warmStreamsReady == streams }
+            #expect(connector.connectCalls == streams, "no more than the default are opened")
+            guard multiplexed else { return }
+            // A browser's burst of 6: every connection finds its stream open, none dials on the accept path.
+            let port = forward.port
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 1...6 {
+                    group.addTask { try await sendAndReadToEnd("burst \(index)", port: port, "burst \(index)") }
+                }
+                var echoed: Set<String> = []
+                for try await reply in group { echoed.insert(reply) }
+                #expect(echoed == Set((1...6).map { "burst \($0)" }))
+            }
+            let counters = await forward.counters()
+            #expect(counters.connectsOnAcceptPath == 0 && counters.warmStreamsUsed == 6)
+        }
+        await podA.stop()
+    }
+
     @Test func aConnectionThatFindsTheRefillInFlightTakesItInsteadOfDialling() async throws {
         let podA = try await TestServer.start(.echo(greeting: nil))
         let gate = ConnectGate()

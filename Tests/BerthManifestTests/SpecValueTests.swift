@@ -35,8 +35,25 @@ import Testing
     @Test func builtInDefaultsApplyWhenNothingIsSet() throws {
         let spec = try #require(try ManifestLoader.load(files: [try Corpus.fixture("good", "minimal.yaml")]).get().forwards.first)
         #expect(spec == ForwardSpec(name: "web", target: .service("web"), ports: [PortMapping(local: 8080, remote: .number(8080))]))
-        #expect(spec.address == "127.0.0.1" && spec.hold == .seconds(10) && spec.warm == 1 && spec.context == nil && spec.namespace == nil)
+        // No warm set: the transport decides (6 over SPDY sessions, 1 over v4 WebSockets).
+        #expect(spec.address == "127.0.0.1" && spec.hold == .seconds(10) && spec.warm == nil && spec.context == nil && spec.namespace == nil)
         #expect(spec.transport == .auto)
+    }
+
+    @Test func warmFollowsTheForwardThenTheDefaultsThenTheTransport() throws {
+        let manifest = try ManifestLoader.load(files: [ManifestFile(path: "forwards.yaml", contents: """
+            apiVersion: berth/v1
+            kind: Forwards
+            defaults: {warm: 2}
+            forwards:
+              - {name: a, service: a, ports: ["8080"]}
+              - {name: b, service: b, warm: 0, ports: ["8081"]}
+            """), ManifestFile(path: "plain.yaml", contents: "apiVersion: berth/v1\nkind: Forwards\nforwards:\n  - {name: c, service: c, ports: [\"8082\"]}\n")]).get()
+        #expect(manifest["a"]?.warm == 2 && manifest["b"]?.warm == 0)
+        // An overlay that sets no default keeps the base file's.
+        #expect(manifest["c"]?.warm == 2)
+        let plain = try ManifestLoader.load(files: [ManifestFile(path: "plain.yaml", contents: "apiVersion: berth/v1\nkind: Forwards\nforwards:\n  - {name: c, service: c, ports: [\"8082\"]}\n")]).get()
+        #expect(plain.defaults.warm == nil && plain["c"]?.warm == nil)
     }
 
     @Test func issueSketchKeepsOrderTargetsAndDisabledForwards() throws {

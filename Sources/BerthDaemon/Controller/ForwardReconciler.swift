@@ -25,7 +25,7 @@ public actor ForwardReconciler: Reconciler {
         var requestedLocal: Int
         var remote: RemotePort
         var hold: Duration
-        var warm: Int
+        var warm: Int?
         /// The cluster (context name) and the transport setting the port's connector was made with.
         var cluster: String
         var transport: TransportChoice

@@ -36,7 +36,7 @@ extension Forward {
 
         var failuresInARow = 0
         while true {
-            if route.warm == nil, configuration.warmStreams > 0 {
+            if route.warm == nil, await warmTarget > 0 {
                 route.warm = await waitForOpeningWarm(id: id, generation: route.generation)
             }
             logger[metadataKey: "pod"] = "\(route.endpoint)"
@@ -262,7 +262,7 @@ extension Forward {
             await noteUpstream(UpstreamFailure(failure))
             throw failure
         }
-        await recordConnect(latency: latency, onAcceptPath: onAcceptPath)
+        await recordConnect(latency: latency, onAcceptPath: onAcceptPath, multiplexed: stream.multiplexed)
         return stream
     }
 

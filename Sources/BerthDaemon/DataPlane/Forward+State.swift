@@ -169,7 +169,7 @@ extension Forward {
         if route.warm != nil { stats.warmStreamsUsed += 1 }
         // With warm streams, the pool judges whether opens work (a kubelet may fail a stream a moment
         // after bridging); without them, a bridge is the only sign there is.
-        if configuration.warmStreams == 0 { noteUpstream(nil) }
+        if warmTarget == 0 { noteUpstream(nil) }
         return true
     }
 
@@ -178,9 +178,14 @@ extension Forward {
         if open.removeValue(forKey: id) != nil { stats.metrics.openConnections.decrement() }
     }
 
-    func recordConnect(latency: Duration, onAcceptPath: Bool) {
+    func recordConnect(latency: Duration, onAcceptPath: Bool, multiplexed: Bool) {
         stats.recordConnect(latency: latency)
         if onAcceptPath { stats.connectsOnAcceptPath += 1 }
+        // The first stream tells the transport (auto negotiates it); a multiplexed one raises the default pool.
+        if multiplexed != upstreamMultiplexed {
+            upstreamMultiplexed = multiplexed
+            refillWarm()
+        }
     }
 
     func count(_ kind: ForwardErrorKind) {

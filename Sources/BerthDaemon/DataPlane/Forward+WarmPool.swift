@@ -2,11 +2,14 @@ import NIOCore
 import Reconcile
 
 extension Forward {
-    /// Opens warm streams until `warmStreams` are ready or opening for the current endpoint.
+    /// How many warm streams to keep now: the configured number, else the transport's default.
+    var warmTarget: Int { configuration.warmStreams(multiplexed: upstreamMultiplexed) }
+
+    /// Opens warm streams until `warmTarget` are ready or opening for the current endpoint.
     func refillWarm() {
         guard lifecycle == .running, let endpoint, !warmRetryPending else { return }
         let generation = self.generation
-        while warm.count + warmOpening < configuration.warmStreams {
+        while warm.count + warmOpening < warmTarget {
             warmOpening += 1
             spawn { await self.openWarm(to: endpoint, generation: generation) }
         }

@@ -53,6 +53,8 @@ public actor Forward {
     var open: [UInt64: OpenConnection] = [:]
     var warm = Deque<WarmStream>()
     var warmOpening = 0
+    /// Whether the last stream opened rode a shared session; the default number of warm streams follows it.
+    var upstreamMultiplexed = false
     /// Connections that found the pool empty and wait for a stream being opened, oldest first.
     var warmWaiters = Deque<WarmWaiter>()
     var warmRetryPending = false

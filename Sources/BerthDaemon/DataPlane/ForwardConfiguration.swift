@@ -7,8 +7,9 @@ public struct ForwardConfiguration: Sendable {
     /// How many connections may wait at once; more are closed on arrival, so a client storm during
     /// an outage cannot pile up sockets without bound.
     public var maxHeldConnections: Int
-    /// How many upstream streams to keep open ahead of demand (0 turns warm streams off).
-    public var warmStreams: Int
+    /// How many upstream streams to keep open ahead of demand (0 turns warm streams off); nil follows the
+    /// transport, see `defaultWarmStreams(multiplexed:)`.
+    public var warmStreams: Int?
     /// A warm stream idle this long is replaced, so the kubelet's idle timeout (5 min on hardened
     /// clusters, v4 has no keepalive) never cuts a stream that is about to be handed out.
     public var warmStreamMaxIdle: Duration
@@ -28,7 +29,7 @@ public struct ForwardConfiguration: Sendable {
         name: String,
         holdTimeout: Duration = .seconds(10),
         maxHeldConnections: Int = 256,
-        warmStreams: Int = 1,
+        warmStreams: Int? = 1,
         warmStreamMaxIdle: Duration = .seconds(240),
         warmStreamBufferLimit: Int = 64 * 1024,
         warmRetryDelay: Duration = .milliseconds(500),
@@ -44,5 +45,17 @@ public struct ForwardConfiguration: Sendable {
         self.warmRetryDelay = warmRetryDelay
         self.warmRetryMaxDelay = warmRetryMaxDelay
         self.warmStreamWaitLimit = warmStreamWaitLimit
+    }
+
+    /// Warm streams when the manifest sets none: 6 over a multiplexed transport (SPDY, either entry), where
+    /// a warm stream is a frame in a live session, so that a browser's burst of 6 connections needs no round
+    /// trip beyond its requests; 1 over v4 WebSockets, where each is a TLS connection of its own.
+    public static func defaultWarmStreams(multiplexed: Bool) -> Int {
+        multiplexed ? 6 : 1
+    }
+
+    /// The warm streams to keep, given whether the last stream opened was multiplexed.
+    func warmStreams(multiplexed: Bool) -> Int {
+        warmStreams ?? Self.defaultWarmStreams(multiplexed: multiplexed)
     }
 }

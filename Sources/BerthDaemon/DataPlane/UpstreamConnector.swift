@@ -18,6 +18,9 @@ public struct UpstreamStream: Sendable {
     public let channel: any Channel
     /// Whether end-of-stream can be sent in one direction while the other stays open.
     public let supportsHalfClose: Bool
+    /// Whether the stream rides a session shared with other streams (SPDY), so opening one more costs a
+    /// frame rather than a connection: the default `warm` follows it (docs/manifest.md).
+    public let multiplexed: Bool
     /// The stand-by wait of a connector of this module, whose end says why a stream died before use.
     let standbyExit: EventLoopFuture<StandbyExit>?
     /// Whether an error the stream reports means none of its bytes reached the pod (the kubelet could not dial
@@ -46,13 +49,14 @@ public struct UpstreamStream: Sendable {
     }
 
     /// Wraps a connected channel.
-    public init(channel: any Channel, supportsHalfClose: Bool) {
-        self.init(channel: channel, supportsHalfClose: supportsHalfClose, standbyExit: nil)
+    public init(channel: any Channel, supportsHalfClose: Bool, multiplexed: Bool = false) {
+        self.init(channel: channel, supportsHalfClose: supportsHalfClose, multiplexed: multiplexed, standbyExit: nil)
     }
 
-    init(channel: any Channel, supportsHalfClose: Bool, standbyExit: EventLoopFuture<StandbyExit>?) {
+    init(channel: any Channel, supportsHalfClose: Bool, multiplexed: Bool = false, standbyExit: EventLoopFuture<StandbyExit>?) {
         self.channel = channel
         self.supportsHalfClose = supportsHalfClose
+        self.multiplexed = multiplexed
         self.standbyExit = standbyExit
     }
 }

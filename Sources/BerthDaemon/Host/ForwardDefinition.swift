@@ -29,7 +29,7 @@ public struct ForwardDefinition: Codable, Sendable, Hashable {
             "address": spec.ownAddress ? "own loopback address" : spec.address,
             "enabled": String(spec.enabled),
             "hold": Self.text(spec.hold),
-            "warm": String(spec.warm),
+            "warm": spec.warm.map(String.init) ?? "by transport (6 over SPDY, 1 over WebSocket)",
             "probe": spec.probe.map { "every " + Self.text($0.interval) } ?? "-",
             "transport": spec.transport.rawValue,
             "names": String(spec.names),

@@ -108,7 +108,7 @@ public struct NegotiatingUpstreamConnector: UpstreamConnector {
                     standby.exitFuture.cascade(to: exit)
                 }
             }
-            var stream = UpstreamStream(channel: channel, supportsHalfClose: true, standbyExit: exit.futureResult)
+            var stream = UpstreamStream(channel: channel, supportsHalfClose: true, multiplexed: true, standbyExit: exit.futureResult)
             stream.neverReachedPod = PortForwardUpstreamConnector.kubeletCouldNotDial
             return stream
         } catch {

@@ -19,8 +19,9 @@ public struct ForwardSpec: Hashable, Sendable {
     public var enabled: Bool
     /// How long a new local connection waits for a ready endpoint before it is closed.
     public var hold: Duration
-    /// Number of upstream streams opened ahead of demand; 0 disables prewarming.
-    public var warm: Int
+    /// Number of upstream streams opened ahead of demand; 0 disables prewarming; nil lets the transport
+    /// decide (6 over SPDY sessions, 1 over v4 WebSockets).
+    public var warm: Int?
     /// Periodic health probe of the upstream; `nil` disables probing.
     public var probe: ProbeSpec?
     /// How connections reach the pod through the API server.
@@ -43,7 +44,7 @@ public struct ForwardSpec: Hashable, Sendable {
         address: String = ManifestDefaults.builtIn.address,
         enabled: Bool = true,
         hold: Duration = ManifestDefaults.builtIn.hold,
-        warm: Int = ManifestDefaults.builtIn.warm,
+        warm: Int? = ManifestDefaults.builtIn.warm,
         probe: ProbeSpec? = nil,
         transport: TransportChoice = ManifestDefaults.builtIn.transport,
         names: Bool = false,

@@ -9,8 +9,9 @@ public struct ManifestDefaults: Hashable, Sendable {
     public var address: String
     /// Default hold timeout for new connections while no endpoint is ready.
     public var hold: Duration
-    /// Default number of prewarmed upstream streams.
-    public var warm: Int
+    /// Default number of prewarmed upstream streams; nil lets the transport decide (6 over SPDY sessions,
+    /// 1 over v4 WebSockets, docs/manifest.md).
+    public var warm: Int?
     /// Default transport to the pods.
     public var transport: TransportChoice
     /// Whether service forwards get their cluster names by default.
@@ -24,7 +25,7 @@ public struct ManifestDefaults: Hashable, Sendable {
 
     /// Creates defaults.
     public init(
-        context: String? = nil, namespace: String? = nil, address: String, hold: Duration, warm: Int,
+        context: String? = nil, namespace: String? = nil, address: String, hold: Duration, warm: Int?,
         transport: TransportChoice = .auto,
         names: Bool = false, clusterDomain: String = "cluster.local", addressRange: LoopbackRange = .standard,
         relayImage: String = Self.defaultRelayImage
@@ -45,7 +46,7 @@ public struct ManifestDefaults: Hashable, Sendable {
     /// this berth's relay protocol (relay/Dockerfile builds it).
     public static let defaultRelayImage = "ghcr.io/berth-dev/berth-relay:0.2"
 
-    /// What applies when no manifest file sets a default: loopback only, hold 10s, one warm stream,
-    /// the transport negotiated.
-    public static let builtIn = ManifestDefaults(address: "127.0.0.1", hold: .seconds(10), warm: 1)
+    /// What applies when no manifest file sets a default: loopback only, hold 10s, as many warm streams as
+    /// the transport makes cheap, the transport negotiated.
+    public static let builtIn = ManifestDefaults(address: "127.0.0.1", hold: .seconds(10), warm: nil)
 }

@@ -181,6 +181,33 @@ public final class Daemon: Service, Sendable {
         statuses.changes()
     }
 
+    /// The whole status, as `status()` gives it (live connection counters, transport, sessions), on every
+    /// status change and at least every `refresh` on the daemon's clock, since those change without one:
+    /// what the live view of `berth up` draws. Ends when the daemon stops.
+    public func liveStatusChanges(refresh: Duration = .seconds(1)) -> AsyncStream<DaemonStatus> {
+        let changes = statusChanges()
+        let clock = configuration.clock
+        return AsyncStream { continuation in
+            let task = Task {
+                // One wake-up per change or tick; a burst of them while the status is read counts once.
+                let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await _ in changes { wake.yield() }
+                        wake.finish()
+                    }
+                    group.addTask {
+                        while (try? await clock.sleep(for: refresh)) != nil { wake.yield() }
+                    }
+                    for await _ in wakes { continuation.yield(await self.status()) }
+                    group.cancelAll()
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
     /// Forwards whose spec changed, appeared or disappeared between two manifests.
     static func changedKeys(_ old: Manifest, _ new: Manifest) -> [String] {
         let names = Set(old.forwards.map(\.name)).union(new.forwards.map(\.name))

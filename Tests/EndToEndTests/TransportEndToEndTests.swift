@@ -96,6 +96,41 @@ struct TransportEndToEndTests {
         }
     }
 
+    @Test func theLiveViewShowsTransportSessionsAndConnectionsAsBerthStatusDoes() async throws {
+        try await Harness.with { harness in
+            try harness.writeManifest("""
+                apiVersion: berth/v1
+                kind: Forwards
+                forwards:
+                  - {name: lone, pod: lone, ports: [{local: 0, remote: 7000}]}
+                """)
+            try await harness.withDaemon { daemon in
+                let ready = try await awaitStatus(daemon, "lone Ready") { $0.isPhase("lone", .ready) }
+                _ = try await TestHTTP.get(port: try #require(ready.port("lone")))
+                // A connection and the session's streams change no phase: only the refresh shows them.
+                let views = daemon.liveStatusChanges(refresh: .milliseconds(50))
+                let live = try await withThrowingTaskGroup(of: DaemonStatus?.self) { group in
+                    group.addTask {
+                        for await status in views {
+                            if let lone = status["lone"], lone.connections.total == 1, (lone.sessions?.streams ?? 0) > 0 { return status }
+                        }
+                        return nil
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(20))
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    return try #require(try await group.next() ?? nil, "the live view shows the session and the connection")
+                }
+                #expect(live["lone"]?.transport == "websocket-spdy")
+                #expect(live["lone"]?.sessions?.sessions == 1)
+                let table = StatusTable.render(live)
+                #expect(table.contains("websocket-spdy") && table.contains("1/"), "the table the live view draws has them")
+            }
+        }
+    }
+
     @Test func statusShowsTheNegotiatedTransportAndTheSessionsOfEachForward() async throws {
         try await Harness.with { harness in
             harness.server.setRefuseWebSockets(true)

@@ -14,7 +14,8 @@ struct Up: AsyncParsableCommand {
         discussion: """
             Watches the manifest files (and env files): an edit is applied within a fraction of a second, an \
             invalid edit keeps the last valid manifest running and shows the error. On a terminal a live table \
-            of the forwards is redrawn on every change; otherwise log lines go to stderr. \
+            of the forwards (as berth status shows it) is redrawn on every change and every second; otherwise \
+            log lines go to stderr. \
             SIGINT or SIGTERM stops accepting, closes every forward and exits 0.
 
             Exit codes: 0 stopped by a signal, 1 invalid manifest at start-up (or a --metrics address that cannot be \
@@ -80,10 +81,11 @@ struct Up: AsyncParsableCommand {
             kubeconfig: kubeconfig, context: context,
             logger: Foreground.logger(level: live ? .warning : .info), localNames: localNames, metrics: registry))
         let dashboardLine = SharedLine()
-        // On a terminal: clear the screen and redraw on every change (the table is small and changes rarely).
+        // On a terminal: clear the screen and redraw the whole status, as berth status shows it (transport,
+        // sessions, connections), on every change and every second; the table is small.
         let liveTable = ClosureService {
             guard live else { return }
-            for await status in daemon.statusChanges() {
+            for await status in daemon.liveStatusChanges() {
                 let screen = "\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n" + dashboardLine.text
                 FileHandle.standardOutput.write(Data(screen.utf8))
             }

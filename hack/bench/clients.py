@@ -1,5 +1,7 @@
 """The benchmark's client side: HTTP requests on fresh connections, bulk reads, bounded waits. Loopback only."""
 
+import hashlib
+import random
 import socket
 import threading
 import time
@@ -131,6 +133,78 @@ def concurrent_clients(port, clients, each, seconds):
         t.join(timeout=deadline.left() + 20)
     p99 = percentile(latencies, 99)
     return errors[0], (p99 * 1000 if p99 is not None else None), first[0]
+
+
+def echo_exact(port, total, timeout=120.0):
+    """Sends `total` pseudo-random bytes on one connection while reading the echo back, then half-closes; returns
+    (seconds, whether every byte came back in order). Both directions run at once, so neither side's buffers fill."""
+    chunk = random.Random(total).randbytes(1 << 20)
+    sent_hash, got_hash = hashlib.sha256(), hashlib.sha256()
+    with socket.create_connection((LOOPBACK, port), timeout=timeout) as s:
+        failure = []
+
+        def send():
+            try:
+                left = total
+                while left > 0:
+                    piece = chunk[:min(len(chunk), left)]
+                    s.sendall(piece)
+                    sent_hash.update(piece)
+                    left -= len(piece)
+                s.shutdown(socket.SHUT_WR)
+            except OSError as error:
+                failure.append(error)
+
+        start = time.perf_counter()
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        got = 0
+        buffer = bytearray(1 << 20)
+        view = memoryview(buffer)
+        while got < total:
+            n = s.recv_into(view, min(len(buffer), total - got))
+            if n == 0:
+                break
+            got_hash.update(view[:n])
+            got += n
+        sender.join(timeout)
+        elapsed = time.perf_counter() - start
+    if failure:
+        raise failure[0]
+    return elapsed, got == total and sent_hash.digest() == got_hash.digest()
+
+
+def bursts(port, size, count, seconds, pause=0.5):
+    """`count` bursts of `size` GETs at once, each on a new connection (a browser opening a page), `pause` s apart:
+    (p50 ms and p99 ms of the time until a burst's last answer, errors)."""
+    deadline = Deadline(seconds)
+    durations, errors = [], 0
+    for _ in range(count):
+        if deadline.passed():
+            errors += size
+            continue
+        failed = [0]
+        lock = threading.Lock()
+
+        def get():
+            try:
+                http_get(port, timeout=min(15.0, deadline.left() + 0.1))
+            except OSError:
+                with lock:
+                    failed[0] += 1
+
+        threads = [threading.Thread(target=get, daemon=True) for _ in range(size)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=deadline.left() + 20)
+        if failed[0] == 0:
+            durations.append(time.perf_counter() - start)
+        errors += failed[0]
+        time.sleep(pause)  # a page, then reading it: warm pools refill in between, as they would
+    return (percentile(durations, 50) * 1000 if durations else None,
+            percentile(durations, 99) * 1000 if durations else None, errors)
 
 
 def request_loop_across_deletion(port, delete, before, after, interval=0.05):

@@ -1,4 +1,5 @@
-"""The seven scenarios of issue 7. Each returns {peer: {metric: [one value per run]}}."""
+"""The scenarios of issues 7 and 11. Each returns {peer: {metric: [one value per run]}}, or that and
+{peer: transport} when the transport each peer used is part of the result."""
 
 import json
 import os
@@ -8,7 +9,7 @@ import time
 
 import clients
 from clients import Deadline, free_port, wait_listening
-from peers import BerthUp, berth_forward, cpu_seconds, kubectl_forward, manifest, proc_status, write_atomically
+from peers import BerthUp, Process, berth_forward, cpu_seconds, kubectl_forward, manifest, proc_status, write_atomically
 
 
 def log(message):
@@ -282,6 +283,83 @@ def concurrency(ctx):
     return results
 
 
+def round_trip(ctx, milliseconds=40):
+    """8. New connections behind a 40 ms round trip (FakeKube's round-trip chaos, on every API connection both
+    ways): sequential GETs and bursts of 6 at once, each GET on a new connection, as a new user tries it (each
+    peer freshly started, its defaults) — berth, kubectl. Also returns the transport each peer used."""
+    results, transports = {}, {}
+    count = 30 if ctx.quick else 200
+    burst_count = 10 if ctx.quick else 50
+    budget = 60 if ctx.quick else 240
+    ctx.cluster.request("POST", "/fake/v1/chaos/round-trip?milliseconds=%d" % milliseconds)
+    try:
+        for run in range(ctx.runs):
+            for peer in ("kubectl", "berth"):
+                ctx.wait_web_ready()
+                ctx.cluster.reset_stats()
+                path = None
+                if peer == "kubectl":
+                    process, port = kubectl_forward(ctx.kubectl, ctx.cluster.kubeconfig, "bench", "svc/web", "80")
+                    stop = process.stop
+                else:
+                    # `berth up`, not `berth forward`: its status names the transport auto negotiated.
+                    path = os.path.join(ctx.workdir, "round-trip.yaml")
+                    port = free_port()
+                    write_atomically(path, manifest([("web", "bench", "web", port, "80")]))
+                    up = BerthUp(ctx.berth, ctx.cluster.kubeconfig, path)
+                    stop = up.stop
+                    if up.wait_all_ready(1, 60) is None or not wait_listening(port, 30):
+                        up.stop()
+                        raise RuntimeError("berth up did not become ready behind %d ms: %s" % (milliseconds, up.process.tail()))
+                try:
+                    p50, p99, errors = clients.sequential_latency(port, count, budget)
+                    burst_p50, burst_p99, burst_errors = clients.bursts(port, 6, burst_count, budget)
+                    if path:
+                        status = berth_status(ctx.berth, path) or {}
+                        transports[peer] = (status.get("forwards") or [{}])[0].get("transport") or "?"
+                    else:
+                        # kubectl does not say; FakeKube's counts tell whether its connections shared sessions
+                        # (its 1.33 default, the WebSocket tunnel carrying SPDY) or each had its own (v4).
+                        sessions = ctx.cluster.stats().get("portForward", {}).get("totalSessions", 0)
+                        transports[peer] = "websocket-spdy" if sessions < count else "websocket"
+                finally:
+                    stop()
+                add(results, peer, "sequential p50 ms", p50)
+                add(results, peer, "sequential p99 ms", p99)
+                add(results, peer, "burst of 6 p50 ms", burst_p50)
+                add(results, peer, "burst of 6 p99 ms", burst_p99)
+                add(results, peer, "errors", errors + burst_errors)
+            log("round-trip run %d: %s" % (run + 1, {p: (round(v["sequential p50 ms"][-1] or 0, 1),
+                                                        round(v["burst of 6 p50 ms"][-1] or 0, 1)) for p, v in results.items()}))
+    finally:
+        ctx.cluster.request("POST", "/fake/v1/chaos/round-trip?milliseconds=0")
+    return results, transports
+
+
+def tunnel_bulk(ctx):
+    """9. A check more than a race: 64 MiB each way through one connection over the WebSocket tunnel entry
+    (`berth forward --transport websocket-spdy` to the tools pod's echo port), compared byte for byte (SHA-256
+    of what was sent and what came back). Fails the scenario on any difference. Too slow for the debug-built
+    test suite, which echoes 8 MiB over the tunnel and 64 MiB over the SPDY upgrade (SPDYSessionTests)."""
+    results = {}
+    total = 64 << 20
+    for run in range(ctx.runs):
+        port = free_port()
+        process = Process([ctx.berth, "forward", "--kubeconfig", ctx.cluster.kubeconfig, "-n", "tools", "--transport",
+                           "websocket-spdy", "pod/source", "%d:7000" % port], name="berth")
+        try:
+            if not process.wait_for(lambda out, err: any("Forwarding from" in line for line in out), 30):
+                raise RuntimeError("berth forward --transport websocket-spdy did not become Ready: " + process.tail())
+            seconds, exact = clients.echo_exact(port, total)
+        finally:
+            process.stop()
+        if not exact:
+            raise RuntimeError("64 MiB echoed over the tunnel came back different (run %d)" % (run + 1))
+        add(results, "berth", "MiB/s each way", (total / (1 << 20)) / seconds)
+        log("tunnel bulk run %d: 64 MiB each way byte-exact in %.2f s" % (run + 1, seconds))
+    return results, {"berth": "websocket-spdy"}
+
+
 SCENARIOS = [
     (1, "Pod restarts (request every 50 ms, delete pods --all --force)", pod_restarts),
     (2, "Throughput, one connection", throughput),
@@ -290,4 +368,6 @@ SCENARIOS = [
     (5, "Scale, 1,000 forwards", scale),
     (6, "Edit to converged", edit),
     (7, "Concurrency, 200 clients on new connections", concurrency),
+    (8, "New connections behind a 40 ms round trip", round_trip),
+    (9, "64 MiB each way byte-exact over the WebSocket tunnel (check)", tunnel_bulk),
 ]

@@ -9,6 +9,8 @@ import Testing
 // many connections, half-close, the kubelet's error text, ping, and refusal.
 @Suite(.timeLimit(.minutes(2)))
 struct SPDYSessionTests {
+    // 8 MiB over the tunnel: 64 MiB takes about a minute in a debug build. hack/bench scenario 9 checks 64 MiB
+    // each way over the tunnel, through berth forward, in release binaries (docs/demo-and-bench.md).
     @Test(arguments: [(PortForwardTransport.websocketSPDY, 8 << 20), (PortForwardTransport.spdy, 64 << 20)])
     func bulkEchoIsByteExactBothWays(transport: PortForwardTransport, size: Int) async throws {
         let fixture = try await SPDYSessionFixture.start()

@@ -1,0 +1,199 @@
+import BerthTestSupport
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// berth's relay pod with real `berth up` processes against `fake-kube serve` (docs/relay.md): created for a
+/// `host` forward, recreated when deleted, adopted after `kill -9`, deleted by `berth down`, never another
+/// daemon's, and a Failed forward naming the verb when the user may not create pods.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct RelayEndToEndTests {
+    /// `orders` answers every byte with itself, as the host the relay dials.
+    static let scenario = """
+        namespaces: [shop]
+        deployments:
+          - name: orders
+            namespace: shop
+            replicas: 1
+            labels: {app: orders}
+            containers:
+              - name: db
+                ports: [{name: pg, containerPort: 5432, behaviour: echo}]
+        services:
+          - name: orders
+            namespace: shop
+            selector: {app: orders}
+            ports: [{name: pg, port: 5432, targetPort: pg}]
+        """
+
+    static func manifest(_ name: String = "orders-db") -> String {
+        """
+        apiVersion: berth/v1
+        kind: Forwards
+        defaults:
+          namespace: shop
+          hold: 20s
+        forwards:
+          - name: \(name)
+            host: orders.shop.svc.cluster.local
+            ports: [{local: 0, remote: 5432}]
+        """
+    }
+
+    @Test func aHostForwardIsByteExactThroughTheRelayComesBackWhenItIsDeletedAndDownLeavesNoRelay() async throws {
+        try await ProcessWorld.with(scenario: Self.scenario) { world in
+            let manifest = try world.write("forwards.yaml", Self.manifest())
+            let up = try world.startBerth(["up", "-f", manifest])
+            defer { up.stop() }
+            let ready = try await world.awaitStatus(manifest, "orders-db Ready") { $0.phase("orders-db") == "Ready" }
+            #expect(ready.forward("orders-db")?["target"] as? String == "host/orders.shop.svc.cluster.local")
+            let pod = try #require(ready.pod("orders-db"))
+            let relays = try await world.relayPods()
+            #expect(relays.map(\.name) == [pod] && pod.hasPrefix("berth-relay-"))
+            let port = try #require(ready.localPort("orders-db"))
+            try await Self.expectEcho(port: port, bytes: 256 * 1024)
+
+            // Deleted by someone else: the same pod (same routes, same name) comes back with a new uid.
+            let first = try #require(relays.first)
+            #expect(try await world.kubectl(["delete", "pod", pod, "-n", "shop", "--wait=false"]).status == 0)
+            try await world.awaitRelayPods("a new relay pod") { $0.count == 1 && $0[0].uid != first.uid && !$0[0].terminating }
+            try await world.awaitStatus(manifest, "orders-db Ready again") { $0.phase("orders-db") == "Ready" }
+            try await Self.expectEcho(port: port, bytes: 64 * 1024)
+
+            #expect(try await world.berth(["down", "-f", manifest]).status == 0)
+            #expect(try await world.relayPods().isEmpty, "berth down deletes its relay pod")
+        }
+    }
+
+    @Test func killNineThenUpAdoptsTheRelayPodAndLeavesExactlyOne() async throws {
+        try await ProcessWorld.with(scenario: Self.scenario) { world in
+            let manifest = try world.write("forwards.yaml", Self.manifest())
+            let first = try world.startBerth(["up", "-f", manifest], log: "first.log")
+            defer { first.stop() }
+            try await world.awaitStatus(manifest, "orders-db Ready") { $0.phase("orders-db") == "Ready" }
+            let before = try await world.relayPods()
+            first.signal(SIGKILL)
+            #expect(await first.wait() == 128 + SIGKILL)
+
+            let second = try world.startBerth(["up", "-f", manifest], log: "second.log")
+            defer { second.stop() }
+            let ready = try await world.awaitStatus(manifest, "orders-db Ready after the restart") {
+                $0.phase("orders-db") == "Ready" && $0.pid == Int(second.pid)
+            }
+            let after = try await world.relayPods()
+            #expect(after.count == 1 && after.map(\.uid) == before.map(\.uid), "the orphan is adopted, not replaced: \(after)")
+            let port = try #require(ready.localPort("orders-db"))
+            try await Self.expectEcho(port: port, bytes: 1024)
+            #expect(try await world.berth(["down", "-f", manifest]).status == 0)
+            #expect(try await world.relayPods().isEmpty)
+        }
+    }
+
+    @Test func twoDaemonsInOneNamespaceNeverDeleteEachOthersRelay() async throws {
+        try await ProcessWorld.with(scenario: Self.scenario) { world in
+            try FileManager.default.createDirectory(atPath: world.directory + "/a", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: world.directory + "/b", withIntermediateDirectories: true)
+            let a = try world.write("a/forwards.yaml", Self.manifest("orders-a"))
+            let b = try world.write("b/forwards.yaml", Self.manifest("orders-b"))
+            let upA = try world.startBerth(["up", "-f", a], log: "a.log")
+            defer { upA.stop() }
+            let upB = try world.startBerth(["up", "-f", b], log: "b.log")
+            defer { upB.stop() }
+            try await world.awaitStatus(a, "orders-a Ready") { $0.phase("orders-a") == "Ready" }
+            let readyB = try await world.awaitStatus(b, "orders-b Ready") { $0.phase("orders-b") == "Ready" }
+            let both = try await world.relayPods()
+            #expect(both.count == 2 && Set(both.map(\.owner)).count == 2, "one relay per daemon: \(both)")
+
+            #expect(try await world.berth(["down", "-f", a]).status == 0)
+            let left = try await world.relayPods()
+            #expect(left.map(\.name) == [readyB.pod("orders-b")], "b's relay stays: \(left)")
+            let port = try #require(readyB.localPort("orders-b"))
+            try await Self.expectEcho(port: port, bytes: 1024)
+            let stillReady = try await world.status(b).1
+            #expect(stillReady?.phase("orders-b") == "Ready")
+            #expect(try await world.berth(["down", "-f", b]).status == 0)
+            #expect(try await world.relayPods().isEmpty)
+        }
+    }
+
+    @Test func aUserWhoMayNotCreatePodsGetsAFailedForwardNamingTheVerb() async throws {
+        try await ProcessWorld.with(scenario: Self.scenario) { world in
+            let manifest = try world.write("forwards.yaml", Self.manifest())
+            let up = try world.startBerth(["up", "-f", manifest, "--context", "forwarder"])
+            defer { up.stop() }
+            let failed = try await world.awaitStatus(manifest, "orders-db Failed") { $0.phase("orders-db") == "Failed" }
+            #expect(failed.forward("orders-db")?["reason"] as? String == "Forbidden")
+            let message = failed.forward("orders-db")?["message"] as? String ?? ""
+            #expect(message.hasPrefix("cannot create pods in namespace shop: forbidden"), "\(message)")
+            #expect(try await world.relayPods().isEmpty)
+        }
+    }
+
+    /// Sends `bytes` random bytes through the forward on `port` and expects each back, in order.
+    static func expectEcho(port: Int, bytes: Int) async throws {
+        let payload = (0..<bytes).map { _ in UInt8.random(in: 0...255) }
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        let received = try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(bytes: payload))
+            var received: [UInt8] = []
+            for try await chunk in inbound {
+                received += chunk.readableBytesView
+                if received.count >= payload.count { break }
+            }
+            return received
+        }
+        #expect(received.count == payload.count && received == payload, "echo through the relay: \(received.count) of \(payload.count) bytes")
+    }
+}
+
+/// A relay pod as `kubectl get pods -l app.kubernetes.io/name=berth-relay` shows it.
+struct RelayPod: Sendable, CustomStringConvertible {
+    var name: String
+    var uid: String
+    var owner: String
+    var terminating: Bool
+
+    var description: String { "\(name) (uid \(uid), owner \(owner)\(terminating ? ", terminating" : ""))" }
+}
+
+extension ProcessWorld {
+    /// Runs kubectl with this world's kubeconfig.
+    func kubectl(_ arguments: [String]) async throws -> Output {
+        try await run([try ReferenceClients.require("kubectl"), "--kubeconfig", kubeconfig] + arguments)
+    }
+
+    /// The relay pods in `shop`, whoever owns them, sorted by name.
+    func relayPods() async throws -> [RelayPod] {
+        let output = try await kubectl(["get", "pods", "-n", "shop", "-l", "app.kubernetes.io/name=berth-relay", "-o", "json"])
+        guard output.status == 0, let list = try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any] else {
+            throw Failure(description: "kubectl get pods failed: \(output.stdout)\(output.stderr)")
+        }
+        let items = list["items"] as? [[String: Any]] ?? []
+        return items.map { item in
+            let metadata = item["metadata"] as? [String: Any] ?? [:]
+            let labels = metadata["labels"] as? [String: String] ?? [:]
+            return RelayPod(
+                name: metadata["name"] as? String ?? "", uid: metadata["uid"] as? String ?? "",
+                owner: labels["berth.dev/owner"] ?? "", terminating: metadata["deletionTimestamp"] != nil)
+        }.sorted { $0.name < $1.name }
+    }
+
+    /// Polls the relay pods (there is no event across processes) until `condition` holds.
+    func awaitRelayPods(within limit: Duration = .seconds(30), _ what: String, _ condition: ([RelayPod]) -> Bool) async throws {
+        let deadline = ContinuousClock.now + limit
+        var last: [RelayPod] = []
+        while ContinuousClock.now < deadline {
+            last = try await relayPods()
+            if condition(last) { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw Failure(description: "timed out waiting for \(what); relay pods: \(last)")
+    }
+}

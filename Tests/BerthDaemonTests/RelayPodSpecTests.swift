@@ -77,7 +77,7 @@ import Testing
         let spec = ForwardSpec(name: "db", target: .host("orders.example.com"), ports: [
             PortMapping(local: 5432, remote: .number(5432)), PortMapping(local: 8125, remote: .number(8125), protocol: .udp),
         ])
-        let routes = try ForwardReconciler.relayRoutes(spec, namespace: "shop", services: [], clusterDomain: "cluster.local").get()
+        let routes = try ForwardReconciler.relayRoutes(spec, namespace: "shop", observed: ObservedObjects(), clusterDomain: "cluster.local").get()
         #expect(routes == [
             RelayRoute(forward: "db", index: 0, protocol: .tcp, host: "orders.example.com", port: 5432),
             RelayRoute(forward: "db", index: 1, protocol: .udp, host: "orders.example.com", port: 8125),
@@ -88,18 +88,38 @@ import Testing
         let spec = ForwardSpec(name: "dns", namespace: "kube-system", target: .service("kube-dns"), ports: [
             PortMapping(local: 5353, remote: .name("dns"), protocol: .udp), PortMapping(local: 5354, remote: .number(53)),
         ])
-        let routes = try ForwardReconciler.relayRoutes(spec, namespace: "kube-system", services: [Self.dns], clusterDomain: "example.internal").get()
+        let routes = try ForwardReconciler.relayRoutes(spec, namespace: "kube-system", observed: ObservedObjects(services: [Self.dns]), clusterDomain: "example.internal").get()
         #expect(routes == [
             RelayRoute(forward: "dns", index: 0, protocol: .udp, host: "kube-dns.kube-system.svc.example.internal", port: 53),
             RelayRoute(forward: "dns", index: 1, protocol: .tcp, host: "kube-dns.kube-system.svc.example.internal", port: 53),
         ])
         // `dns` is a UDP port: asking for it over TCP names the protocol that is missing.
         let wrong = ForwardSpec(name: "dns", target: .service("kube-dns"), ports: [PortMapping(local: 5353, remote: .name("dns"))])
-        guard case .failure(let problem) = ForwardReconciler.relayRoutes(wrong, namespace: "kube-system", services: [Self.dns], clusterDomain: "cluster.local"),
+        guard case .failure(let problem) = ForwardReconciler.relayRoutes(wrong, namespace: "kube-system", observed: ObservedObjects(services: [Self.dns]), clusterDomain: "cluster.local"),
               case .unresolved(.servicePortNotFound, let message) = problem.outcome else {
             Issue.record("a TCP route to a UDP-only port name must not resolve")
             return
         }
         #expect(message == "service \"kube-dns\" has no TCP port dns")
+    }
+
+    @Test func aPodTargetSendsToThePodsAddressAndNamedPortOfTheSameProtocol() throws {
+        var pod = Pod(
+            metadata: ObjectMeta(name: "statsd-0", namespace: "default", uid: "uid-statsd-0", labels: ["app": "statsd"]),
+            spec: PodSpec(containers: [Container(name: "c", ports: [ContainerPort(name: "metrics", containerPort: 8125, protocol: "UDP")])]),
+            status: PodStatus(phase: "Running", conditions: [Condition(type: "Ready", status: "True", lastTransitionTime: "2026-01-01T00:00:00Z")]))
+        pod.status?.podIP = "10.244.0.9"
+        let spec = ForwardSpec(name: "statsd", target: .selector(["app": "statsd"]), ports: [
+            PortMapping(local: 8125, remote: .name("metrics"), protocol: .udp),
+        ])
+        let routes = try ForwardReconciler.relayRoutes(spec, namespace: "default", observed: ObservedObjects(pods: [pod]), clusterDomain: "cluster.local").get()
+        #expect(routes == [RelayRoute(forward: "statsd", index: 0, protocol: .udp, host: "10.244.0.9", port: 8125)])
+        // No ready pod: unresolved as for a direct forward, so the hold applies.
+        pod.status?.conditions = nil
+        guard case .failure(let problem) = ForwardReconciler.relayRoutes(spec, namespace: "default", observed: ObservedObjects(pods: [pod]), clusterDomain: "cluster.local"),
+              case .unresolved(.noReadyEndpoints, _) = problem.outcome else {
+            Issue.record("a pod that is not ready must not be routed to")
+            return
+        }
     }
 }

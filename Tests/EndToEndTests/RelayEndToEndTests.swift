@@ -57,9 +57,22 @@ struct RelayEndToEndTests {
             let port = try #require(ready.localPort("orders-db"))
             try await Self.expectEcho(port: port, bytes: 256 * 1024)
 
-            // Deleted by someone else: the same pod (same routes, same name) comes back with a new uid.
+            // Deleted by someone else mid-traffic: the open connection ends (it does not hang), and the same pod
+            // (same routes, same name) comes back with a new uid.
             let first = try #require(relays.first)
-            #expect(try await world.kubectl(["delete", "pod", pod, "-n", "shop", "--wait=false"]).status == 0)
+            try await Self.connect(port: port).executeThenClose { inbound, outbound in
+                var incoming = inbound.makeAsyncIterator()
+                try await outbound.write(ByteBuffer(bytes: [1, 2, 3]))
+                var echoed = 0
+                while echoed < 3, let chunk = try await incoming.next() { echoed += chunk.readableBytes }
+                #expect(echoed == 3)
+                #expect(try await world.kubectl(["delete", "pod", pod, "-n", "shop", "--wait=false"]).status == 0)
+                do {
+                    while try await incoming.next() != nil {}
+                } catch {
+                    // Reset rather than closed: ended either way.
+                }
+            }
             try await world.awaitRelayPods("a new relay pod") { $0.count == 1 && $0[0].uid != first.uid && !$0[0].terminating }
             try await world.awaitStatus(manifest, "orders-db Ready again") { $0.phase("orders-db") == "Ready" }
             try await Self.expectEcho(port: port, bytes: 64 * 1024)
@@ -136,11 +149,7 @@ struct RelayEndToEndTests {
     /// Sends `bytes` random bytes through the forward on `port` and expects each back, in order.
     static func expectEcho(port: Int, bytes: Int) async throws {
         let payload = (0..<bytes).map { _ in UInt8.random(in: 0...255) }
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-            }
-        let received = try await channel.executeThenClose { inbound, outbound in
+        let received = try await connect(port: port).executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(bytes: payload))
             var received: [UInt8] = []
             for try await chunk in inbound {
@@ -150,6 +159,14 @@ struct RelayEndToEndTests {
             return received
         }
         #expect(received.count == payload.count && received == payload, "echo through the relay: \(received.count) of \(payload.count) bytes")
+    }
+
+    /// A TCP connection to the forward on `port`.
+    static func connect(port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
     }
 }
 

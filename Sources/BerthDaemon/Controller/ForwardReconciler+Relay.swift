@@ -17,7 +17,7 @@ extension ForwardReconciler {
         _ spec: ForwardSpec, cluster: ClusterRegistry.Cluster, namespace: String, objects: ObservedObjects, defaults: ManifestDefaults
     ) async -> RelayOutcome {
         let routes: [RelayRoute]
-        switch Self.relayRoutes(spec, namespace: namespace, services: objects.services, clusterDomain: defaults.clusterDomain) {
+        switch Self.relayRoutes(spec, namespace: namespace, observed: objects, clusterDomain: defaults.clusterDomain) {
         case .success(let found): routes = found
         case .failure(let problem): return problem.outcome
         }
@@ -38,10 +38,11 @@ extension ForwardReconciler {
         var outcome: RelayOutcome
     }
 
-    /// Where the relay sends each of the forward's ports: the host itself, or a service's cluster DNS name and
-    /// service port. Every port of a forward through the relay goes through it, TCP ones too.
+    /// Where the relay sends each of the forward's ports: the host itself, a service's cluster DNS name and
+    /// service port, or the IP address and container port of the pod a direct forward would pick. Every port of a
+    /// forward through the relay goes through it, TCP ones too.
     static func relayRoutes(
-        _ spec: ForwardSpec, namespace: String, services: [Service], clusterDomain: String
+        _ spec: ForwardSpec, namespace: String, observed: ObservedObjects, clusterDomain: String
     ) -> Result<[RelayRoute], RouteProblem> {
         switch spec.target {
         case .host(let host):
@@ -50,7 +51,7 @@ extension ForwardReconciler {
                 return RelayRoute(forward: spec.name, index: index, protocol: mapping.protocol, host: host, port: port)
             })
         case .service(let name):
-            guard let service = services.first(where: { $0.metadata.name == name }) else {
+            guard let service = observed.services.first(where: { $0.metadata.name == name }) else {
                 return .failure(RouteProblem(outcome: .unresolved(.notFound, message: "service \"\(name)\" not found in namespace \(namespace)")))
             }
             var routes: [RelayRoute] = []
@@ -72,8 +73,36 @@ extension ForwardReconciler {
             }
             return .success(routes)
         case .pod, .deployment, .statefulSet, .selector:
-            let message = "UDP reaches a service or a host through the relay; forward \(spec.target) to a service that selects its pods"
-            return .failure(RouteProblem(outcome: .failed(reason: "UnsupportedTarget", message: message)))
+            return podRoutes(spec, namespace: namespace, observed: observed)
         }
+    }
+
+    /// The routes to the pod a direct forward would pick, by its IP: another pod there means another relay pod.
+    private static func podRoutes(_ spec: ForwardSpec, namespace: String, observed: ObservedObjects) -> Result<[RelayRoute], RouteProblem> {
+        let pick = TargetResolver.resolve(target: spec.target, ports: [], namespace: namespace, observed: observed)
+        let chosen: ResolvedEndpoint
+        switch pick {
+        case .endpoint(let endpoint): chosen = endpoint
+        case .unresolved(let reason, let message): return .failure(RouteProblem(outcome: .unresolved(reason, message: message)))
+        }
+        guard let pod = observed.pods.first(where: { $0.metadata.uid == chosen.uid }), let ip = pod.status?.podIP, !ip.isEmpty else {
+            return .failure(RouteProblem(outcome: .unresolved(.noReadyEndpoints, message: "pod \"\(chosen.pod)\" has no IP address yet")))
+        }
+        var routes: [RelayRoute] = []
+        for (index, mapping) in spec.ports.enumerated() {
+            let wanted = mapping.protocol == .udp ? "UDP" : "TCP"
+            let port: Int
+            switch mapping.remote {
+            case .number(let number): port = number
+            case .name(let portName):
+                guard let number = pod.containerPort(named: portName, protocol: wanted) else {
+                    let message = "pod \"\(chosen.pod)\" (\(spec.target)) has no \(wanted) container port named \"\(portName)\""
+                    return .failure(RouteProblem(outcome: .unresolved(.namedPortNotFound, message: message)))
+                }
+                port = number
+            }
+            routes.append(RelayRoute(forward: spec.name, index: index, protocol: mapping.protocol, host: ip, port: port))
+        }
+        return .success(routes)
     }
 }

@@ -126,6 +126,8 @@ let package = Package(
             dependencies: [
                 "BerthManifest", "Reconcile", "KubeAPI", "KubeClient", "KubePortForward", "BerthMetrics",
                 .product(name: "Metrics", package: "swift-metrics"),
+                // The UDP frame codec the relay pod speaks (docs/relay.md).
+                "BerthRelay",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -18,11 +18,32 @@ extension ForwardReconciler {
     func converge(listenersOf spec: ForwardSpec, cluster: ClusterRegistry.Cluster) async -> ListenFailure? {
         let name = spec.name
         var current = entries[name]?.ports.compactMap { $0 } ?? []
+        var currentUDP = Array((entries[name]?.udpPorts ?? [:]).values)
+        var nextUDP: [Int: RunningUDPPort] = [:]
         var next: [RunningPort?] = []
         var failure: ListenFailure?
         let host = Self.bindHost(spec.address)
 
-        for mapping in spec.ports {
+        for (place, mapping) in spec.ports.enumerated() {
+            if mapping.protocol == .udp {
+                next.append(nil)
+                if let index = currentUDP.firstIndex(where: { $0.requestedAddress == spec.address && $0.requestedLocal == mapping.local }) {
+                    nextUDP[place] = currentUDP.remove(at: index)
+                    continue
+                }
+                do {
+                    var logger = logger
+                    logger[metadataKey: "forward"] = "\(spec.name)"
+                    let port = try await UDPRelayPort.bind(
+                        host: host, port: mapping.local, connector: connector(spec, cluster: cluster, logger: logger),
+                        eventLoop: eventLoopGroup.next(), logger: logger)
+                    nextUDP[place] = RunningUDPPort(requestedAddress: spec.address, requestedLocal: mapping.local, port: port)
+                    logger.info("listening", metadata: ["local": "\(port.localAddress)/udp", "remote": "\(mapping.remote)"])
+                } catch {
+                    failure = failure ?? Self.listenFailure(error)
+                }
+                continue
+            }
             if let index = current.firstIndex(where: {
                 $0.requestedAddress == spec.address && $0.requestedLocal == mapping.local && $0.hold == spec.hold && $0.warm == spec.warm
             }) {
@@ -35,13 +56,6 @@ extension ForwardReconciler {
             if let index = current.firstIndex(where: { $0.address == host && $0.requestedLocal == mapping.local && mapping.local != 0 }) {
                 await current.remove(at: index).stop()
             }
-            if mapping.protocol == .udp {
-                // The local UDP listener is not part of this daemon yet; a TCP socket on the port would be a lie.
-                next.append(nil)
-                failure = failure ?? ListenFailure(
-                    reason: "UDPUnavailable", message: "cannot listen on \(host):\(mapping.local)/udp: this berth does not carry UDP locally yet")
-                continue
-            }
             do {
                 next.append(try await start(spec, mapping: mapping, host: host, cluster: cluster))
             } catch {
@@ -52,7 +66,11 @@ extension ForwardReconciler {
         for leftover in current {
             await leftover.stop()
         }
+        for leftover in currentUDP {
+            await leftover.port.stop()
+        }
         entries[name, default: Entry()].ports = next
+        entries[name, default: Entry()].udpPorts = nextUDP
         // New listeners learn the endpoint already chosen (reconcile sets it again after resolving).
         return failure
     }
@@ -62,11 +80,7 @@ extension ForwardReconciler {
         let listener = try await ForwardListener.bind(host: host, port: mapping.local, eventLoop: loop)
         var logger = logger
         logger[metadataKey: "forward"] = "\(spec.name)"
-        let v4 = PortForwardUpstreamConnector(
-            forward: spec.name, connection: cluster.connectionInfo, tlsContexts: clusters.tlsContexts, logger: logger)
-        let connector = NegotiatingUpstreamConnector(
-            forward: spec.name, cluster: cluster.id, choice: spec.transport, v4: v4, sessions: clusters.sessions,
-            memory: clusters.transports, logger: logger)
+        let connector = connector(spec, cluster: cluster, logger: logger)
         let (forward, handle) = await serve(listener, spec, connector: connector, remote: mapping.remote, logger: logger)
         var running = RunningPort(
             address: host, requestedAddress: spec.address, requestedLocal: mapping.local, remote: mapping.remote, hold: spec.hold, warm: spec.warm,
@@ -81,6 +95,15 @@ extension ForwardReconciler {
             }
         }
         return running
+    }
+
+    /// How the forward's streams reach its pod: the transport the spec chose, negotiated per cluster.
+    private func connector(_ spec: ForwardSpec, cluster: ClusterRegistry.Cluster, logger: Logger) -> NegotiatingUpstreamConnector {
+        let v4 = PortForwardUpstreamConnector(
+            forward: spec.name, connection: cluster.connectionInfo, tlsContexts: clusters.tlsContexts, logger: logger)
+        return NegotiatingUpstreamConnector(
+            forward: spec.name, cluster: cluster.id, choice: spec.transport, v4: v4, sessions: clusters.sessions,
+            memory: clusters.transports, logger: logger)
     }
 
     private func serve(
@@ -100,10 +123,15 @@ extension ForwardReconciler {
     /// Closes every listener of the forward (removed or disabled).
     func tearDown(_ name: String) async {
         let ports = entries[name]?.ports ?? []
+        let udpPorts = entries[name]?.udpPorts ?? [:]
         entries[name]?.ports = []
+        entries[name]?.udpPorts = [:]
         entries[name]?.endpoint = nil
         for port in ports {
             await port?.stop()
+        }
+        for udp in udpPorts.values {
+            await udp.port.stop()
         }
     }
 

@@ -17,7 +17,7 @@ extension ForwardReconciler {
             let running = (entry?.ports.count ?? 0) > index ? entry?.ports[index] : nil
             return PortStatus(
                 address: Self.bindHost(spec.address),
-                localPort: running?.forward.port,
+                localPort: running?.forward.port ?? entry?.udpPorts[index]?.port.port,
                 remote: mapping.remoteText,
                 targetPort: phase == .ready ? entry?.endpoint.flatMap { index < $0.containerPorts.count ? $0.containerPorts[index] : nil } : nil,
                 additionalAddresses: running.flatMap { port in

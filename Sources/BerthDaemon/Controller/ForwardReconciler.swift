@@ -44,9 +44,18 @@ public actor ForwardReconciler: Reconciler {
         }
     }
 
+    /// One bound local UDP port of a forward through the relay.
+    struct RunningUDPPort {
+        var requestedAddress: String
+        var requestedLocal: Int
+        var port: UDPRelayPort
+    }
+
     /// What reconcile knows about one forward between passes.
     struct Entry {
         var ports: [RunningPort?] = []
+        /// The UDP ports, by their place in the spec's `ports` (whose TCP slot stays nil).
+        var udpPorts: [Int: RunningUDPPort] = [:]
         var endpoint: ResolvedEndpoint?
         /// The last endpoint the forward had, kept while it has none: the next one, if another, is a rebind.
         var lastEndpoint: ResolvedEndpoint?
@@ -269,6 +278,10 @@ public actor ForwardReconciler: Reconciler {
                 namespace: namespace, podName: endpoint.pod, podUID: endpoint.uid, port: endpoint.containerPorts[index])
             for forward in port.forwards { await forward.setEndpoint(upstream) }
         }
+        for (index, udp) in entries[name]?.udpPorts ?? [:] where index < endpoint.containerPorts.count {
+            udp.port.setEndpoint(UpstreamEndpoint(
+                namespace: namespace, podName: endpoint.pod, podUID: endpoint.uid, port: endpoint.containerPorts[index]))
+        }
     }
 
     private func clearEndpoint(_ name: String, reason: String) async {
@@ -276,6 +289,7 @@ public actor ForwardReconciler: Reconciler {
         for forward in entries[name]?.ports.flatMap({ $0?.forwards ?? [] }) ?? [] {
             await forward.clearEndpoint(reason: reason)
         }
+        for udp in (entries[name]?.udpPorts ?? [:]).values { udp.port.clearEndpoint() }
     }
 
     private func record(_ name: String, error: String) {

@@ -1,4 +1,6 @@
 import BerthManifest
+import Crypto
+import Foundation
 import KubeAPI
 
 /// The relay pod berth runs in one namespace of one cluster, as a pure function of who owns it, its image and
@@ -60,16 +62,10 @@ public struct RelayPodSpec: Sendable, Hashable {
     }
 }
 
-/// FNV-1a, 64 bits, as 16 lowercase hex digits: a stable short id (not a secret, not a checksum against an attacker).
+/// SHA-256 as lowercase hex: a stable short id when a prefix is taken (not a secret).
 enum RelayHash {
     static func hex(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let digits = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
 
@@ -78,6 +74,6 @@ enum RelayHash {
 public enum RelayOwner {
     /// 16 hex digits of a hash of the user name, host name and the sorted absolute manifest paths.
     public static func id(user: String, host: String, manifests: [String]) -> String {
-        RelayHash.hex(([user, host] + manifests.sorted()).joined(separator: "\n"))
+        String(RelayHash.hex(([user, host] + manifests.sorted()).joined(separator: "\n")).prefix(16))
     }
 }

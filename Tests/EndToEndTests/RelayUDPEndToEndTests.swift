@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// UDP through berth's relay pod with a real `berth up` against `fake-kube serve` (docs/relay.md, "UDP"): each
+/// local sender's datagrams go on a stream of their own, boundaries kept, every reply back to its sender.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct RelayUDPEndToEndTests {
+    /// `dns-0` answers every datagram on 53 with itself.
+    static let scenario = """
+        namespaces: [shop]
+        pods:
+          - name: dns-0
+            namespace: shop
+            labels: {app: dns}
+            containers:
+              - name: dns
+                ports: [{name: dns, containerPort: 53, protocol: UDP, behaviour: echo}]
+        """
+
+    static let manifest = """
+        apiVersion: berth/v1
+        kind: Forwards
+        defaults:
+          namespace: shop
+        forwards:
+          - name: dns
+            pod: dns-0
+            ports: ["0:53/udp"]
+        """
+
+    @Test func twoSendersEachGetTheirOwnRepliesWithDatagramBoundariesKept() async throws {
+        try await ProcessWorld.with(scenario: Self.scenario) { world in
+            let manifest = try world.write("forwards.yaml", Self.manifest)
+            let up = try world.startBerth(["up", "-f", manifest])
+            defer { up.stop() }
+            let ready = try await world.awaitStatus(manifest, "dns Ready") { $0.phase("dns") == "Ready" }
+            let remote = (ready.forward("dns")?["ports"] as? [[String: Any]])?.first?["remote"] as? String
+            #expect(remote == "53/udp")
+            let port = try #require(ready.localPort("dns"))
+            // Sizes from 1 byte to 60 KiB; each sender's payloads carry its own mark, so a reply sent to the
+            // wrong sender shows.
+            async let first = UDPSender.exchange(port: port, mark: 1, count: 25)
+            async let second = UDPSender.exchange(port: port, mark: 2, count: 25)
+            let results = try await [first, second]
+            for result in results {
+                #expect(result.mismatches == 0 && result.lost == 0, "\(result)")
+            }
+            #expect(try await world.berth(["down", "-f", manifest]).status == 0)
+            #expect(try await world.relayPods().isEmpty)
+        }
+    }
+}
+
+/// One local UDP sender on its own socket and thread: sends a datagram, waits for the reply, compares.
+enum UDPSender {
+    struct Tally: Sendable, CustomStringConvertible {
+        var mark: UInt8
+        var sent = 0
+        var mismatches = 0
+        var lost = 0
+        var description: String { "sender \(mark): \(sent) sent, \(mismatches) wrong replies, \(lost) lost" }
+    }
+
+    static func exchange(port: Int, mark: UInt8, count: Int) async throws -> Tally {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Swift.Result { try blockingExchange(port: port, mark: mark, count: count) })
+            }.start()
+        }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private static func blockingExchange(port: Int, mark: UInt8, count: Int) throws -> Tally {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(description: "connect failed: errno \(errno)") }
+        var result = Tally(mark: mark)
+        var reply = [UInt8](repeating: 0, count: 65536)
+        for index in 0..<count {
+            let size = index == 0 ? 1 : index == 1 ? 60 * 1024 : Int.random(in: 1...(60 * 1024))
+            var payload = (0..<size).map { _ in UInt8.random(in: 0...255) }
+            payload[0] = mark
+            guard send(fd, payload, payload.count, 0) == payload.count else { throw Failure(description: "send failed: errno \(errno)") }
+            result.sent += 1
+            let received = recv(fd, &reply, reply.count, 0)
+            if received < 0 {
+                result.lost += 1
+                continue
+            }
+            if Array(reply[0..<received]) != payload { result.mismatches += 1 }
+        }
+        return result
+    }
+}

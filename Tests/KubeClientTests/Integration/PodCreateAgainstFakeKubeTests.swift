@@ -9,7 +9,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2)))
 struct PodCreateAgainstFakeKubeTests {
     static let pod = Pod(
-        metadata: ObjectMeta(name: "made", labels: ["app.kubernetes.io/name": "berth-relay", "berth.dev/owner": "abc"]),
+        metadata: ObjectMeta(name: "made", labels: ["app.kubernetes.io/name": "made", "berth.dev/owner": "abc"]),
         spec: PodSpec(
             containers: [
                 Container(

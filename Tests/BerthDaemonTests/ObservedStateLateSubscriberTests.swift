@@ -45,7 +45,7 @@ import Testing
             defer { observed.finish() }
             // The informer exists and has synced before the observed state leases it: the broadcast of its first
             // list is over, as it is when the factory's start wins the race against the subscription.
-            let early = observed.podFactory.acquire(InformerKey(cluster: id, namespace: "default"))
+            let early = observed.pods.factory.acquire(InformerKey(cluster: id, namespace: "default"))
             defer { early.release() }
             try await eventually("the pods informer synced", within: 20) { early.informer.hasSynced }
 

@@ -150,7 +150,7 @@ public actor ForwardReconciler: Reconciler {
         }
         let namespace = spec.namespace ?? cluster.client.namespace
         let scope = ObservedState.Scope(cluster: cluster.id, namespace: namespace)
-        let resources = ObservedState.resources(forTargetKind: spec.target.kind, localNames: spec.names)
+        let resources = ObservedState.resources(for: spec.target, localNames: spec.names)
         observed.require(forward: name, scope: scope, resources: resources)
 
         if let failure = await converge(listenersOf: spec, cluster: cluster) {

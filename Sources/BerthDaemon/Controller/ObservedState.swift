@@ -1,3 +1,4 @@
+import BerthManifest
 import KubeAPI
 import KubeClient
 import Logging
@@ -7,7 +8,8 @@ import Synchronization
 /// forwards that need them and released when none does (docs/architecture.md, invariant 3).
 ///
 /// Every informer event enqueues the forwards that depend on its (cluster, namespace) through `onChange`:
-/// the event only says where to look; reconcile reads the stores.
+/// the event only says where to look; reconcile reads the stores. No lock is held while an informer starts
+/// or stops: the locks guard bookkeeping only (see `LeaseTable`).
 public final class ObservedState: Sendable {
     /// The resources a forward may need.
     public enum Resource: Hashable, Sendable, CaseIterable {
@@ -43,24 +45,17 @@ public final class ObservedState: Sendable {
 
     typealias Job = @Sendable () async -> Void
 
-    private struct State {
-        var pods = LeaseTable<Pod>()
-        var services = LeaseTable<Service>()
-        var slices = LeaseTable<EndpointSlice>()
-        var deployments = LeaseTable<Deployment>()
-        var statefulSets = LeaseTable<StatefulSet>()
-        var needs: [String: (scope: Scope, resources: Set<Resource>)] = [:]
-    }
-
-    let podFactory: InformerFactory<Pod>
-    let serviceFactory: InformerFactory<Service>
-    let sliceFactory: InformerFactory<EndpointSlice>
-    let deploymentFactory: InformerFactory<Deployment>
-    let statefulSetFactory: InformerFactory<StatefulSet>
-    private let state = Mutex(State())
+    let pods: LeaseTable<Pod>
+    let services: LeaseTable<Service>
+    let slices: LeaseTable<EndpointSlice>
+    let deployments: LeaseTable<Deployment>
+    let statefulSets: LeaseTable<StatefulSet>
+    /// The same tables by resource, for everything that does not need the object type.
+    private let tables: [Resource: any ResourceLeases]
+    /// What each forward reads.
+    private let needs = Mutex<[String: (scope: Scope, resources: Set<Resource>)]>([:])
     private let jobs: AsyncStream<Job>.Continuation
     private let jobStream: AsyncStream<Job>
-    private let onChange: @Sendable (Scope) -> Void
 
     /// Creates the observed state.
     /// - Parameters:
@@ -70,104 +65,91 @@ public final class ObservedState: Sendable {
         clusters: ClusterRegistry, clock: any Clock<Duration>, logger: Logger,
         onChange: @escaping @Sendable (Scope) -> Void
     ) {
-        func factory<Object: KubeResource>(_ type: Object.Type) -> InformerFactory<Object> {
-            InformerFactory<Object>(clock: clock, logger: logger) { key in
+        func table<Object: KubeResource>(_ type: Object.Type) -> LeaseTable<Object> {
+            LeaseTable(factory: InformerFactory<Object>(clock: clock, logger: logger) { key in
                 guard let client = clusters.resolvedClient(key.cluster) else {
                     return UnresolvedClusterListerWatcher<Object>(cluster: key.cluster)
                 }
                 return client.listerWatcher(for: Object.self, namespace: key.namespace)
-            }
+            }, onChange: onChange)
         }
-        podFactory = factory(Pod.self)
-        serviceFactory = factory(Service.self)
-        sliceFactory = factory(EndpointSlice.self)
-        deploymentFactory = factory(Deployment.self)
-        statefulSetFactory = factory(StatefulSet.self)
+        pods = table(Pod.self)
+        services = table(Service.self)
+        slices = table(EndpointSlice.self)
+        deployments = table(Deployment.self)
+        statefulSets = table(StatefulSet.self)
+        tables = [.pods: pods, .services: services, .endpointSlices: slices, .deployments: deployments, .statefulSets: statefulSets]
         let (stream, continuation) = AsyncStream.makeStream(of: Job.self)
         jobStream = stream
         jobs = continuation
-        self.onChange = onChange
     }
 
-    /// The resources a target kind reads; with `localNames` (`names: true`) a statefulset or pod target
-    /// also reads services, to know whether its pod has a name under a headless one (docs/local-names.md).
-    public static func resources(forTargetKind kind: String, localNames: Bool = false) -> Set<Resource> {
-        switch kind {
-        case "service": [.pods, .services, .endpointSlices]
-        case "deployment": [.pods, .deployments]
-        case "statefulset": localNames ? [.pods, .statefulSets, .services] : [.pods, .statefulSets]
-        case "pod": localNames ? [.pods, .services] : [.pods]
-        default: [.pods]
+    /// The resources a forward to `target` reads; with `localNames` (`names: true`) a statefulset or pod
+    /// target also reads services, to know whether its pod has a name under a headless one
+    /// (docs/local-names.md). A host target reads the pods, where its relay pod is.
+    public static func resources(for target: ForwardTarget, localNames: Bool = false) -> Set<Resource> {
+        switch target {
+        case .service: [.pods, .services, .endpointSlices]
+        case .deployment: [.pods, .deployments]
+        case .statefulSet: localNames ? [.pods, .statefulSets, .services] : [.pods, .statefulSets]
+        case .pod: localNames ? [.pods, .services] : [.pods]
+        case .selector, .host: [.pods]
         }
     }
 
     /// Makes `forward` depend on exactly these resources of `scope`: leases what is new, releases what it no
     /// longer needs (including all of a previous scope).
     public func require(forward: String, scope: Scope, resources: Set<Resource>) {
-        var newJobs: [Job] = []
-        state.withLock { state in
-            let previous = state.needs[forward]
-            if let previous, previous.scope == scope, previous.resources == resources { return }
-            state.needs[forward] = (scope, resources)
-            for resource in resources where previous?.scope != scope || !(previous?.resources.contains(resource) ?? false) {
-                if let job = acquire(resource, scope: scope, forward: forward, in: &state) { newJobs.append(job) }
-            }
-            if let previous {
-                for resource in previous.resources where previous.scope != scope || !resources.contains(resource) {
-                    release(resource, scope: previous.scope, forward: forward, in: &state)
-                }
+        let previous: (scope: Scope, resources: Set<Resource>)?? = needs.withLock { needs in
+            let previous = needs[forward]
+            if let previous, previous.scope == scope, previous.resources == resources { return .none }
+            needs[forward] = (scope, resources)
+            return .some(previous)
+        }
+        guard case .some(let previous) = previous else { return }
+        for resource in resources where previous?.scope != scope || !(previous?.resources.contains(resource) ?? false) {
+            if let job = tables[resource]?.acquire(scope, forward: forward) { jobs.yield(job) }
+        }
+        if let previous {
+            for resource in previous.resources where previous.scope != scope || !resources.contains(resource) {
+                tables[resource]?.release(previous.scope, forward: forward)
             }
         }
-        for job in newJobs { jobs.yield(job) }
     }
 
     /// Releases everything `forward` holds.
     public func release(forward: String) {
-        state.withLock { state in
-            guard let previous = state.needs.removeValue(forKey: forward) else { return }
-            for resource in previous.resources {
-                release(resource, scope: previous.scope, forward: forward, in: &state)
-            }
+        guard let previous = needs.withLock({ $0.removeValue(forKey: forward) }) else { return }
+        for resource in previous.resources {
+            tables[resource]?.release(previous.scope, forward: forward)
         }
     }
 
     /// The forwards that read `scope`.
     public func dependents(of scope: Scope) -> [String] {
-        state.withLock { state in state.needs.filter { $0.value.scope == scope }.map(\.key) }
+        needs.withLock { needs in needs.filter { $0.value.scope == scope }.map(\.key) }
     }
 
     /// How many informers are leased now, for status and tests.
     public var informerCount: Int {
-        state.withLock { $0.pods.count + $0.services.count + $0.slices.count + $0.deployments.count + $0.statefulSets.count }
+        tables.values.reduce(0) { $0 + $1.count }
     }
 
-    /// The stores `forward` reads, as values; empty arrays for resources it does not lease.
+    /// The stores of `scope`, as values keyed by name; empty for resources no forward leases there.
     public func objects(in scope: Scope) -> ObservedObjects {
-        state.withLock { state in
-            ObservedObjects(
-                services: state.services.items(scope), endpointSlices: state.slices.items(scope),
-                pods: state.pods.items(scope), deployments: state.deployments.items(scope),
-                statefulSets: state.statefulSets.items(scope))
-        }
+        ObservedObjects(
+            servicesByName: services.objects(scope), endpointSlicesByName: slices.objects(scope),
+            podsByName: pods.objects(scope), deploymentsByName: deployments.objects(scope),
+            statefulSetsByName: statefulSets.objects(scope))
     }
 
     /// Whether every store of `resources` in `scope` is synced, or why not.
     public func health(of scope: Scope, resources: Set<Resource>) -> Health {
-        let statuses: [(Bool, InformerStatus)] = state.withLock { state in
-            resources.compactMap { resource -> (Bool, InformerStatus)? in
-                switch resource {
-                case .pods: state.pods.health(scope)
-                case .services: state.services.health(scope)
-                case .endpointSlices: state.slices.health(scope)
-                case .deployments: state.deployments.health(scope)
-                case .statefulSets: state.statefulSets.health(scope)
-                }
-            }
-        }
+        let statuses = resources.compactMap { tables[$0]?.health(scope) }
         for (_, status) in statuses {
             if case .backingOff(let error, _) = status { return .failing(error) }
         }
-        return statuses.count == resources.count && statuses.allSatisfy { $0.0 } ? .synced : .syncing
+        return statuses.count == resources.count && statuses.allSatisfy { $0.synced } ? .synced : .syncing
     }
 
     /// Starts over every informer whose list or watch keeps failing: a fresh informer lists and watches at once.
@@ -177,13 +159,7 @@ public final class ObservedState: Sendable {
     /// were restarted.
     @discardableResult
     public func restartFailing() -> Int {
-        let newJobs: [Job] = state.withLock { state in
-            state.pods.restartFailing(factory: podFactory, onChange: onChange)
-                + state.services.restartFailing(factory: serviceFactory, onChange: onChange)
-                + state.slices.restartFailing(factory: sliceFactory, onChange: onChange)
-                + state.deployments.restartFailing(factory: deploymentFactory, onChange: onChange)
-                + state.statefulSets.restartFailing(factory: statefulSetFactory, onChange: onChange)
-        }
+        let newJobs = tables.values.flatMap { $0.restartFailing() }
         for job in newJobs { jobs.yield(job) }
         return newJobs.count
     }
@@ -191,11 +167,9 @@ public final class ObservedState: Sendable {
     /// Hosts the informer factories and the event subscriptions until cancelled.
     public func run() async {
         await withDiscardingTaskGroup { group in
-            group.addTask { try? await self.podFactory.run() }
-            group.addTask { try? await self.serviceFactory.run() }
-            group.addTask { try? await self.sliceFactory.run() }
-            group.addTask { try? await self.deploymentFactory.run() }
-            group.addTask { try? await self.statefulSetFactory.run() }
+            for table in tables.values {
+                group.addTask { await table.runFactory() }
+            }
             for await job in jobStream {
                 group.addTask { await job() }
             }
@@ -207,99 +181,144 @@ public final class ObservedState: Sendable {
     public func finish() {
         jobs.finish()
     }
+}
 
-    // MARK: - Leasing
-
-    private func acquire(_ resource: Resource, scope: Scope, forward: String, in state: inout State) -> Job? {
-        switch resource {
-        case .pods: state.pods.acquire(scope, forward: forward, factory: podFactory, onChange: onChange)
-        case .services: state.services.acquire(scope, forward: forward, factory: serviceFactory, onChange: onChange)
-        case .endpointSlices: state.slices.acquire(scope, forward: forward, factory: sliceFactory, onChange: onChange)
-        case .deployments: state.deployments.acquire(scope, forward: forward, factory: deploymentFactory, onChange: onChange)
-        case .statefulSets: state.statefulSets.acquire(scope, forward: forward, factory: statefulSetFactory, onChange: onChange)
-        }
-    }
-
-    private func release(_ resource: Resource, scope: Scope, forward: String, in state: inout State) {
-        switch resource {
-        case .pods: state.pods.release(scope, forward: forward)
-        case .services: state.services.release(scope, forward: forward)
-        case .endpointSlices: state.slices.release(scope, forward: forward)
-        case .deployments: state.deployments.release(scope, forward: forward)
-        case .statefulSets: state.statefulSets.release(scope, forward: forward)
-        }
-    }
+/// What `ObservedState` does with the leases of one resource, whatever its object type.
+protocol ResourceLeases: Sendable {
+    /// How many informers are leased.
+    var count: Int { get }
+    /// Adds `forward` to the users of `scope`'s informer, leasing it if it is the first; returns the
+    /// subscription job of a new informer.
+    func acquire(_ scope: ObservedState.Scope, forward: String) -> ObservedState.Job?
+    /// Removes `forward` from the users of `scope`'s informer; the last user's release stops it.
+    func release(_ scope: ObservedState.Scope, forward: String)
+    /// Replaces each backing-off informer by a fresh one; returns the new informers' subscription jobs.
+    func restartFailing() -> [ObservedState.Job]
+    /// Whether `scope`'s store is synced, and its informer's status; nil when nobody leases it.
+    func health(_ scope: ObservedState.Scope) -> (synced: Bool, status: InformerStatus)?
+    /// Hosts the informer factory until cancelled.
+    func runFactory() async
 }
 
 /// The leases of one resource type, with the forwards using each.
-private struct LeaseTable<Object: KubeResource> {
-    var entries: [ObservedState.Scope: (lease: InformerLease<Object>, users: Set<String>)] = [:]
-
-    var count: Int { entries.count }
-
-    /// Leases the informer if this is its first user; returns the subscription job for a new informer.
-    mutating func acquire(
-        _ scope: ObservedState.Scope, forward: String, factory: InformerFactory<Object>,
-        onChange: @escaping @Sendable (ObservedState.Scope) -> Void
-    ) -> ObservedState.Job? {
-        if entries[scope] != nil {
-            entries[scope]!.users.insert(forward)
-            return nil
-        }
-        let lease = factory.acquire(InformerKey(cluster: scope.cluster, namespace: scope.namespace))
-        entries[scope] = (lease, [forward])
-        return Self.subscription(lease, scope, onChange)
+///
+/// The lock guards only the table: leasing an informer (which may start it) and releasing one (which may
+/// stop it) happen outside it, so a slow start or stop never blocks reconcile of other forwards. Two forwards
+/// leasing a new scope at once both ask the factory (which shares one informer per key); the second lease
+/// is given back.
+final class LeaseTable<Object: KubeResource>: ResourceLeases {
+    private struct Entry {
+        var lease: InformerLease<Object>
+        var users: Set<String>
     }
 
-    /// Replaces each backing-off informer by a fresh one; returns the new informers' subscription jobs.
-    mutating func restartFailing(
-        factory: InformerFactory<Object>, onChange: @escaping @Sendable (ObservedState.Scope) -> Void
-    ) -> [ObservedState.Job] {
+    /// Where the leases come from (tests lease informers of their own through it).
+    let factory: InformerFactory<Object>
+    private let onChange: @Sendable (ObservedState.Scope) -> Void
+    private let entries = Mutex<[ObservedState.Scope: Entry]>([:])
+
+    init(factory: InformerFactory<Object>, onChange: @escaping @Sendable (ObservedState.Scope) -> Void) {
+        self.factory = factory
+        self.onChange = onChange
+    }
+
+    var count: Int { entries.withLock { $0.count } }
+
+    func acquire(_ scope: ObservedState.Scope, forward: String) -> ObservedState.Job? {
+        let joined = entries.withLock { entries -> Bool in
+            guard entries[scope] != nil else { return false }
+            entries[scope]?.users.insert(forward)
+            return true
+        }
+        if joined { return nil }
+        let lease = factory.acquire(key(scope))
+        let spare = entries.withLock { entries -> InformerLease<Object>? in
+            if entries[scope] != nil {
+                entries[scope]?.users.insert(forward)
+                return lease
+            }
+            entries[scope] = Entry(lease: lease, users: [forward])
+            return nil
+        }
+        guard let spare else { return subscription(lease, scope) }
+        spare.release()
+        return nil
+    }
+
+    func release(_ scope: ObservedState.Scope, forward: String) {
+        let last = entries.withLock { entries -> InformerLease<Object>? in
+            guard var entry = entries[scope] else { return nil }
+            entry.users.remove(forward)
+            guard entry.users.isEmpty else {
+                entries[scope] = entry
+                return nil
+            }
+            entries[scope] = nil
+            return entry.lease
+        }
+        last?.release()
+    }
+
+    func restartFailing() -> [ObservedState.Job] {
+        let failing = entries.withLock { entries in
+            entries.compactMap { scope, entry -> (ObservedState.Scope, InformerLease<Object>)? in
+                guard case .backingOff = entry.lease.informer.status else { return nil }
+                return (scope, entry.lease)
+            }
+        }
         var jobs: [ObservedState.Job] = []
-        for (scope, entry) in entries {
-            guard case .backingOff = entry.lease.informer.status else { continue }
+        for (scope, old) in failing {
             // The table holds the only lease of its key: releasing stops the old informer (and ends its
             // subscription), so the next acquire makes a new one.
-            entry.lease.release()
-            let lease = factory.acquire(InformerKey(cluster: scope.cluster, namespace: scope.namespace))
-            entries[scope] = (lease, entry.users)
-            jobs.append(Self.subscription(lease, scope, onChange))
+            old.release()
+            let fresh = factory.acquire(key(scope))
+            let installed = entries.withLock { entries -> Bool in
+                guard entries[scope]?.lease === old else { return false }
+                entries[scope]?.lease = fresh
+                return true
+            }
+            if installed {
+                jobs.append(subscription(fresh, scope))
+            } else {
+                // Its last user let go meanwhile.
+                fresh.release()
+            }
         }
         return jobs
+    }
+
+    func health(_ scope: ObservedState.Scope) -> (synced: Bool, status: InformerStatus)? {
+        guard let informer = entries.withLock({ $0[scope]?.lease.informer }) else { return nil }
+        return (informer.hasSynced, informer.status)
+    }
+
+    func runFactory() async {
+        try? await factory.run()
+    }
+
+    /// `scope`'s objects by name (one namespace: names are unique).
+    func objects(_ scope: ObservedState.Scope) -> [String: Object] {
+        guard let informer = entries.withLock({ $0[scope]?.lease.informer }) else { return [:] }
+        var byName: [String: Object] = [:]
+        for (key, object) in informer.snapshot().objects { byName[key.name] = object }
+        return byName
+    }
+
+    private func key(_ scope: ObservedState.Scope) -> InformerKey {
+        InformerKey(cluster: scope.cluster, namespace: scope.namespace)
     }
 
     /// Every event of the informer wakes the scope's forwards. The factory may start the informer (or share one
     /// that runs) before this subscription exists, so a first list can have been broadcast to nobody: the job
     /// checks `hasSynced` after subscribing, and a store synced by then wakes the scope once more.
-    private static func subscription(
-        _ lease: InformerLease<Object>, _ scope: ObservedState.Scope, _ onChange: @escaping @Sendable (ObservedState.Scope) -> Void
-    ) -> ObservedState.Job {
+    private func subscription(_ lease: InformerLease<Object>, _ scope: ObservedState.Scope) -> ObservedState.Job {
         let informer = lease.informer
         let events = informer.subscribe()
+        let onChange = onChange
         return {
             if informer.hasSynced { onChange(scope) }
             for await _ in events { onChange(scope) }
         }
-    }
-
-    mutating func release(_ scope: ObservedState.Scope, forward: String) {
-        guard var entry = entries[scope] else { return }
-        entry.users.remove(forward)
-        if entry.users.isEmpty {
-            entries[scope] = nil
-            entry.lease.release()
-        } else {
-            entries[scope] = entry
-        }
-    }
-
-    func items(_ scope: ObservedState.Scope) -> [Object] {
-        entries[scope]?.lease.informer.snapshot().items ?? []
-    }
-
-    func health(_ scope: ObservedState.Scope) -> (Bool, InformerStatus)? {
-        guard let informer = entries[scope]?.lease.informer else { return nil }
-        return (informer.hasSynced, informer.status)
     }
 }
 

@@ -7,7 +7,7 @@ extension TargetResolver {
     static func resolveService(
         _ name: String, ports: [PortMapping], namespace: String, observed: ObservedObjects, current: String?
     ) -> TargetResolution {
-        guard let service = observed.services.first(where: { $0.metadata.name == name }) else {
+        guard let service = observed.servicesByName[name] else {
             return .unresolved(.notFound, message: "service \"\(name)\" not found in namespace \(namespace)")
         }
         var servicePorts: [ServicePort] = []
@@ -25,7 +25,7 @@ extension TargetResolver {
         guard !slices.isEmpty else {
             return viaSelector(service, servicePorts: servicePorts, observed: observed, current: current)
         }
-        let podsByName = Dictionary(observed.pods.compactMap { pod in pod.metadata.name.map { ($0, pod) } }, uniquingKeysWith: { a, _ in a })
+        let podsByName = observed.podsByName
 
         // Candidates: ready endpoints backed by a pod, with the container port for each service port.
         var candidates: [(pod: String, uid: String, ports: [Int], readySince: String)] = []

@@ -2,34 +2,6 @@ import BerthManifest
 import KubeAPI
 import KubeClient
 
-/// What the cluster looks like to one forward: the store contents of its namespace.
-///
-/// A plain value, so that `TargetResolver` stays pure and its tests need no cluster.
-public struct ObservedObjects: Sendable {
-    /// Services of the namespace.
-    public var services: [Service]
-    /// EndpointSlices of the namespace.
-    public var endpointSlices: [EndpointSlice]
-    /// Pods of the namespace.
-    public var pods: [Pod]
-    /// Deployments of the namespace (only read for deployment targets).
-    public var deployments: [Deployment]
-    /// StatefulSets of the namespace (only read for statefulset targets).
-    public var statefulSets: [StatefulSet]
-
-    /// Creates the view.
-    public init(
-        services: [Service] = [], endpointSlices: [EndpointSlice] = [], pods: [Pod] = [],
-        deployments: [Deployment] = [], statefulSets: [StatefulSet] = []
-    ) {
-        self.services = services
-        self.endpointSlices = endpointSlices
-        self.pods = pods
-        self.deployments = deployments
-        self.statefulSets = statefulSets
-    }
-}
-
 /// The pod a forward reaches and the container port of each of its port mappings (same order).
 public struct ResolvedEndpoint: Sendable, Hashable {
     /// The pod's name.
@@ -85,15 +57,15 @@ public enum TargetResolver {
     ) -> TargetResolution {
         let resolution = resolveTarget(target, ports: ports, namespace: namespace, observed: observed, current: current)
         guard case .endpoint(var endpoint) = resolution else { return resolution }
-        endpoint.podDomainName = observed.pods.first { $0.metadata.name == endpoint.pod }.flatMap { podDomainName($0, services: observed.services) }
+        endpoint.podDomainName = observed.podsByName[endpoint.pod].flatMap { podDomainName($0, services: observed.servicesByName) }
         return .endpoint(endpoint)
     }
 
     /// `hostname.subdomain` of a pod whose `subdomain` names a headless service of its namespace, as the
     /// cluster's DNS gives it; nil for any other pod.
-    static func podDomainName(_ pod: Pod, services: [Service]) -> String? {
+    static func podDomainName(_ pod: Pod, services: [String: Service]) -> String? {
         guard let hostname = pod.spec?.hostname, !hostname.isEmpty, let subdomain = pod.spec?.subdomain, !subdomain.isEmpty,
-              services.contains(where: { $0.metadata.name == subdomain && $0.isHeadless })
+              services[subdomain]?.isHeadless == true
         else { return nil }
         return "\(hostname).\(subdomain)"
     }
@@ -105,7 +77,7 @@ public enum TargetResolver {
         case .service(let name):
             return resolveService(name, ports: ports, namespace: namespace, observed: observed, current: current)
         case .pod(let name):
-            guard let pod = observed.pods.first(where: { $0.metadata.name == name }) else {
+            guard let pod = observed.podsByName[name] else {
                 return .unresolved(.notFound, message: "pod \"\(name)\" not found in namespace \(namespace)")
             }
             guard pod.isServing else {
@@ -115,12 +87,12 @@ public enum TargetResolver {
             }
             return podEndpoint(pod, ports: ports.map(\.remote), description: "pod/\(name)")
         case .deployment(let name):
-            guard let deployment = observed.deployments.first(where: { $0.metadata.name == name }) else {
+            guard let deployment = observed.deploymentsByName[name] else {
                 return .unresolved(.notFound, message: "deployment \"\(name)\" not found in namespace \(namespace)")
             }
             return resolveSelector(deployment.spec?.selector, of: "deployment/\(name)", ports: ports, observed: observed, current: current)
         case .statefulSet(let name):
-            guard let set = observed.statefulSets.first(where: { $0.metadata.name == name }) else {
+            guard let set = observed.statefulSetsByName[name] else {
                 return .unresolved(.notFound, message: "statefulset \"\(name)\" not found in namespace \(namespace)")
             }
             return resolveSelector(set.spec?.selector, of: "statefulset/\(name)", ports: ports, observed: observed, current: current)

@@ -34,14 +34,16 @@ enum Pump {
             replayed?.succeed(nil)
             return .clientGone
         }
+        // Armed only when the stream can tell a dial failure and there is room to keep bytes; else said at once.
+        let armed = upstream.neverReachedPod != nil && replayLimit > 0
         let (clientHalf, upstreamHalf) = PumpHandler.pair(
             upstreamCanHalfClose: upstream.supportsHalfClose,
             counters: counters,
-            replayLimit: upstream.neverReachedPod == nil ? 0 : replayLimit,
+            replayLimit: replayLimit,
             neverReachedPod: upstream.neverReachedPod ?? { _ in false },
-            replayed: upstream.neverReachedPod == nil ? nil : replayed
+            replayed: armed ? replayed : nil
         )
-        if upstream.neverReachedPod == nil { replayed?.succeed(nil) }
+        if !armed { replayed?.succeed(nil) }
         try upstream.channel.pipeline.syncOperations.addHandler(upstreamHalf)
         try client.pipeline.syncOperations.addHandler(clientHalf)
         _ = upstreamStandby?.handOff()

@@ -1,5 +1,7 @@
 import BerthDaemon
 import Foundation
+import NIOCore
+import NIOPosix
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -115,6 +117,26 @@ struct ControlSocketTests {
         }
     }
 
+    /// A daemon told to stop may close its socket before its reply is flushed: the client then finds nothing
+    /// listening, which for `down` means the daemon did as asked, not that none was running.
+    @Test func downAnsweredByTheDaemonGoingAwayIsASuccess() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir + "/stopping.sock"
+            let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .childChannelInitializer { child in
+                    child.eventLoop.makeCompletedFuture {
+                        try child.pipeline.syncOperations.addHandler(StopsOnFirstRequest())
+                    }
+                }
+                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            try await HostClient(path: path).down()
+            try await server.closeFuture.get()
+            await #expect(throws: BerthDaemonError.daemonNotRunning(socketPath: path)) {
+                try await HostClient(path: path).down()
+            }
+        }
+    }
+
     /// Binds a Unix socket and closes it without unlinking: what a `kill -9`ed daemon leaves behind.
     static func leaveStaleSocket(at path: String) {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -148,5 +170,16 @@ struct ControlSocketTests {
             #expect(runtime.controlSocketPath(for: set) == runtime.path + "/" + set.id + ".sock")
             #expect(runtime.lockFilePath(for: set) != runtime.stateFilePath(for: set))
         }
+    }
+}
+
+/// What a daemon does on `down` at its worst: it reads the request, stops listening, and drops the connection
+/// without a reply.
+private final class StopsOnFirstRequest: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let child = context.channel
+        child.parent?.close().whenComplete { _ in child.close(promise: nil) }
     }
 }

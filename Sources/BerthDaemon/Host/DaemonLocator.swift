@@ -106,14 +106,10 @@ public struct HostClient: Sendable {
         return (try require(response.running), response.context)
     }
 
-    /// Asks the daemon to stop. A daemon that closes the connection while stopping counts as having agreed.
+    /// Asks the daemon to stop. A daemon that closes the connection (or its socket) while stopping counts as
+    /// having agreed: it may be gone before its reply is flushed.
     public func down() async throws {
-        do throws(BerthDaemonError) {
-            _ = try await client.call(HostRequest(.down), expecting: HostResponse.self)
-        } catch {
-            // The daemon may stop (and close its socket) before the reply is flushed.
-            guard case .controlRequestFailed = error else { throw error }
-        }
+        try await client.callThatStops(HostRequest(.down))
     }
 
     private func require<T>(_ value: T?) throws(BerthDaemonError) -> T {

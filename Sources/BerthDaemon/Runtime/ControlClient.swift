@@ -24,30 +24,63 @@ public struct ControlClient: Sendable {
     ) async throws(BerthDaemonError) -> Response {
         let data: Data
         do {
-            var line = try JSONEncoder().encode(request)
-            line.append(UInt8(ascii: "\n"))
-            let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-            do {
-                channel = try await connect()
-            } catch {
-                // No socket file, or a file nobody listens on: no daemon serves these manifests.
-                if UnixSocketProbe.connect(path: path) != .accepted { throw BerthDaemonError.daemonNotRunning(socketPath: path) }
-                throw error
-            }
-            let answer = try await channel.executeThenClose { lines, requests in
-                try await requests.write(ByteBuffer(bytes: line))
-                var iterator = lines.makeAsyncIterator()
-                return try await iterator.next()
-            }
-            guard let answer else {
+            guard let answer = try await exchange(request) else {
                 throw BerthDaemonError.controlRequestFailed(socketPath: path, reason: "the daemon closed the connection without replying")
             }
-            data = Data(answer.readableBytesView)
+            data = answer
         } catch let error as BerthDaemonError {
             throw goneOr(error)
         } catch {
             throw goneOr(.controlRequestFailed(socketPath: path, reason: "\(error)"))
         }
+        return try decode(data, as: Response.self)
+    }
+
+    /// Sends `request`, which asks the daemon to stop. Once the request is written, a connection that closes or
+    /// fails is the daemon stopping as asked (it may close its socket before its reply is flushed), not an error.
+    /// - Throws: ``BerthDaemonError/daemonNotRunning(socketPath:)`` when nothing listens before the request,
+    ///   ``BerthDaemonError/controlRequestRejected(socketPath:message:)`` when the daemon refused it.
+    public func callThatStops<Request: Codable & Sendable>(_ request: Request) async throws(BerthDaemonError) {
+        let channel = try await connectedOrNotRunning()
+        let answer: Data?
+        do {
+            answer = try await exchange(request, on: channel)
+        } catch {
+            return
+        }
+        guard let answer else { return }
+        _ = try decode(answer, as: AnyReply.self)
+    }
+
+    /// Connects, writes `request` and reads one line back: nil when the daemon closed without one.
+    private func exchange<Request: Codable & Sendable>(_ request: Request) async throws -> Data? {
+        try await exchange(request, on: try await connectedOrNotRunning())
+    }
+
+    private func exchange<Request: Codable & Sendable>(
+        _ request: Request, on channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    ) async throws -> Data? {
+        var line = try JSONEncoder().encode(request)
+        line.append(UInt8(ascii: "\n"))
+        let answer = try await channel.executeThenClose { lines, requests in
+            try await requests.write(ByteBuffer(bytes: line))
+            var iterator = lines.makeAsyncIterator()
+            return try await iterator.next()
+        }
+        return answer.map { Data($0.readableBytesView) }
+    }
+
+    private func connectedOrNotRunning() async throws(BerthDaemonError) -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        do {
+            return try await connect()
+        } catch {
+            // No socket file, or a file nobody listens on: no daemon serves these manifests.
+            if UnixSocketProbe.connect(path: path) != .accepted { throw .daemonNotRunning(socketPath: path) }
+            throw .controlRequestFailed(socketPath: path, reason: "\(error)")
+        }
+    }
+
+    private func decode<Response: Codable & Sendable>(_ data: Data, as: Response.Type) throws(BerthDaemonError) -> Response {
         let reply: ControlReply<Response>
         do {
             reply = try JSONDecoder().decode(ControlReply<Response>.self, from: data)
@@ -78,3 +111,6 @@ public struct ControlClient: Sendable {
             }
     }
 }
+
+/// A reply whose content does not matter, only whether it is a refusal.
+private struct AnyReply: Codable, Sendable {}

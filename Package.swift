@@ -258,7 +258,7 @@ let package = Package(
         .testTarget(
             name: "BerthWebTests",
             dependencies: [
-                "BerthWeb", "BerthDaemon",
+                "BerthWeb", "BerthDaemon", "BerthMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

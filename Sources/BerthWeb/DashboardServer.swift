@@ -39,7 +39,7 @@ public struct DashboardServer: Service {
     /// - Throws: when the address cannot be bound (the port is taken, say).
     public func run() async throws {
         let router = Router(context: BasicRequestContext.self)
-        router.middlewares.add(RequestGuard(token: token))
+        router.middlewares.add(RequestGuard(token: token, hosts: HostRule(listening: address)))
         addRoutes(to: router)
         let address = self.address
         let token = self.token

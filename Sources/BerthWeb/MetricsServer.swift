@@ -32,6 +32,8 @@ public struct MetricsServer: Service, CustomStringConvertible {
     /// - Throws: ``MetricsServerError`` when the address cannot be listened on (the port is taken, say).
     public func run() async throws {
         let router = Router()
+        // No token (Prometheus scrapes it), but the same Host and Origin rules as the dashboard's.
+        router.middlewares.add(RequestGuard(token: nil, hosts: HostRule(listening: address)))
         let metrics = self.metrics
         router.get("/metrics") { _, _ in
             Response(

@@ -57,6 +57,7 @@ struct DashboardAccessTests {
             // DNS rebinding: the attacker's name resolves to 127.0.0.1, so the browser sends that name as Host.
             #expect(try await http.send(page, host: "evil.example:\(http.port)").status == 421)
             #expect(try await http.send("/app.js", host: "evil.example").status == 421, "even the public files")
+            #expect(try await http.send(page, host: "192.0.2.7:\(http.port)").status == 421, "not an address it listens on")
             #expect(try await http.send(page, host: "localhost:\(http.port)").status == 200)
             #expect(try await http.send(page, host: "[::1]:\(http.port)").status == 200)
             #expect(try await http.send(page, headers: ["Origin": "http://evil.example"]).status == 403)

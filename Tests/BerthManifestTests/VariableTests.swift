@@ -102,4 +102,10 @@ import Testing
         ])
         #expect(errors.allSatisfy { $0.kind == .envFileSyntax })
     }
+
+    /// The names a daemon reports to `berth diff`: references, not literal dollars or malformed ones.
+    @Test func variableNamesAreTheReferencesNotTheLiterals() {
+        let text = "a: ${ONE}\nb: ${TWO:-x}\nc: $${NOT}\nd: ${bad name}\ne: $$\nf: $BARE\ng: ${ONE}"
+        #expect(ManifestLoader.variableNames(in: text) == ["ONE", "TWO"])
+    }
 }

@@ -1,3 +1,4 @@
+import BerthManifest
 import Foundation
 import Reconcile
 
@@ -12,7 +13,7 @@ extension DaemonHost {
             if let after = request.after { await waitForChange(past: after) }
             return await statusResponse()
         case .diff:
-            return HostResponse(running: daemon.manifest.current.forwards.map(ForwardDefinition.init), context: daemon.configuration.context)
+            return diffResponse()
         case .down:
             logger.info("stop requested on the control socket")
             daemon.stop()
@@ -21,6 +22,21 @@ extension DaemonHost {
             await probeReadyForwards()
             return await statusResponse()
         }
+    }
+
+    /// The forwards it runs, and what it loads the files with besides them, so `berth diff` can load them alike.
+    private func diffResponse() -> HostResponse {
+        var response = HostResponse(running: daemon.manifest.current.forwards.map(ForwardDefinition.init), context: daemon.configuration.context)
+        guard case .files(let manifests, let envFiles) = daemon.configuration.source else { return response }
+        // Absolute: diff may run in another directory than this daemon.
+        response.envFiles = envFiles.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        // Only the variables the files use (as they read now: what a reload would use), never the whole environment.
+        let used = manifests.reduce(into: Set<String>()) { names, path in
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+            names.formUnion(ManifestLoader.variableNames(in: text))
+        }
+        response.variables = daemon.configuration.environment.filter { used.contains($0.key) }
+        return response
     }
 
     private func statusResponse() async -> HostResponse {

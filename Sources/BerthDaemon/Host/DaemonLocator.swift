@@ -97,13 +97,15 @@ public struct HostClient: Sendable {
 
     /// The forwards the daemon runs, field by field.
     public func running() async throws -> [ForwardDefinition] {
-        try await runningAndContext().forwards
+        try await runningAndInputs().forwards
     }
 
-    /// The forwards the daemon runs, and the context its `berth up --context` named (nil when none).
-    public func runningAndContext() async throws -> (forwards: [ForwardDefinition], context: String?) {
+    /// The forwards the daemon runs, and what it loads its files with besides them (its --context, env files and
+    /// the variables of its environment the files use).
+    public func runningAndInputs() async throws -> (forwards: [ForwardDefinition], inputs: ManifestInputs) {
         let response = try await client.call(HostRequest(.diff), expecting: HostResponse.self)
-        return (try require(response.running), response.context)
+        let inputs = ManifestInputs(context: response.context, envFiles: response.envFiles, variables: response.variables)
+        return (try require(response.running), inputs)
     }
 
     /// Asks the daemon to stop. A daemon that closes the connection (or its socket) while stopping counts as

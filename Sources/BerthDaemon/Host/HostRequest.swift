@@ -36,16 +36,40 @@ public struct HostResponse: Codable, Sendable, Hashable {
     public var stopping: Bool?
     /// The context its `berth up --context` named (for `diff`, which loads the files with it); nil when none.
     public var context: String?
+    /// Its `berth up --env-file` files, absolute, in order (for `diff`); nil from a daemon that does not say.
+    public var envFiles: [String]?
+    /// The variables of its environment that its manifest files refer to, with their values (for `diff`).
+    public var variables: [String: String]?
 
     /// Creates a response.
     public init(
         status: DaemonStatus? = nil, generation: UInt64? = nil, running: [ForwardDefinition]? = nil, stopping: Bool? = nil,
-        context: String? = nil
+        context: String? = nil, envFiles: [String]? = nil, variables: [String: String]? = nil
     ) {
         self.status = status
         self.generation = generation
         self.running = running
         self.stopping = stopping
         self.context = context
+        self.envFiles = envFiles
+        self.variables = variables
+    }
+}
+
+/// What a daemon loads its manifest files with besides the files themselves: `berth diff` loads them the same way,
+/// unless the user names env files of their own (docs/cli-daemon.md, "berth diff").
+public struct ManifestInputs: Sendable, Hashable {
+    /// The context its `berth up --context` named; nil when none.
+    public var context: String?
+    /// Its env files, absolute, in order; nil when the daemon did not say (an older berth).
+    public var envFiles: [String]?
+    /// The variables of its environment that the files refer to, with their values; nil when it did not say.
+    public var variables: [String: String]?
+
+    /// Creates the inputs.
+    public init(context: String? = nil, envFiles: [String]? = nil, variables: [String: String]? = nil) {
+        self.context = context
+        self.envFiles = envFiles
+        self.variables = variables
     }
 }

@@ -9,9 +9,10 @@ struct DiffCommand: AsyncParsableCommand {
         commandName: "diff",
         abstract: "Compare the forwards the daemon runs with what the manifest files say now.",
         discussion: """
-            Loads the files as `berth up` would (overlays, --env-file, the environment) and compares them, \
-            forward by forward and field by field, with what the daemon serving them runs: `+` added in the \
-            files, `-` removed from the files, `~` changed (running -> files).
+            Loads the files as the daemon serving them would (its overlays, --context, env files and the \
+            variables of its environment; --env-file here overrides them, with this shell's environment) and \
+            compares them, forward by forward and field by field, with what it runs: `+` added in the files, \
+            `-` removed from the files, `~` changed (running -> files).
 
             Exit codes: 0 no differences, 1 differences, 2 the files are invalid or unreadable (or usage \
             error, or several daemons serve the files), 3 no daemon runs for these files, 4 the daemon's \
@@ -26,16 +27,16 @@ struct DiffCommand: AsyncParsableCommand {
 
     func run() async throws {
         let paths = manifest.paths()
-        // The files must be loadable whether or not a daemon runs: an invalid file is exit 2 first.
-        let files = try load(paths, context: nil)
         let finding = DaemonLocator(manifestSet: ManifestSet(paths: paths)).locate()
         guard case .running(let state, let client) = finding else {
+            // The files must be loadable whether or not a daemon runs: an invalid file is exit 2 first.
+            _ = try load(paths, with: LoadInputs(envFiles: manifest.envFiles, environment: ProcessInfo.processInfo.environment))
             throw try DaemonCLI.reportNotRunning(finding, files: paths, output: output)
         }
         let running: [ForwardDefinition]
-        let context: String?
+        let daemonInputs: ManifestInputs
         do {
-            (running, context) = try await client.runningAndContext()
+            (running, daemonInputs) = try await client.runningAndInputs()
         } catch BerthDaemonError.daemonNotRunning {
             // It went away since it was found.
             throw try DaemonCLI.reportNotRunning(.notRunning(cleaned: nil), files: paths, output: output)
@@ -43,12 +44,14 @@ struct DiffCommand: AsyncParsableCommand {
             // A daemon that answers badly is not "no daemon": say what went wrong.
             throw CommandFailure("cannot read the forwards the daemon runs: \(error)", status: .failed)
         }
-        // Compare like with like: the daemon's files (it may serve an overlay too, found from the base alone), and
-        // its --context, which wins over defaults.context.
+        // Compare like with like: the daemon's files (it may serve an overlay too, found from the base alone), its
+        // --context, which wins over defaults.context, and its env files and variables unless the user named env files.
         let served = state.manifests == ManifestSet(paths: paths).paths ? paths : state.manifests
         if served != paths { Console.err("(comparing with the daemon's files: \(served.joined(separator: " + ")))") }
-        if let context { Console.err("(comparing with --context \(context), as the daemon runs)") }
-        let compared = served == paths && context == nil ? files : try load(served, context: context)
+        if let context = daemonInputs.context { Console.err("(comparing with --context \(context), as the daemon runs)") }
+        let inputs = LoadInputs(choosing: manifest.envFiles, over: daemonInputs)
+        if let said = inputs.said { Console.err(said) }
+        let compared = try load(served, with: inputs)
         let diff = ManifestDiff(running: running, files: compared.forwards.map(ForwardDefinition.init))
         switch output {
         case .text, .wide: print(diff.render())
@@ -57,14 +60,52 @@ struct DiffCommand: AsyncParsableCommand {
         if !diff.isEmpty { throw ExitCode(1) }
     }
 
-    /// The files as `berth up --context CONTEXT` would load them; invalid or unreadable files end the command (exit 2).
-    private func load(_ paths: [String], context: String?) throws -> Manifest {
-        switch ManifestLoader.load(paths: paths, envFilePaths: manifest.envFiles, context: context) {
+    /// The files as `berth up` would load them with these inputs; invalid or unreadable files end the command (exit 2).
+    private func load(_ paths: [String], with inputs: LoadInputs) throws -> Manifest {
+        switch ManifestLoader.load(paths: paths, envFilePaths: inputs.envFiles, environment: inputs.environment, context: inputs.context) {
         case .success(let manifest):
             return manifest
         case .failure(let errors):
             FileHandle.standardError.write(Data((errors.description + "\n").utf8))
             throw ExitStatus.usage.exitCode
         }
+    }
+}
+
+/// What `berth diff` loads the files with besides the files: the daemon's env files and the variables of its
+/// environment, unless the user typed `--env-file` (then those and this shell's environment).
+struct LoadInputs {
+    var envFiles: [String]
+    var environment: [String: String]
+    var context: String?
+    /// The line that says which inputs these are; nil when there is nothing to say (no env files, no variables).
+    var said: String?
+
+    init(envFiles: [String], environment: [String: String], context: String? = nil) {
+        self.envFiles = envFiles
+        self.environment = environment
+        self.context = context
+    }
+
+    /// The typed `--env-file`s win over the daemon's; a daemon that does not say (an older berth) leaves this shell's.
+    init(choosing typed: [String], over daemon: ManifestInputs) {
+        let shell = ProcessInfo.processInfo.environment
+        context = daemon.context
+        guard typed.isEmpty, let daemonFiles = daemon.envFiles else {
+            self.envFiles = typed
+            environment = shell
+            if !typed.isEmpty {
+                let theirs = daemon.envFiles.map { $0.isEmpty ? "none" : $0.joined(separator: ", ") } ?? "not said"
+                said = "(loading with --env-file \(typed.joined(separator: ", ")) and this shell's environment, "
+                    + "not the daemon's env files (\(theirs)))"
+            }
+            return
+        }
+        envFiles = daemonFiles
+        environment = daemon.variables ?? [:]
+        guard !daemonFiles.isEmpty || !environment.isEmpty else { return }
+        let files = daemonFiles.isEmpty ? "none" : daemonFiles.joined(separator: ", ")
+        let names = environment.isEmpty ? "none" : environment.keys.sorted().map { "${\($0)}" }.joined(separator: ", ")
+        said = "(loading as the daemon does: its env files: \(files); from its environment: \(names); --env-file overrides)"
     }
 }

@@ -1,4 +1,5 @@
 import BerthRelay
+import BerthTestSupport
 import NIOCore
 import NIOPosix
 import Testing
@@ -65,7 +66,7 @@ import Testing
         let relay = RelayServer(configuration: .init(routes: [.init(kind: .udp, listenPort: 10001, host: "kube-dns.kube-system.svc.cluster.local", port: 53)]))
         let bound = try await relay.start(bindPort: { _ in 0 }, resolve: { _, _, _ in try? SocketAddress(ipAddress: "127.0.0.1", port: echo.port) })
         let port = try #require(bound[10001])
-        let sizes = mixedSizes(count: 500)
+        let sizes = mixedDatagramSizes(count: 500)
         let replies = try await withThrowingTaskGroup { group in
             for sender in [UInt8(1), 2] {
                 group.addTask {

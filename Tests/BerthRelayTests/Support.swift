@@ -1,4 +1,5 @@
 import BerthRelay
+import BerthTestSupport
 import NIOCore
 import NIOPosix
 
@@ -85,17 +86,4 @@ func datagram(sender: UInt8, index: Int, size: Int) -> ByteBuffer {
     let start = index % 1024
     buffer.writeBytes(pattern[start..<(start + size - 1)])
     return buffer
-}
-
-/// Sizes from 1 B to 60 KiB, both ends included, spread by a fixed pseudo-random walk.
-func mixedSizes(count: Int) -> [Int] {
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-    return (0..<count).map { index in
-        if index == 0 { return 1 }
-        if index == 1 { return 60 * 1024 }
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        // Mostly small datagrams (DNS, StatsD), some large.
-        let bound = index % 10 == 0 ? 60 * 1024 : 1500
-        return Int(state >> 33) % bound + 1
-    }
 }

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -40,14 +41,18 @@ struct RelayUDPEndToEndTests {
             let remote = (ready.forward("dns")?["ports"] as? [[String: Any]])?.first?["remote"] as? String
             #expect(remote == "53/udp")
             let port = try #require(ready.localPort("dns"))
-            // Sizes from 1 byte to 60 KiB; each sender's payloads carry its own mark, so a reply sent to the
-            // wrong sender shows.
-            async let first = UDPSender.exchange(port: port, mark: 1, count: 25)
-            async let second = UDPSender.exchange(port: port, mark: 2, count: 25)
+            // 1,000 datagrams from 1 byte to 60 KiB; each sender's payloads carry its own mark, so a reply sent to
+            // the wrong sender shows. A round trip takes milliseconds even in a debug build on a loaded machine:
+            // the bound catches a stream that waits on a timer (Nagle, a delayed flush) at each datagram.
+            let started = ContinuousClock.now
+            async let first = UDPSender.exchange(port: port, mark: 1, count: 500)
+            async let second = UDPSender.exchange(port: port, mark: 2, count: 500)
             let results = try await [first, second]
+            let elapsed = ContinuousClock.now - started
             for result in results {
-                #expect(result.mismatches == 0 && result.lost == 0, "\(result)")
+                #expect(result.sent == 500 && result.mismatches == 0 && result.lost == 0, "\(result)")
             }
+            #expect(elapsed < .seconds(60), "1,000 round trips took \(elapsed)")
             #expect(try await world.berth(["down", "-f", manifest]).status == 0)
             #expect(try await world.relayPods().isEmpty)
         }
@@ -92,9 +97,12 @@ enum UDPSender {
         guard connected == 0 else { throw Failure(description: "connect failed: errno \(errno)") }
         var result = Tally(mark: mark)
         var reply = [UInt8](repeating: 0, count: 65536)
-        for index in 0..<count {
-            let size = index == 0 ? 1 : index == 1 ? 60 * 1024 : Int.random(in: 1...(60 * 1024))
-            var payload = (0..<size).map { _ in UInt8.random(in: 0...255) }
+        for (index, size) in mixedDatagramSizes(count: count).enumerated() {
+            // A slice of the pattern that starts where the index says, the sender's mark first. Payloads are cut
+            // from a pattern made once: filling each with random bytes in a debug build cost more than the
+            // round trip it measured.
+            let start = index % 1024
+            var payload = Array(pattern[start..<(start + size)])
             payload[0] = mark
             guard send(fd, payload, payload.count, 0) == payload.count else { throw Failure(description: "send failed: errno \(errno)") }
             result.sent += 1
@@ -103,8 +111,23 @@ enum UDPSender {
                 result.lost += 1
                 continue
             }
-            if Array(reply[0..<received]) != payload { result.mismatches += 1 }
+            let same = payload.withUnsafeBytes { sent in
+                reply.withUnsafeBytes { got in
+                    guard received == sent.count, let sent = sent.baseAddress, let got = got.baseAddress else { return false }
+                    return memcmp(sent, got, received) == 0
+                }
+            }
+            if !same { result.mismatches += 1 }
         }
         return result
     }
+
+    /// 60 KiB and 1 KiB of pseudo-random bytes, from which every payload is a slice.
+    static let pattern: [UInt8] = {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        return (0..<(60 * 1024 + 1024)).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+    }()
 }

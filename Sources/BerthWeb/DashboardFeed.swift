@@ -2,13 +2,14 @@ import BerthDaemon
 import Foundation
 import Synchronization
 
-/// Follows the daemon's status changes for the page: derives the events list and rebind counts from them,
-/// measures the API request rate, and wakes the event streams on each change.
+/// Follows the daemon's status changes for the page: derives the events list from them, measures the API
+/// request rate, and wakes the event streams on each change. Rebinds are not counted here but read from the
+/// status, the count `berth_rebinds_total` shows too (a move straight from one Ready pod to another has no
+/// Rebinding phase to see).
 final class DashboardFeed: Sendable {
     private struct State {
         var phases: [String: ForwardPhase] = [:]
         var resyncs = 0
-        var rebinds: [String: Int] = [:]
         var events: [DashboardEvent] = []
         var requestSamples: [(at: ContinuousClock.Instant, total: Int)] = []
         var generation: UInt64 = 0
@@ -52,7 +53,6 @@ final class DashboardFeed: Sendable {
                 let detail = [forward.reason, forward.message].compactMap(\.self).joined(separator: ": ")
                 switch forward.phase {
                 case .rebinding:
-                    state.rebinds[forward.name, default: 0] += 1
                     new.append(DashboardEvent(at: now, kind: "rebind", forward: forward.name, detail: detail))
                 case .failed:
                     new.append(DashboardEvent(at: now, kind: "failed", forward: forward.name, detail: detail))
@@ -83,7 +83,7 @@ final class DashboardFeed: Sendable {
             let perMinute = seconds >= 1 ? Double(health.apiRequests - oldest.total) * 60 / seconds : 0
             var extras: [String: DashboardSnapshot.ForwardExtras] = [:]
             for forward in status.forwards {
-                extras[forward.name] = .init(rebinds: state.rebinds[forward.name] ?? 0, links: HTTPPortRule.links(of: forward))
+                extras[forward.name] = .init(rebinds: forward.rebinds, links: HTTPPortRule.links(of: forward))
             }
             return DashboardSnapshot(
                 at: Date(), status: status,

@@ -28,7 +28,7 @@ public struct DashboardSnapshot: Codable, Sendable {
 
     /// What the dashboard knows of a forward beyond its status.
     public struct ForwardExtras: Codable, Sendable, Hashable {
-        /// Times it went to Rebinding since the daemon started.
+        /// Times it moved to another pod since the daemon started (its status's `rebinds`).
         public var rebinds: Int
         /// Per port, in status order: a URL to open when the remote port speaks HTTP, else nil.
         public var links: [String?]

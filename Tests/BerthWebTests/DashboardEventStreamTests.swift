@@ -48,7 +48,9 @@ struct DashboardEventStreamTests {
 
                 source.set { $0.forwards[0].phase = .rebinding; $0.forwards[0].reason = "EndpointGone" }
                 let rebinding = try await reader.snapshot(next) { $0.status.forwards.first?.phase == .rebinding }
-                #expect(rebinding.forwards["web"]?.rebinds == 1)
+                #expect(rebinding.forwards["web"]?.rebinds == 0, "the daemon counts a rebind when the forward reaches another pod")
+                source.set { $0.forwards[0].rebinds = 1 }
+                #expect(try await reader.snapshot(next) { $0.forwards["web"]?.rebinds == 1 }.status.forwards.first?.rebinds == 1)
                 #expect(rebinding.events.first?.kind == "rebind")
                 #expect(rebinding.events.first?.forward == "web")
 

@@ -35,13 +35,15 @@ extension ForwardReconciler {
     func baseStatus(
         _ spec: ForwardSpec, cluster: String?, namespace: String, phase: ForwardPhase, reason: String? = nil, message: String? = nil
     ) -> ForwardStatus {
-        ForwardStatus(
+        var status = ForwardStatus(
             name: spec.name, phase: phase, reason: reason, message: message, target: spec.target.description,
             context: cluster, namespace: namespace,
             ports: spec.ports.map {
                 PortStatus(address: Self.bindHost(spec.address), localPort: nil, remote: $0.remoteText, configuredPort: $0.local)
             },
             since: Date())
+        status.rebinds = rebindCounts[spec.name] ?? 0
+        return status
     }
 
     /// Live connection counters of every running forward, summed over its ports.

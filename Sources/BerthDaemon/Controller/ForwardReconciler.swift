@@ -89,6 +89,9 @@ public actor ForwardReconciler: Reconciler {
     /// The relay pods that carry `host` targets and UDP ports (docs/relay.md).
     let relays: RelayManager
     var entries: [String: Entry] = [:]
+    /// Times each forward moved to another pod since the daemon started, kept when it leaves the manifest as
+    /// `berth_rebinds_total` is: the status reports it, so the dashboard and the metric show one count.
+    var rebindCounts: [String: Int] = [:]
 
     /// Creates the reconciler.
     /// - Parameters:
@@ -265,6 +268,7 @@ public actor ForwardReconciler: Reconciler {
         entries[name, default: Entry()].failedRetries = 0
         // Another pod (a StatefulSet's replacement keeps the name, not the UID).
         if let last = entries[name]?.lastEndpoint, last.uid != endpoint.uid {
+            rebindCounts[name, default: 0] += 1
             ForwardMetrics.rebinds(of: name, factory: metrics.factory).increment()
         }
         entries[name, default: Entry()].lastEndpoint = endpoint

@@ -158,6 +158,9 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
     public var connections: ConnectionCounters
     /// The last end-to-end probe, if any ran.
     public var probe: ProbeResult?
+    /// Times the forward moved to another pod since the daemon started: the one count behind the dashboard's
+    /// rebinds and `berth_rebinds_total` (docs/metrics.md).
+    public var rebinds: Int
     /// How connections reach the pod: `websocket-spdy`, `spdy` or `websocket`; `auto` until negotiated.
     public var transport: String?
     /// The multiplexed sessions to the pod and the streams in them (SPDY transports only).
@@ -194,16 +197,17 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
         self.address = ports.first?.address
         self.hostnames = []
         self.namesInstalled = nil
+        self.rebinds = 0
     }
 }
 
 extension ForwardStatus {
     private enum CodingKeys: String, CodingKey {
         case name, phase, reason, message, target, context, namespace, ports, pod, since, lastError, connections, probe
-        case transport, sessions, address, hostnames, namesInstalled
+        case transport, sessions, address, hostnames, namesInstalled, rebinds
     }
 
-    /// Decodes a status; the local-name fields may be missing, as in the state file of an older daemon.
+    /// Decodes a status; the local-name fields and `rebinds` may be missing, as in the state file of an older daemon.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -225,6 +229,7 @@ extension ForwardStatus {
         address = try container.decodeIfPresent(String.self, forKey: .address) ?? address
         hostnames = try container.decodeIfPresent([String].self, forKey: .hostnames) ?? []
         namesInstalled = try container.decodeIfPresent(Bool.self, forKey: .namesInstalled)
+        rebinds = try container.decodeIfPresent(Int.self, forKey: .rebinds) ?? 0
     }
 }
 

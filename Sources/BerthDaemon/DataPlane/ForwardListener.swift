@@ -7,7 +7,7 @@ import NIOCore
 import NIOPosix
 
 /// A forward's bound local socket. It stays bound for the forward's whole life, whatever happens
-/// upstream, so clients keep their port (DESIGN invariant 4).
+/// upstream, so clients keep their port (docs/architecture.md, invariant 4).
 ///
 /// Accepted sockets get TCP_NODELAY (interactive protocols), SO_KEEPALIVE (dead clients are noticed),
 /// remote half-closure (a client's FIN is passed on, not taken as the end), and autoRead off: a

@@ -24,7 +24,7 @@ public enum BerthDaemonError: Error, Sendable, Equatable, CustomStringConvertibl
     /// The API server refused the stream (RBAC, credentials, the pod): retrying cannot help until something
     /// outside berth changes. `reason` is the status word (`Forbidden`, `Unauthorized`, `NotFound`) and
     /// `message` says what to grant or fix, with the API server's own message.
-    case upstreamRefused(forward: String, endpoint: UpstreamEndpoint, reason: String, message: String)
+    case upstreamRefused(forward: String, endpoint: UpstreamEndpoint, reason: ForwardReason, message: String)
     /// A connector returned a stream whose channel lives on another event loop than the forward's.
     case upstreamOnWrongEventLoop(forward: String, endpoint: UpstreamEndpoint)
     /// The port-forward session pool was shut down (the daemon is stopping); no stream opens any more.

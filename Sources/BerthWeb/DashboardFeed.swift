@@ -50,7 +50,7 @@ final class DashboardFeed: Sendable {
                 let before = state.phases[forward.name]
                 state.phases[forward.name] = forward.phase
                 guard before != forward.phase else { continue }
-                let detail = [forward.reason, forward.message].compactMap(\.self).joined(separator: ": ")
+                let detail = [forward.reason?.rawValue, forward.message].compactMap(\.self).joined(separator: ": ")
                 switch forward.phase {
                 case .rebinding:
                     new.append(DashboardEvent(at: now, kind: "rebind", forward: forward.name, detail: detail))

@@ -135,7 +135,7 @@ final class DeletedPodConnector: UpstreamConnector {
             }
             if !allowed {
                 throw BerthDaemonError.upstreamRefused(
-                    forward: "deleted", endpoint: endpoint, reason: "NotFound", message: "not found: pods \"\(endpoint.podName)\" not found")
+                    forward: "deleted", endpoint: endpoint, reason: .notFound, message: "not found: pods \"\(endpoint.podName)\" not found")
             }
         }
         return try await inner.connect(to: endpoint, on: eventLoop)

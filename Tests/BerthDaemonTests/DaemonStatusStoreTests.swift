@@ -4,7 +4,7 @@ import Testing
 @testable import BerthDaemon
 
 @Suite struct DaemonStatusStoreTests {
-    private func forward(_ name: String, _ phase: ForwardPhase, reason: String? = nil, since: Date) -> ForwardStatus {
+    private func forward(_ name: String, _ phase: ForwardPhase, reason: ForwardReason? = nil, since: Date) -> ForwardStatus {
         ForwardStatus(name: name, phase: phase, reason: reason, target: "service/\(name)", context: "c", namespace: "default", ports: [], since: since)
     }
 
@@ -14,7 +14,7 @@ import Testing
         store.update(forward("web", .ready, since: first))
         store.update(forward("web", .ready, since: Date(timeIntervalSince1970: 200)))
         #expect(store.forward("web")?.since == first)
-        store.update(forward("web", .rebinding, reason: "NoReadyEndpoints", since: Date(timeIntervalSince1970: 300)))
+        store.update(forward("web", .rebinding, reason: .noReadyEndpoints, since: Date(timeIntervalSince1970: 300)))
         #expect(store.forward("web")?.since == Date(timeIntervalSince1970: 300))
     }
 
@@ -37,10 +37,10 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func aReaderThatComesAfterTheDaemonStoppedGetsTheLastStatusAndTheEnd() async {
         // A status view that starts late (the daemon failed at start-up) must not wait forever.
         let store = StatusStore(pid: 1, startedAt: Date(), manifests: [])
-        store.update(forward("web", .failed, reason: "PortInUse", since: Date(timeIntervalSince1970: 1)))
+        store.update(forward("web", .failed, reason: .portInUse, since: Date(timeIntervalSince1970: 1)))
         store.finish()
         var changes = store.changes().makeAsyncIterator()
-        #expect(await changes.next()?.forwards.first?.reason == "PortInUse")
+        #expect(await changes.next()?.forwards.first?.reason == .portInUse)
         #expect(await changes.next() == nil)
     }
 }

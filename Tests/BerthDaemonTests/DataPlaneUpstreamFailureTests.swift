@@ -33,7 +33,7 @@ final class RefusingConnector: UpstreamConnector {
     func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
         if refusals.take() {
             throw BerthDaemonError.upstreamRefused(
-                forward: "rbac", endpoint: endpoint, reason: "Forbidden", message: "forbidden: not yet granted")
+                forward: "rbac", endpoint: endpoint, reason: .forbidden, message: "forbidden: not yet granted")
         }
         return try await inner.connect(to: endpoint, on: eventLoop)
     }
@@ -51,7 +51,7 @@ final class RefusingConnector: UpstreamConnector {
         }) { forward in
             try await eventually("the refusal reported") { await forward.counters().upstreamFailure != nil }
             let failure = try #require(await forward.counters().upstreamFailure)
-            #expect(failure == UpstreamFailure(reason: "Forbidden", message: "forbidden: not yet granted"))
+            #expect(failure == UpstreamFailure(reason: .forbidden, message: "forbidden: not yet granted"))
             // The third open works; the stream then lives through its probation.
             try await eventually("the failure cleared") { await forward.counters().upstreamFailure == nil }
             #expect(await forward.counters().errorCount(.warmConnectFailed) == 2)

@@ -19,7 +19,7 @@ import Testing
         let manifest = oneForwardManifest("name: ghost", "pod: ghost", "hold: 1s", "ports: [{local: 0, remote: 7000}]")
         try await withManualClockDaemon(scenario: Self.scenario, manifest: manifest) { daemon, clock, _ in
             try await withTimeout(20, "ghost waiting for its hold") {
-                for await status in daemon.statusChanges() where status.forwards.first?.reason == "NotFound" { return }
+                for await status in daemon.statusChanges() where status.forwards.first?.reason == .notFound { return }
             }
             // The hold runs out: Failed.
             clock.advance(by: .seconds(1))
@@ -42,7 +42,7 @@ import Testing
             #expect(gaps.first == .seconds(1), "the first retry after a second: \(gaps)")
             #expect(gaps.last == .seconds(30), "capped at 30 s: \(gaps)")
             let last = await daemon.status().forwards.first
-            #expect(last?.phase == .failed && last?.reason == "NotFound", "still Failed: \(String(describing: last))")
+            #expect(last?.phase == .failed && last?.reason == .notFound, "still Failed: \(String(describing: last))")
         }
     }
 }

@@ -26,7 +26,7 @@ import Testing
             }
             let start = clock.now
             let rebinding = await daemon.status().forwards.first
-            #expect(rebinding?.reason == "PortForwardFailed")
+            #expect(rebinding?.reason == .portForwardFailed)
             #expect(rebinding?.message?.contains("connection refused") == true, "\(String(describing: rebinding?.message))")
 
             // Just short of the grace: still Rebinding, never Failed.

@@ -18,7 +18,7 @@ import Testing
         web.transport = "websocket-spdy"
         web.sessions = SessionUsage(sessions: 1, streams: 3)
         let db = ForwardStatus(
-            name: "db", phase: .failed, reason: "PortInUse", message: "127.0.0.1:5432 is in use by postgres (pid 77)",
+            name: "db", phase: .failed, reason: .portInUse, message: "127.0.0.1:5432 is in use by postgres (pid 77)",
             target: "statefulset/postgres", context: nil, namespace: "data",
             ports: [PortStatus(address: "::1", localPort: nil, remote: "5432")], since: start)
         let text = StatusTable.render(status([web, db]), now: start.addingTimeInterval(90))
@@ -69,7 +69,7 @@ import Testing
 
     @Test func anUnboundPortShowsItsConfiguredPort() {
         let failed = ForwardStatus(
-            name: "db", phase: .failed, reason: "PortInUse", target: "statefulset/postgres", context: nil, namespace: "data",
+            name: "db", phase: .failed, reason: .portInUse, target: "statefulset/postgres", context: nil, namespace: "data",
             ports: [PortStatus(address: "127.0.0.1", localPort: nil, remote: "http", configuredPort: 5432)], since: start)
         let disabled = ForwardStatus(
             name: "web", phase: .disabled, target: "service/web", context: nil, namespace: "shop",

@@ -46,7 +46,7 @@ struct DashboardEventStreamTests {
                 #expect(first.health.watches == 3)
                 #expect(first.forwards["web"]?.links == ["http://127.0.0.1:18080/"])
 
-                source.set { $0.forwards[0].phase = .rebinding; $0.forwards[0].reason = "EndpointGone" }
+                source.set { $0.forwards[0].phase = .rebinding; $0.forwards[0].reason = .other("EndpointGone") }
                 let rebinding = try await reader.snapshot(next) { $0.status.forwards.first?.phase == .rebinding }
                 #expect(rebinding.forwards["web"]?.rebinds == 0, "the daemon counts a rebind when the forward reaches another pod")
                 source.set { $0.forwards[0].rebinds = 1 }

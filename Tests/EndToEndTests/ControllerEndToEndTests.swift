@@ -123,7 +123,7 @@ import Testing
                 """)
             try await harness.withDaemon { daemon in
                 let status = try await awaitStatus(daemon, "taken Failed, web Ready") { $0.isPhase("taken", .failed) && $0.isPhase("web", .ready) }
-                #expect(status["taken"]?.reason == "PortInUse")
+                #expect(status["taken"]?.reason == .portInUse)
                 #expect(status["taken"]?.message?.contains("\(squatter.port)") == true)
                 // The platform's port-holder lookup names the process holding the port: this one.
                 #expect(status["taken"]?.message?.contains("pid \(ProcessInfo.processInfo.processIdentifier)") == true)

@@ -19,7 +19,7 @@ import Testing
                 _ = try await connector.connect(to: target, on: MultiThreadedEventLoopGroup.singleton.next())
             } throws: { error in
                 guard case BerthDaemonError.upstreamRefused(let forward, _, let reason, let message) = error else { return false }
-                return forward == "lone" && reason == "Forbidden" && message.hasPrefix("forbidden:") && message.contains("pods/portforward")
+                return forward == "lone" && reason == .forbidden && message.hasPrefix("forbidden:") && message.contains("pods/portforward")
             }
             await clusters.shutdown()
         }

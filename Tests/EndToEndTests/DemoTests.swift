@@ -92,8 +92,8 @@ import Testing
     @Test func aFailureIsReportedOnce() {
         var tracker = RebindTracker()
         var failed = Self.status(.failed, pod: nil)
-        failed.forwards[0].reason = "PortInUse"
-        #expect(tracker.observe(failed, at: .zero) == [.failed(forward: "web", reason: "PortInUse", message: nil)])
+        failed.forwards[0].reason = .portInUse
+        #expect(tracker.observe(failed, at: .zero) == [.failed(forward: "web", reason: .portInUse, message: nil)])
         #expect(tracker.observe(failed, at: .seconds(1)).isEmpty)
     }
 }

@@ -29,7 +29,7 @@ import Glibc
             try await harness.withDaemon { daemon in
                 let status = try await awaitStatus(daemon, "denied Failed") { $0.isPhase("denied", .failed) }
                 let denied = try #require(status["denied"])
-                #expect(denied.reason == "Forbidden")
+                #expect(denied.reason == .forbidden)
                 let message = try #require(denied.message)
                 #expect(message.hasPrefix("forbidden: "))
                 #expect(message.contains(#"User "readonly" cannot get resource "pods/portforward""#), "\(message)")
@@ -68,7 +68,7 @@ import Glibc
                 }
                 let unserved = try #require(await daemon.status()["unserved"])
                 #expect(unserved.phase == .failed)
-                #expect(unserved.reason == UpstreamFailure.portForwardFailed)
+                #expect(unserved.reason == .portForwardFailed)
                 #expect(unserved.lastError == unserved.message)
             }
         }

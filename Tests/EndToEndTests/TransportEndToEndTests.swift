@@ -88,7 +88,7 @@ struct TransportEndToEndTests {
                     _ = try await connector.connect(to: target, on: MultiThreadedEventLoopGroup.singleton.next())
                 } throws: { error in
                     guard case BerthDaemonError.upstreamRefused(_, _, let refused, _) = error else { return false }
-                    return refused == reason
+                    return refused.rawValue == reason
                 }
                 #expect(harness.server.stats().count(verb: "portforward") == 1, "only the tunnel was tried")
                 #expect(clusters.transports.transport(for: user.rawValue) == nil)

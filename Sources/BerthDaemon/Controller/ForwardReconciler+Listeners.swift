@@ -8,7 +8,7 @@ import NIOCore
 extension ForwardReconciler {
     /// Why a forward's listeners could not all be bound.
     struct ListenFailure {
-        var reason: String
+        var reason: ForwardReason
         var message: String
     }
 
@@ -144,13 +144,13 @@ extension ForwardReconciler {
         switch error {
         case BerthDaemonError.portInUse(let address, let port):
             let holder = PlatformPortHolder.describe(port: port).map { " by \($0)" } ?? " by another process"
-            return ListenFailure(reason: "PortInUse", message: "cannot listen on \(address):\(port): the port is already in use\(holder)")
+            return ListenFailure(reason: .portInUse, message: "cannot listen on \(address):\(port): the port is already in use\(holder)")
         case BerthDaemonError.bindPermissionDenied:
-            return ListenFailure(reason: "PermissionDenied", message: "\(error)")
+            return ListenFailure(reason: .permissionDenied, message: "\(error)")
         case BerthDaemonError.addressUnavailable:
-            return ListenFailure(reason: "AddressUnavailable", message: "\(error)")
+            return ListenFailure(reason: .addressUnavailable, message: "\(error)")
         default:
-            return ListenFailure(reason: "ListenFailed", message: "\(error)")
+            return ListenFailure(reason: .listenFailed, message: "\(error)")
         }
     }
 }

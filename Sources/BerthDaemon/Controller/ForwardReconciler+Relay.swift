@@ -7,9 +7,9 @@ extension ForwardReconciler {
     /// or what to report while there is none.
     enum RelayOutcome {
         case target(ForwardTarget, [PortMapping])
-        case unresolved(UnresolvedReason, message: String)
+        case unresolved(ForwardReason, message: String)
         case pending(message: String)
-        case failed(reason: String, message: String)
+        case failed(reason: ForwardReason, message: String)
     }
 
     /// Asks the relay manager for the pod that carries `spec`'s ports in `namespace` (docs/relay.md).

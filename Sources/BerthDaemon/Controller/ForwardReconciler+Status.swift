@@ -5,7 +5,7 @@ import Logging
 extension ForwardReconciler {
     /// The status of `spec` from the listener table and the chosen endpoint (never from intent alone).
     func status(
-        _ spec: ForwardSpec, cluster: String?, namespace: String, phase: ForwardPhase, reason: String? = nil, message: String? = nil
+        _ spec: ForwardSpec, cluster: String?, namespace: String, phase: ForwardPhase, reason: ForwardReason? = nil, message: String? = nil
     ) -> ForwardStatus {
         let entry = entries[spec.name]
         var result = baseStatus(spec, cluster: cluster, namespace: namespace, phase: phase, reason: reason, message: message)
@@ -28,12 +28,12 @@ extension ForwardReconciler {
         return result
     }
 
-    func failed(_ spec: ForwardSpec, cluster: String?, namespace: String, reason: String, message: String) -> ForwardStatus {
+    func failed(_ spec: ForwardSpec, cluster: String?, namespace: String, reason: ForwardReason, message: String) -> ForwardStatus {
         status(spec, cluster: cluster, namespace: namespace, phase: .failed, reason: reason, message: message)
     }
 
     func baseStatus(
-        _ spec: ForwardSpec, cluster: String?, namespace: String, phase: ForwardPhase, reason: String? = nil, message: String? = nil
+        _ spec: ForwardSpec, cluster: String?, namespace: String, phase: ForwardPhase, reason: ForwardReason? = nil, message: String? = nil
     ) -> ForwardStatus {
         var status = ForwardStatus(
             name: spec.name, phase: phase, reason: reason, message: message, target: spec.target.description,

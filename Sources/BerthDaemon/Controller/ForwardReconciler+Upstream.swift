@@ -20,9 +20,9 @@ extension ForwardReconciler {
     /// When `failure` is a rebind rather than `Failed`, the delay after which to look again; nil for `Failed`.
     func rebindingFor(_ failure: UpstreamFailure, of name: String) -> Duration? {
         switch failure.reason {
-        case "Forbidden", "Unauthorized":
+        case .forbidden, .unauthorized:
             return nil  // the API server refused: a person must grant or log in
-        case "NotFound":
+        case .notFound:
             return Self.upstreamFailureGrace  // the pod is gone; its deletion event is on its way
         default:
             let now = elapsed.now()

@@ -148,7 +148,7 @@ public actor ForwardReconciler: Reconciler {
         } catch {
             let message = "cannot use the kubeconfig: \(error)"
             record(name, error: message)
-            publish(failed(spec, cluster: spec.context, namespace: spec.namespace ?? "", reason: "KubeconfigInvalid", message: message))
+            publish(failed(spec, cluster: spec.context, namespace: spec.namespace ?? "", reason: .kubeconfigInvalid, message: message))
             return .error(BerthDaemonError.clusterUnavailable(forward: name, context: spec.context, reason: "\(error)"))
         }
         let namespace = spec.namespace ?? cluster.client.namespace
@@ -165,7 +165,7 @@ public actor ForwardReconciler: Reconciler {
         switch observed.health(of: scope, resources: resources) {
         case .syncing:
             publish(status(spec, cluster: cluster.id, namespace: namespace, phase: .pending,
-                                   reason: "CacheSyncing", message: "waiting for the first list of \(scope)"))
+                                   reason: .cacheSyncing, message: "waiting for the first list of \(scope)"))
             return .done  // the informers' first list enqueues this forward again
         case .failing(let error):
             let (reason, message) = Self.describe(error)
@@ -227,7 +227,7 @@ public actor ForwardReconciler: Reconciler {
 
     /// No endpoint: hold new connections for the hold window (Pending or Rebinding), then report Failed.
     private func unresolved(
-        _ spec: ForwardSpec, cluster: String, namespace: String, reason: UnresolvedReason, message: String
+        _ spec: ForwardSpec, cluster: String, namespace: String, reason: ForwardReason, message: String
     ) async -> ReconcileResult {
         let name = spec.name
         let hadEndpoint = entries[name]?.endpoint != nil
@@ -238,12 +238,12 @@ public actor ForwardReconciler: Reconciler {
         let waited = now - since
         if waited < spec.hold {
             let phase: ForwardPhase = hadEndpoint || statuses.forward(name)?.phase == .rebinding ? .rebinding : .pending
-            publish(status(spec, cluster: cluster, namespace: namespace, phase: phase, reason: reason.rawValue, message: message))
+            publish(status(spec, cluster: cluster, namespace: namespace, phase: phase, reason: reason, message: message))
             // Look again when the hold runs out, unless an informer event comes first.
             return .requeueAfter(spec.hold - waited)
         }
         record(name, error: message)
-        publish(failed(spec, cluster: cluster, namespace: namespace, reason: reason.rawValue, message: message))
+        publish(failed(spec, cluster: cluster, namespace: namespace, reason: reason, message: message))
         let retries = entries[name, default: Entry()].failedRetries
         entries[name, default: Entry()].failedRetries = retries + 1
         return .requeueAfter(Self.failedRetry.delay(afterFailures: retries))
@@ -254,7 +254,7 @@ public actor ForwardReconciler: Reconciler {
         let hadEndpoint = entries[spec.name]?.endpoint != nil
         await clearEndpoint(spec.name, reason: message)
         let phase: ForwardPhase = hadEndpoint || statuses.forward(spec.name)?.phase == .rebinding ? .rebinding : .pending
-        publish(status(spec, cluster: cluster, namespace: namespace, phase: phase, reason: "RelayStarting", message: message))
+        publish(status(spec, cluster: cluster, namespace: namespace, phase: phase, reason: .relayStarting, message: message))
         // The pod's informer events usually come first; this covers a creation the informer never shows.
         return .requeueAfter(.seconds(2))
     }
@@ -301,16 +301,16 @@ public actor ForwardReconciler: Reconciler {
     }
 
     /// Maps an informer failure to a status reason: RBAC denials name the verb and resource.
-    static func describe(_ error: KubeClientError) -> (reason: String, message: String) {
+    static func describe(_ error: KubeClientError) -> (reason: ForwardReason, message: String) {
         switch error {
         case .api(let status, _, _) where status.code == 403:
-            return ("Forbidden", "forbidden: \(status.message ?? "list/watch denied")")
+            return (.forbidden, "forbidden: \(status.message ?? "list/watch denied")")
         case .api(let status, _, _) where status.code == 401:
-            return ("Unauthorized", "unauthorized: the API server rejected the credentials")
+            return (.unauthorized, "unauthorized: the API server rejected the credentials")
         case .transport:
-            return ("ClusterUnreachable", "cluster unreachable: \(error)")
+            return (.clusterUnreachable, "cluster unreachable: \(error)")
         default:
-            return ("ObserveFailed", "\(error)")
+            return (.observeFailed, "\(error)")
         }
     }
 }

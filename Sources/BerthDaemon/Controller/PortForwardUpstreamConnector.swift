@@ -90,12 +90,12 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
     }
 
     /// The status word and message of an API-server refusal, which retrying cannot fix; nil for other errors.
-    static func refusal(_ error: any Error) -> (reason: String, message: String)? {
+    static func refusal(_ error: any Error) -> (reason: ForwardReason, message: String)? {
         guard case PortForwardError.upgradeRejected(let code, let status, _) = error else { return nil }
         switch code {
-        case 401: return (status?.reason ?? "Unauthorized", reason(for: error))
-        case 403: return (status?.reason ?? "Forbidden", reason(for: error))
-        case 404: return (status?.reason ?? "NotFound", reason(for: error))
+        case 401: return (status?.reason.map(ForwardReason.init(word:)) ?? .unauthorized, reason(for: error))
+        case 403: return (status?.reason.map(ForwardReason.init(word:)) ?? .forbidden, reason(for: error))
+        case 404: return (status?.reason.map(ForwardReason.init(word:)) ?? .notFound, reason(for: error))
         default: return nil
         }
     }

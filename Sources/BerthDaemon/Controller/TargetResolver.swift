@@ -23,26 +23,13 @@ public struct ResolvedEndpoint: Sendable, Hashable {
     }
 }
 
-/// Why a target has no endpoint now; the raw value is the `reason` shown in status.
-public enum UnresolvedReason: String, Sendable, Hashable {
-    /// The service, pod, deployment or statefulset does not exist.
-    case notFound = "NotFound"
-    /// The target exists but no pod behind it is ready.
-    case noReadyEndpoints = "NoReadyEndpoints"
-    /// The service has no port with this number or name.
-    case servicePortNotFound = "ServicePortNotFound"
-    /// No container of the chosen pod declares a port with this name.
-    case namedPortNotFound = "NamedPortNotFound"
-    /// The service or workload selects no pods (no selector).
-    case noSelector = "NoSelector"
-}
-
 /// The outcome of resolving a forward's target against the observed cluster.
 public enum TargetResolution: Sendable, Hashable {
     /// Connections go to this pod.
     case endpoint(ResolvedEndpoint)
-    /// No pod can be used now; `message` says why in words a user can act on.
-    case unresolved(UnresolvedReason, message: String)
+    /// No pod can be used now (`notFound`, `noReadyEndpoints`, `servicePortNotFound`, `namedPortNotFound`,
+    /// `noSelector`); `message` says why in words a user can act on.
+    case unresolved(ForwardReason, message: String)
 }
 
 /// Picks the pod and container ports for a forward (docs/informers.md, "Picking a pod for a service port").

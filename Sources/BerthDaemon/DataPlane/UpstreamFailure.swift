@@ -4,12 +4,12 @@
 public struct UpstreamFailure: Sendable, Equatable, CustomStringConvertible {
     /// A status word: `Forbidden`, `Unauthorized` or `NotFound` when the API server refused the stream,
     /// else `PortForwardFailed` (the kubelet's error for the pod port, a broken connection).
-    public var reason: String
+    public var reason: ForwardReason
     /// What failed and why, in words a user can act on.
     public var message: String
 
     /// Creates a failure from its status word and message.
-    public init(reason: String, message: String) {
+    public init(reason: ForwardReason, message: String) {
         self.reason = reason
         self.message = message
     }
@@ -20,14 +20,11 @@ public struct UpstreamFailure: Sendable, Equatable, CustomStringConvertible {
         case BerthDaemonError.upstreamRefused(_, _, let reason, let message):
             self.init(reason: reason, message: message)
         case BerthDaemonError.upstreamConnectFailed(_, let endpoint, let reason):
-            self.init(reason: Self.portForwardFailed, message: "cannot open a stream to \(endpoint): \(reason)")
+            self.init(reason: .portForwardFailed, message: "cannot open a stream to \(endpoint): \(reason)")
         default:
-            self.init(reason: Self.portForwardFailed, message: "\(error)")
+            self.init(reason: .portForwardFailed, message: "\(error)")
         }
     }
-
-    /// The status word of a failure that is not a refusal by the API server.
-    public static let portForwardFailed = "PortForwardFailed"
 
     public var description: String { "\(reason): \(message)" }
 }

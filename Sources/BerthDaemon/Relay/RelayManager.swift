@@ -21,7 +21,7 @@ public actor RelayManager {
         /// The pod is on its way (created, being replaced, or an old one still terminating).
         case pending(message: String)
         /// The pod cannot be created; `reason` is the status reason (`Forbidden`, …).
-        case failed(reason: String, message: String)
+        case failed(reason: ForwardReason, message: String)
     }
 
     private struct ScopeState {
@@ -146,11 +146,11 @@ public actor RelayManager {
     static func failure(_ error: any Error, verb: String, namespace: String) -> Assignment {
         switch error {
         case let error as KubeClientError where error.statusCode == 403:
-            return .failed(reason: "Forbidden", message: "cannot \(verb) pods in namespace \(namespace): forbidden (the relay pod needs RBAC \(verb) on pods; docs/relay.md)")
+            return .failed(reason: .forbidden, message: "cannot \(verb) pods in namespace \(namespace): forbidden (the relay pod needs RBAC \(verb) on pods; docs/relay.md)")
         case let error as KubeClientError where error.statusCode == 401:
-            return .failed(reason: "Unauthorized", message: "cannot \(verb) pods in namespace \(namespace): unauthorized")
+            return .failed(reason: .unauthorized, message: "cannot \(verb) pods in namespace \(namespace): unauthorized")
         default:
-            return .failed(reason: "RelayPodFailed", message: "cannot \(verb) relay pod in namespace \(namespace): \(error)")
+            return .failed(reason: .relayPodFailed, message: "cannot \(verb) relay pod in namespace \(namespace): \(error)")
         }
     }
 }

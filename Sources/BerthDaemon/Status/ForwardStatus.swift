@@ -137,7 +137,7 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
     /// Where the forward is in its life.
     public var phase: ForwardPhase
     /// A machine word for why the forward is in this phase (`PortInUse`, `Forbidden`, `NotFound`, `NoEndpoints`, …).
-    public var reason: String?
+    public var reason: ForwardReason?
     /// A sentence a user can act on.
     public var message: String?
     /// `service/web`, `pod/legacy-0`, `deployment/api`, `statefulset/db`, `selector/app=api`.
@@ -177,7 +177,7 @@ public struct ForwardStatus: Codable, Sendable, Hashable {
 
     /// Creates a forward status.
     public init(
-        name: String, phase: ForwardPhase, reason: String? = nil, message: String? = nil, target: String,
+        name: String, phase: ForwardPhase, reason: ForwardReason? = nil, message: String? = nil, target: String,
         context: String?, namespace: String, ports: [PortStatus], pod: String? = nil, since: Date,
         lastError: String? = nil, connections: ConnectionCounters = ConnectionCounters(), probe: ProbeResult? = nil
     ) {
@@ -213,7 +213,7 @@ extension ForwardStatus {
         self.init(
             name: try container.decode(String.self, forKey: .name),
             phase: try container.decode(ForwardPhase.self, forKey: .phase),
-            reason: try container.decodeIfPresent(String.self, forKey: .reason),
+            reason: try container.decodeIfPresent(ForwardReason.self, forKey: .reason),
             message: try container.decodeIfPresent(String.self, forKey: .message),
             target: try container.decode(String.self, forKey: .target),
             context: try container.decodeIfPresent(String.self, forKey: .context),

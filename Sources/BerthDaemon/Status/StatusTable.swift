@@ -28,7 +28,7 @@ public enum StatusTable {
                 forward.transport ?? "-",
                 forward.sessions.map { "\($0.sessions)/\($0.streams)" } ?? "-",
                 age(from: forward.since, to: now),
-                forward.message ?? forward.reason ?? "",
+                forward.message ?? forward.reason?.rawValue ?? "",
             ] + extra)
         }
         // Local names get a column only once some forward has them (docs/local-names.md).

@@ -148,8 +148,8 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
             let same = from == to ? " (a new pod, same name)" : ""
             console.event("\(forward): rebound \(from) -> \(to)\(same) after \(DemoSummary.seconds(after))", at: now)
         case .failed(let forward, let reason, let message):
-            let hint = reason == "PortInUse" ? " — rerun with --free-ports" : ""
-            console.event("\(forward): Failed: \(message ?? reason ?? "unknown")\(hint)", at: now)
+            let hint = reason == .portInUse ? " — rerun with --free-ports" : ""
+            console.event("\(forward): Failed: \(message ?? reason?.rawValue ?? "unknown")\(hint)", at: now)
         }
     }
 

@@ -14,7 +14,7 @@ struct RebindTracker {
         /// The forward is Ready again, on `to` (a StatefulSet's replacement keeps its name), `after` it lost `from`.
         case rebound(forward: String, from: String, to: String, after: Duration)
         /// The forward failed (for example: its local port is taken).
-        case failed(forward: String, reason: String?, message: String?)
+        case failed(forward: String, reason: ForwardReason?, message: String?)
     }
 
     private struct Entry {

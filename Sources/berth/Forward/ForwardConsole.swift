@@ -6,9 +6,9 @@ import BerthManifest
 struct ForwardConsole {
     /// Reasons waiting cannot fix (the port is taken, the kubeconfig is wrong, the target has no such port,
     /// access is denied): the command ends with exit 1 instead of retrying forever.
-    static let fatalReasons: Set<String> = [
-        "PortInUse", "PermissionDenied", "AddressUnavailable", "ListenFailed", "KubeconfigInvalid",
-        "ServicePortNotFound", "NamedPortNotFound", "Forbidden", "Unauthorized",
+    static let fatalReasons: Set<ForwardReason> = [
+        .portInUse, .permissionDenied, .addressUnavailable, .listenFailed, .kubeconfigInvalid,
+        .servicePortNotFound, .namedPortNotFound, .forbidden, .unauthorized,
     ]
 
     /// What to print and whether to stop.
@@ -51,19 +51,19 @@ struct ForwardConsole {
         case .ready, .disabled:
             break
         case .pending, .rebinding, .failed:
-            guard let reason = forward.reason, reason != "CacheSyncing" else { break }
-            let message = forward.message ?? reason
+            guard let reason = forward.reason, reason != .cacheSyncing else { break }
+            let message = forward.message ?? reason.rawValue
             if Self.fatalReasons.contains(reason) {
                 reaction.fatal = message
                 return reaction
             }
             if announced { lost = true }
-            if reason == "NotFound" {
+            if reason == .notFound {
                 guard !waitingSaid else { break }
                 waitingSaid = true
                 let hint = await hints(forward.namespace).map { $0.sentence(kind: target.kind, name: Self.name(of: target)) } ?? ""
                 reaction.stderr = [message + hint, "waiting for \(target.kind) \(forward.namespace)/\(Self.name(of: target))"]
-                lastProblem = reason
+                lastProblem = reason.rawValue
                 break
             }
             let line = "\(forward.phase.rawValue): \(message)"

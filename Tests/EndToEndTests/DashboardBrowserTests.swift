@@ -5,58 +5,18 @@ import Testing
 import Glibc
 #endif
 
-/// The dashboard in a real browser: `berth up --ui` against a FakeKube process, the page in headless Chromium
-/// (docs/dashboard.md). CI installs Debian's chromium (.ci/run); a skipped test fails CI.
+/// The dashboard in a real browser: `berth up --ui` over ``ThreeForwards`` (a FakeKube process), the page in
+/// headless Chromium (docs/dashboard.md). CI installs Debian's chromium (.ci/run); a skipped test fails CI.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct DashboardBrowserTests {
-    static let scenario = """
-        deployments:
-          - name: web
-            replicas: 1
-            labels: {app: web}
-            readinessDelay: 0.5
-            replacementDelay: 1.0
-            containers:
-              - name: web
-                ports: [{name: http, containerPort: 8080, behaviour: http}]
-          - name: api
-            replicas: 1
-            labels: {app: api}
-            readinessDelay: 0.2
-            containers:
-              - name: api
-                ports: [{name: grpc, containerPort: 9000, behaviour: http}]
-        services:
-          - name: web
-            selector: {app: web}
-            ports: [{name: http, port: 80, targetPort: http}]
-        """
-
-    static let manifest = """
-        apiVersion: berth/v1
-        kind: Forwards
-        defaults:
-          hold: 20s
-        forwards:
-          - name: web
-            service: web
-            ports: [{local: 0, remote: http}]
-          - name: api
-            deployment: api
-            ports: [{local: 0, remote: 9000}]
-        """
-
     /// Where the screenshot is kept after the run (beside the build products).
     static let artefacts = ProcessWorld.products + "/test-artefacts"
 
     @Test(.enabled(if: HeadlessChromium.executable != nil, "needs chromium (Debian's package, installed by .ci/run)"))
     func aDeletedPodShowsRebindingThenReadyWithoutAReload() async throws {
         let kubectl = try ReferenceClients.require("kubectl")
-        try await ProcessWorld.with(scenario: Self.scenario) { world in
-            let manifest = try world.write("forwards.yaml", Self.manifest)
-            let up = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig, "--ui", "0"])
-            defer { up.stop() }
-            let ready = try await world.awaitStatus(manifest, "both forwards Ready") { $0.allPhases(["web", "api"], are: "Ready") }
+        try await ThreeForwards.with(upArguments: ["--ui", "0"]) { world, berth in
+            let (up, ready) = (berth.up, berth.ready)
             let pod = try #require(ready.pod("web"))
             let url = try await Self.dashboardURL(printedBy: up)
             #expect(url.hasPrefix("http://127.0.0.1:"), "loopback by default")
@@ -94,7 +54,7 @@ struct DashboardBrowserTests {
             #expect(events.hasPrefix("[\"ready\",\"rebind\""), "the events list, newest first: \(events)")
             let link = try await browser.evaluate("document.querySelector('tr[data-forward=web] td.col-local a')?.href ?? null", session: page)
             #expect(link.hasPrefix("\"http://127.0.0.1:"), "web's port is named http: a link")
-            #expect(try await browser.evaluate("document.querySelector('tr[data-forward=api] td.col-local a')", session: page) == "null", "9000 named grpc: no link")
+            #expect(try await browser.evaluate("document.querySelector('tr[data-forward=db] td.col-local a')", session: page) == "null", "5432 named pg: no link")
 
             let png = try await browser.screenshot(session: page)
             try FileManager.default.createDirectory(atPath: Self.artefacts, withIntermediateDirectories: true)

@@ -64,11 +64,8 @@ struct ProcessEndToEndTests {
     static let names = ["web", "db", "api"]
 
     @Test func convergeProbeRefuseASecondDaemonDiffAndDown() async throws {
-        try await ProcessWorld.with(scenario: Self.scenario) { world in
-            let manifest = try world.write("forwards.yaml", Self.manifest)
-            let up = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig])
-            defer { up.stop() }
-            let ready = try await world.awaitStatus(manifest, "three Ready forwards") { $0.allPhases(Self.names, are: "Ready") }
+        try await ThreeForwards.with { world, berth in
+            let (manifest, up, ready) = (berth.manifest, berth.up, berth.ready)
             #expect(ready.pid == Int(up.pid))
             for name in Self.names {
                 let forward = try #require(ready.forward(name))
@@ -124,11 +121,8 @@ struct ProcessEndToEndTests {
 
     @Test
     func deletedPodsAreReplacedUnderTraffic() async throws {
-        try await ProcessWorld.with(scenario: Self.scenario) { world in
-            let manifest = try world.write("forwards.yaml", Self.manifest)
-            let up = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig])
-            defer { up.stop() }
-            let ready = try await world.awaitStatus(manifest, "three Ready forwards") { $0.allPhases(Self.names, are: "Ready") }
+        try await ThreeForwards.with { world, berth in
+            let (manifest, up, ready) = (berth.manifest, berth.up, berth.ready)
             try await deletePodsUnderTraffic(world, manifest: manifest, before: ready, berth: up)
             #expect(try await world.berth(["down", "-f", manifest]).status == 0, "log:\n\(up.log())")
         }
@@ -138,11 +132,8 @@ struct ProcessEndToEndTests {
     /// A connection open to it keeps working meanwhile (status shows it draining) while new connections go to
     /// the replacement; it ends when the pod is gone.
     @Test func aGracefulDeletionLetsOpenConnectionsDrain() async throws {
-        try await ProcessWorld.with(scenario: Self.scenario) { world in
-            let manifest = try world.write("forwards.yaml", Self.manifest)
-            let up = try world.startBerth(["up", "-f", manifest, "--kubeconfig", world.kubeconfig])
-            defer { up.stop() }
-            let ready = try await world.awaitStatus(manifest, "three Ready forwards") { $0.allPhases(Self.names, are: "Ready") }
+        try await ThreeForwards.with { world, berth in
+            let (manifest, up, ready) = (berth.manifest, berth.up, berth.ready)
             let port = try #require(ready.localPort("api"))
             let oldPod = try #require(ready.pod("api"))
             let connection = try KeepAliveHTTP(port: port, timeoutSeconds: 20)

@@ -33,6 +33,8 @@ public final class ClusterRegistry: Sendable {
     public let sessions: SessionPool
     /// What `transport: auto` found to work, per cluster.
     public let transports = TransportMemory()
+    /// Where every client of the registry counts its requests (a watch once, when it starts).
+    public let metrics: APIMetrics
 
     /// Creates a registry.
     /// - Parameters:
@@ -46,6 +48,7 @@ public final class ClusterRegistry: Sendable {
     ) {
         self.sessions = SessionPool(settings: sessions, logger: logger)
         self.registry = KubeClientRegistry(environment: environment, metrics: metrics, logger: logger)
+        self.metrics = metrics
         self.kubeconfig = kubeconfig
         self.contextOverride = context
         self.kubeconfigFiles = KubeconfigLoader(explicitPath: kubeconfig, environment: environment).candidatePaths

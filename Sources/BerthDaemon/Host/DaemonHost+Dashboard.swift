@@ -6,7 +6,7 @@ extension Daemon {
     public func health() -> DaemonHealth {
         DaemonHealth(
             watches: observed.informerCount,
-            apiRequests: clusters.resolvedClients.reduce(0) { $0 + $1.requestsSent },
+            apiRequests: clusters.metrics.requestsCounted,
             resyncs: statuses.snapshot().resyncs)
     }
 

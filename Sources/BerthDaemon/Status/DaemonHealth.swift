@@ -2,7 +2,7 @@
 public struct DaemonHealth: Codable, Sendable, Hashable {
     /// Watches running now (one per informer: resource kind and namespace of a cluster).
     public var watches: Int
-    /// API requests sent since the daemon started, by the clients it uses now (a watch counts once).
+    /// API requests sent since the daemon started (a watch counts once): the sum of `berth_api_requests_total`.
     public var apiRequests: Int
     /// Resyncs after a settled network change since the daemon started.
     public var resyncs: Int

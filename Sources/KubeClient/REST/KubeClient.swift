@@ -31,12 +31,6 @@ public final class KubeClient: Sendable {
     static let maximumErrorBodySize = 1 << 20
     /// The TLS configuration for exec-issued client certificates, rebuilt only when the certificate changes.
     let dynamicTLS = Mutex<(ClientCertificatePEM, TLSConfiguration)?>(nil)
-    /// Requests sent so far, answered or not (a watch counts once, when it starts).
-    let sentRequests = Atomic<Int>(0)
-
-    /// Requests sent since the client was made (the dashboard shows the rate, docs/dashboard.md).
-    public var requestsSent: Int { sentRequests.load(ordering: .relaxed) }
-
     /// Creates a client.
     /// - Parameters:
     ///   - environment: passed to exec plugins (with `PATH`); without a kubeconfig `proxy-url`, its
@@ -118,7 +112,6 @@ extension KubeClient {
     ) async throws -> HTTPClientResponse {
         metrics.request(verb)
         let description = "\(method.rawValue) \(path)"
-        sentRequests.add(1, ordering: .relaxed)
         var request = HTTPClientRequest(url: requestBase + path + (query.isEmpty ? "" : "?" + QueryString.encode(query)))
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")

@@ -13,9 +13,9 @@ struct APIMetricsAgainstFakeKubeTests {
             let metrics = BerthMetrics()
             let configuration = try KubeClientConfiguration.load(
                 kubeconfig: fixture.kubeconfig, context: FakeKubeServer.User.admin.rawValue, environment: FakeKubeFixture.environment)
+            let apiMetrics = APIMetrics(factory: metrics.factory)
             let client = try KubeClient(
-                configuration: configuration, environment: FakeKubeFixture.environment,
-                metrics: APIMetrics(factory: metrics.factory), logger: quietLogger)
+                configuration: configuration, environment: FakeKubeFixture.environment, metrics: apiMetrics, logger: quietLogger)
             _ = try await client.get(Pod.self, name: "lonely", namespace: "team")
             _ = try await client.get(Pod.self, name: "lonely", namespace: "team")
             _ = try await client.list(Pod.self, namespace: "team")
@@ -30,6 +30,7 @@ struct APIMetricsAgainstFakeKubeTests {
                 #expect(samples.value(MetricName.apiRequestsTotal, ["verb": verb]) == Double(count), "\(verb)")
                 #expect(fixture.server.stats().count(verb: verb, resource: "pods") == count, "FakeKube's \(verb)")
             }
+            #expect(apiMetrics.requestsCounted == 5, "the dashboard's count is the sum of the metric")
         }
     }
 }

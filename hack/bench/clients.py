@@ -41,9 +41,8 @@ def wait_listening(port, seconds):
     return False
 
 
-def http_get(port, timeout=15.0):
-    """One GET / on a new connection; returns the latency in seconds, raises on any failure."""
-    start = time.perf_counter()
+def http_reply(port, timeout=15.0):
+    """One GET / on a new connection; returns the whole reply, raises on any failure or an answer other than 200."""
     with socket.create_connection((LOOPBACK, port), timeout=timeout) as s:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s.sendall(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
@@ -55,6 +54,13 @@ def http_get(port, timeout=15.0):
             data += chunk
     if not data.startswith(b"HTTP/1.") or b" 200 " not in data[:16]:
         raise OSError("bad reply: %r" % bytes(data[:40]))
+    return bytes(data)
+
+
+def http_get(port, timeout=15.0):
+    """One GET / on a new connection; returns the latency in seconds, raises on any failure."""
+    start = time.perf_counter()
+    http_reply(port, timeout)
     return time.perf_counter() - start
 
 

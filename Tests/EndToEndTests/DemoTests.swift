@@ -1,4 +1,5 @@
 import BerthDaemon
+import BerthWeb
 import Foundation
 import Logging
 import NIOCore
@@ -48,6 +49,40 @@ import Testing
         sink.finish()
         #expect(result.podsDeleted == 0)
         #expect(result.elapsed < .seconds(30), "stop() should end the demo before its duration")
+    }
+}
+
+/// `berth demo --ui --metrics`: the dashboard and `/metrics` of the demo's daemon, their URLs in the header.
+@Suite struct DemoWebServerTests {
+    @Test func theDashboardAndMetricsServeTheDemosDaemon() async throws {
+        let (printed, sink) = AsyncStream.makeStream(of: String.self)
+        let console = DemoConsole(mode: .plain) { sink.yield($0) }
+        let runner = DemoRunner(
+            options: .init(duration: .seconds(60), killEvery: .seconds(60), freePorts: true,
+                           metrics: ListenAddress(port: 0), ui: ListenAddress(port: 0)),
+            console: console, logger: Harness.quiet, clock: ContinuousClock())
+        async let summary = runner.run()
+        var output = ""
+        // Both URLs, and the status table once every forward is Ready.
+        for await text in printed {
+            output += text
+            if output.contains("  dashboard   "), output.contains("  metrics     "), output.contains("NAME") { break }
+        }
+        defer { runner.stop() }
+        let dashboard = try #require(output.firstMatch(of: /dashboard   http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{64})/))
+        let metrics = try #require(output.firstMatch(of: /metrics     http:\/\/127\.0\.0\.1:(\d+)\/metrics/))
+
+        let status = try await TestHTTP.get(port: try #require(Int(dashboard.1)), path: "/api/status?token=\(dashboard.2)")
+        #expect(status.hasPrefix("HTTP/1.1 200"), "\(status)")
+        #expect(status.contains(#""name":"web""#) && status.contains(#""name":"db""#), "the demo's forwards: \(status)")
+        #expect(try await TestHTTP.get(port: try #require(Int(dashboard.1)), path: "/api/status").hasPrefix("HTTP/1.1 401"))
+        let scraped = try await TestHTTP.get(port: try #require(Int(metrics.1)), path: "/metrics")
+        #expect(scraped.contains(#"berth_forward_phase{forward="web",phase="Ready"} 1"#), "\(scraped)")
+
+        runner.stop()
+        let result = try await summary
+        sink.finish()
+        #expect(result.elapsed < .seconds(60))
     }
 }
 

@@ -60,4 +60,7 @@ public struct DashboardLink: Codable, Sendable, Hashable {
         self.url = url
         self.token = token
     }
+
+    /// The URL to open: the page's with its token, as `berth up` prints it.
+    public var urlWithToken: String { "\(url)?token=\(token)" }
 }

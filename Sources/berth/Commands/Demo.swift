@@ -17,7 +17,9 @@ struct Demo: AsyncParsableCommand {
             examples/demo-forwards.yaml (built in, written next to a temporary kubeconfig), sends a request \
             through every forwarded port every 50 ms, and deletes every pod that a Deployment or StatefulSet \
             replaces every --kill-every seconds. It prints each rebind as it happens and, on Ctrl-C or after \
-            --duration, a summary: requests sent and failed, rebinds, the longest gap between two replies.
+            --duration, a summary: requests sent and failed, rebinds, the longest gap between two replies. \
+            --ui and --metrics serve the web dashboard and Prometheus metrics of the demo's daemon, as berth up \
+            does; their URLs (the dashboard's with its token) join the header.
 
             Exit codes: 0 the demo ran (failed requests are reported, not judged), 2 usage error, 3 the demo \
             could not start.
@@ -25,6 +27,7 @@ struct Demo: AsyncParsableCommand {
             Examples:
               berth demo
               berth demo --duration 30 --kill-every 3 --free-ports
+              berth demo --ui 8089                 # and the web dashboard: its URL with the token in the header
             """
     )
 
@@ -40,6 +43,8 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Print plain lines even on a terminal (no live screen).")
     var plain = false
 
+    @OptionGroup var web: WebServerOptions
+
     func validate() throws {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be more than 0 seconds") }
         guard killEvery >= 0.5 else { throw ValidationError("--kill-every must be at least 0.5 seconds") }
@@ -54,7 +59,8 @@ struct Demo: AsyncParsableCommand {
         logger.logLevel = .error
         let runner = DemoRunner(
             options: .init(duration: duration.map { .milliseconds(Int($0 * 1000)) },
-                           killEvery: .milliseconds(Int(killEvery * 1000)), freePorts: freePorts),
+                           killEvery: .milliseconds(Int(killEvery * 1000)), freePorts: freePorts,
+                           metrics: try web.metricsAddress, ui: try web.uiAddress),
             console: console, logger: logger, clock: ContinuousClock())
 
         // Ctrl-C or SIGTERM ends the demo gracefully: it stops sending, and the summary is printed.

@@ -41,34 +41,13 @@ struct Up: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The hosts file that gets the forwards' local names.", valueName: "path"))
     var hostsFile = Up.defaultHostsFile
 
-    @Option(help: ArgumentHelp(
-        "Serve Prometheus metrics at /metrics on [ADDRESS:]PORT (default address 127.0.0.1).", valueName: "[address:]port"))
-    var metrics: String?
-
-    @Option(help: ArgumentHelp(
-        "Serve the web dashboard on [ADDRESS:]PORT (default address 127.0.0.1); berth prints its URL with the token.",
-        valueName: "[address:]port"))
-    var ui: String?
-
-    func validate() throws {
-        do {
-            _ = try metrics.map { try ListenAddress(parsing: $0) }
-        } catch {
-            throw ValidationError("--metrics: \(error)")
-        }
-        do {
-            _ = try ui.map { try ListenAddress(parsing: $0) }
-        } catch {
-            throw ValidationError("--ui: \(error)")
-        }
-    }
+    @OptionGroup var web: WebServerOptions
 
     /// Where local names go unless `--hosts-file` says otherwise.
     static let defaultHostsFile = "/etc/hosts"
 
     func run() async throws {
         let live = Foreground.stdoutIsTerminal
-        let metricsAddress = try metrics.map { try ListenAddress(parsing: $0) }
         let registry = BerthMetrics()
         let set = ManifestSet(paths: manifest.paths())
         try refusePortsInUse(by: set)
@@ -92,18 +71,14 @@ struct Up: AsyncParsableCommand {
         }
         // More Services beside the daemon: /metrics (docs/metrics.md) and the dashboard (docs/dashboard.md).
         let host = DaemonHost(daemon: daemon, logger: daemon.configuration.logger)
-        var services: [any Service] = [liveTable]
-        if let metricsAddress {
-            services.append(MetricsServer(address: metricsAddress, metrics: registry, logger: daemon.configuration.logger))
-        }
-        if let ui {
-            let address = try ListenAddress(parsing: ui)
-            services.append(DashboardServer(address: address, source: host, logger: daemon.configuration.logger) { link in
-                await host.publishDashboard(link)
-                let line = "dashboard: \(link.url)?token=\(link.token)\n"
-                dashboardLine.text = line
-                FileHandle.standardError.write(Data(line.utf8))
-            })
+        let services: [any Service] = [liveTable] + WebServers.services(
+            metrics: try web.metricsAddress, ui: try web.uiAddress, source: host, registry: registry,
+            logger: daemon.configuration.logger, onMetrics: { _ in }
+        ) { link in
+            await host.publishDashboard(link)
+            let line = "dashboard: \(link.urlWithToken)\n"
+            dashboardLine.text = line
+            FileHandle.standardError.write(Data(line.utf8))
         }
         do {
             try await host.run(alongside: services, stopOnSignals: true)

@@ -40,6 +40,13 @@ final class DemoConsole: Sendable {
         redraw()
     }
 
+    /// Adds a line under the header (a server's URL, once it listens); plain output prints it at once.
+    func addHeader(_ line: String) {
+        state.withLock { $0.header.append(line) }
+        if mode == .plain { write(line + "\n") }
+        redraw()
+    }
+
     /// One event, stamped with the time since the demo started.
     func event(_ text: String, at time: Duration) {
         let line = "[\(DemoSummary.seconds(time).leftPadded(to: 8))] \(text)"

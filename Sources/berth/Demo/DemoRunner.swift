@@ -1,8 +1,10 @@
 import BerthDaemon
+import BerthWeb
 import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// `berth demo`'s engine: FakeKube and berth's daemon in this process, a request loop through every forward,
@@ -20,6 +22,10 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
         var freePorts = false
         /// Plain output prints the counters this often.
         var progressEvery: Duration = .seconds(5)
+        /// Serves Prometheus metrics here (`--metrics`, docs/metrics.md).
+        var metrics: ListenAddress?
+        /// Serves the web dashboard here (`--ui`, docs/dashboard.md).
+        var ui: ListenAddress?
     }
 
     /// Longer than berth's default hold (10 s), so that a held connection counts as a success when it is bridged.
@@ -85,6 +91,7 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
                     self.stop()
                 }
             }
+            let servers = webServers(of: daemon)
             let ready = AsyncStream.makeStream(of: Void.self)
             let targets = AsyncStream.makeStream(of: DemoTarget.self)
             group.addTask {
@@ -94,6 +101,17 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
                 activity.addTask { await self.drive(targets.stream) }
                 activity.addTask { await self.killPods(cluster, after: ready.stream) }
                 activity.addTask { await self.reportProgress() }
+                for server in servers {
+                    activity.addTask {
+                        do {
+                            try await server.run()
+                        } catch where !Task.isCancelled {
+                            // A port that cannot be bound ends the demo, as it stops berth up.
+                            failure.set("\(error)")
+                            self.stop()
+                        } catch {}
+                    }
+                }
                 if let duration = options.duration {
                     activity.addTask {
                         try? await self.clock.sleep(for: duration)
@@ -111,6 +129,16 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
         await cluster.shutdown()
         if let reason = failure.reason { throw .daemonFailed(reason: reason) }
         return summary
+    }
+
+    /// The metrics server and dashboard the options ask for; each adds its URL (the dashboard's with its token)
+    /// to the header once it listens.
+    private func webServers(of daemon: Daemon) -> [any Service] {
+        WebServers.services(
+            metrics: options.metrics, ui: options.ui, source: DaemonHost(daemon: daemon, logger: logger),
+            registry: daemon.configuration.metrics, logger: logger,
+            onMetrics: { url in self.console.addHeader("  metrics     \(url)") },
+            onDashboard: { link in self.console.addHeader("  dashboard   \(link.urlWithToken)") })
     }
 
     /// Follows the daemon's status: prints what changed, counts rebinds, announces new ports to the request loop.

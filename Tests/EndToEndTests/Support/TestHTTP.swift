@@ -11,12 +11,12 @@ enum TestHTTP {
         var description: String
     }
 
-    /// GETs `/` from `host`:`port` (`::1` or an IPv4 address such as `127.64.3.9`) and returns the whole
-    /// response (headers and body).
-    static func get(port: Int, host: String = "127.0.0.1", timeoutSeconds: Int = 15) async throws -> String {
+    /// GETs `path` (`/` by default) from `host`:`port` (`::1` or an IPv4 address such as `127.64.3.9`) and
+    /// returns the whole response (headers and body).
+    static func get(port: Int, host: String = "127.0.0.1", path: String = "/", timeoutSeconds: Int = 15) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                continuation.resume(with: Result { try blockingGet(host: host, port: port, timeoutSeconds: timeoutSeconds) })
+                continuation.resume(with: Result { try blockingGet(host: host, port: port, path: path, timeoutSeconds: timeoutSeconds) })
             }
             thread.start()
         }
@@ -58,7 +58,7 @@ enum TestHTTP {
         return host == "::1" ? connect(loopback6(port: port)) : connect(loopback(port: port, host: host))
     }
 
-    private static func blockingGet(host: String, port: Int, timeoutSeconds: Int) throws -> String {
+    private static func blockingGet(host: String, port: Int, path: String, timeoutSeconds: Int) throws -> String {
         let fd = socket(host == "::1" ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(fd) }
@@ -67,7 +67,7 @@ enum TestHTTP {
         guard connectLoopback(fd, host: host, port: port) == 0 else {
             throw Failure(description: "connect to \(host) port \(port) failed: errno \(errno)")
         }
-        let request = Array("GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         guard write(fd, request, request.count) == request.count else { throw Failure(description: "write failed") }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -249,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BerthDaemon", "FakeKube", "berth", "BerthTestSupport", "BerthWeb", "BerthMetrics",
+                "BerthDaemon", "FakeKube", "KubePortForward", "berth", "BerthTestSupport", "BerthWeb", "BerthMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

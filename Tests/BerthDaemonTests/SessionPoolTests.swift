@@ -21,6 +21,8 @@ private final class FakeSession: MultiplexedSession {
     }
 
     var openStreamCount: Int { streams.load(ordering: .relaxed) }
+    var framesReceived: Int { 0 }
+    var readsPausedByBackpressure: Bool { false }
     var closeFuture: EventLoopFuture<Void> { promise.futureResult }
     var isClosed: Bool { closed.load(ordering: .relaxed) }
 

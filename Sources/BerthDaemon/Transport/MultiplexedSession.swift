@@ -9,6 +9,11 @@ public protocol MultiplexedSession: AnyObject, Sendable {
     var openStreamCount: Int { get }
     /// Opens one forwarded connection to `port`; `initializer` runs before any byte reaches the pipeline.
     func openStream(port: Int, initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<any Channel>
+    /// Frames read from the server so far (any wrapping counter): a change proves the peer alive.
+    var framesReceived: Int { get }
+    /// Whether a slow reader's full stream buffer stops the session reading its connection now: PING answers
+    /// then wait unread, so their absence says nothing about the peer.
+    var readsPausedByBackpressure: Bool { get }
     /// Sends a PING; completes with the round-trip time or fails after `timeout` (without closing the session).
     func ping(timeout: TimeAmount) -> EventLoopFuture<TimeAmount>
     /// Completes when the session's connection is closed, for any reason.
@@ -48,8 +53,9 @@ public struct SessionKey: Hashable, Sendable, CustomStringConvertible {
 public struct SessionSettings: Sendable, Hashable {
     /// Streams one session carries at most; the next stream to the pod opens a second session.
     public var maxStreams: Int
-    /// Time between keepalive PINGs. A session that answers none for two intervals is closed, and so is
-    /// a session that carried no stream for two intervals.
+    /// Time between keepalive PINGs. A session that shows no sign of life for two intervals is closed (an
+    /// answered PING or any frame read is one; so is a pause of its reads for a slow reader), and so is a
+    /// session that carried no stream for two intervals.
     public var pingInterval: TimeAmount
 
     /// Defaults: 100 streams per session, a PING every 5 s (kubectl pings direct SPDY sessions every 5 s).

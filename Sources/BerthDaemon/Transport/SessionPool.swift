@@ -7,18 +7,21 @@ import Synchronization
 ///
 /// - A stream goes into a live session of its key that has room (fewer than `maxStreams` streams handed
 ///   out); when none has, one session is opened and every caller waiting for the key shares it.
-/// - Each session is kept alive with a PING every `pingInterval`. One that answers none for two
+/// - Each session is kept alive with a PING every `pingInterval`. One that shows no sign of life for two
 ///   intervals is closed; so is one that carried no stream for two intervals (a forward's warm streams
 ///   keep its session open). A closed session's streams close with it; the next stream opens a new one.
-/// - `probeAll()` (after a network change) pings every session at once and closes those that do not
-///   answer within an interval.
+///   Signs of life: an answered PING, any frame read since the last interval, or reads paused because a
+///   slow reader's stream buffer is full (the answer then waits unread behind data; docs/port-forward.md,
+///   "Keepalive").
+/// - `probeAll()` (after a network change) pings every session at once and closes those that show no
+///   sign of life within an interval.
 public final class SessionPool: Sendable {
     /// Opens a new session for a key.
     public typealias Open = @Sendable () async throws -> any MultiplexedSession
 
     /// Why a session was closed by the pool.
     enum Closure: String {
-        case pingsUnanswered = "it answered no PING for two intervals"
+        case pingsUnanswered = "it answered no PING and sent nothing for two intervals"
         case probeUnanswered = "it did not answer the PING after the network change"
         case idle = "no stream used it for two intervals"
         case shutdown = "berth is shutting down"
@@ -29,7 +32,12 @@ public final class SessionPool: Sendable {
         var session: any MultiplexedSession
         /// Streams handed out and not yet closed (the pool's own count, so concurrent callers never overfill).
         var streams = 0
-        var lastAnswer: NIODeadline
+        /// When the oldest PING still unanswered was sent, nil once the session showed a sign of life after it.
+        /// (Timed from the PING, not from the last answer: a tick that runs late on a busy loop must not find
+        /// a session dead that nobody asked.)
+        var unansweredSince: NIODeadline?
+        /// The session's `framesReceived` at the last tick.
+        var framesAtTick: Int
         var idleTicks = 0
         var keepalive: RepeatedTask?
     }
@@ -125,7 +133,7 @@ public final class SessionPool: Sendable {
         let added = state.withLock { state -> Bool in
             state.opening[key] = nil
             guard !state.shutDown else { return false }
-            state.live[id] = Live(key: key, session: session, lastAnswer: session.eventLoop.now)
+            state.live[id] = Live(key: key, session: session, framesAtTick: session.framesReceived)
             state.byKey[key, default: []].append(id)
             return true
         }
@@ -152,20 +160,27 @@ public final class SessionPool: Sendable {
             guard var live = state.live[id] else { return nil }
             let now = live.session.eventLoop.now
             defer { state.live[id] = live }
-            if now - live.lastAnswer > interval * 2 { return (live.session, .pingsUnanswered) }
+            // Any frame read since the last tick proves the peer alive. While a slow reader pauses the session's
+            // reads, answers wait unread behind the data before them: silence then proves nothing.
+            let frames = live.session.framesReceived
+            if frames != live.framesAtTick || live.session.readsPausedByBackpressure { live.unansweredSince = nil }
+            live.framesAtTick = frames
+            if let since = live.unansweredSince, now - since >= interval * 2 { return (live.session, .pingsUnanswered) }
             live.idleTicks = live.streams == 0 ? live.idleTicks + 1 : 0
-            return (live.session, live.idleTicks >= 2 ? .idle : nil)
+            if live.idleTicks >= 2 { return (live.session, .idle) }
+            if live.unansweredSince == nil { live.unansweredSince = now }
+            return (live.session, nil)
         }
         guard let (session, closure) = verdict else { return }
         if let closure {
             close(id, because: closure)
             return
         }
-        session.ping(timeout: interval * 2).whenSuccess { _ in self.answered(id, at: session.eventLoop.now) }
+        session.ping(timeout: interval * 2).whenSuccess { _ in self.answered(id) }
     }
 
-    private func answered(_ id: ObjectIdentifier, at time: NIODeadline) {
-        state.withLock { $0.live[id]?.lastAnswer = time }
+    private func answered(_ id: ObjectIdentifier) {
+        state.withLock { $0.live[id]?.unansweredSince = nil }
     }
 
     /// Takes the session out of the pool (no new stream goes there) and closes it.
@@ -196,10 +211,15 @@ public final class SessionPool: Sendable {
     public func probeAll(timeout: TimeAmount? = nil) {
         let sessions = state.withLock { $0.live.map { ($0.key, $0.value.session) } }
         for (id, session) in sessions {
+            let frames = session.framesReceived
             session.ping(timeout: timeout ?? settings.pingInterval).whenComplete { result in
-                switch result {
-                case .success: self.answered(id, at: session.eventLoop.now)
-                case .failure: self.close(id, because: .probeUnanswered)
+                if case .success = result {
+                    self.answered(id)
+                } else if session.framesReceived != frames || session.readsPausedByBackpressure {
+                    // It read on, or a slow reader keeps it from reading the answer: alive.
+                    self.answered(id)
+                } else {
+                    self.close(id, because: .probeUnanswered)
                 }
             }
         }

@@ -54,6 +54,14 @@ public final class PortForwardSession: Sendable {
     /// Stream pairs open now (forwarded connections, including ones still opening).
     public var openStreamCount: Int { gauge.openStreams.load(ordering: .relaxed) }
 
+    /// Frames read from the server so far (a wrapping counter): any change proves the peer alive, even while
+    /// a PING's answer still waits behind the data ahead of it.
+    public var framesReceived: Int { gauge.framesRead.load(ordering: .relaxed) }
+
+    /// Whether the session stopped reading its connection because a stream's reader is slow and that stream's
+    /// buffer is full (docs/port-forward.md, "Backpressure"); PING answers then wait unread in the socket.
+    public var readsPausedByBackpressure: Bool { gauge.readsPaused.load(ordering: .relaxed) }
+
     /// Sends a PING and completes with the round-trip time; fails with `.pingTimedOut` after `timeout` (the
     /// session stays open: deciding it is dead is the caller's call) or `.sessionClosed`.
     public func ping(timeout: TimeAmount) -> EventLoopFuture<TimeAmount> {

@@ -10,6 +10,10 @@ import Synchronization
 /// Counters the session exposes off the event loop.
 final class SPDYSessionGauge: Sendable {
     let openStreams = Atomic<Int>(0)
+    /// Frames read from the peer so far (wrapping): read progress proves the peer alive.
+    let framesRead = Atomic<Int>(0)
+    /// Whether a stream's full buffer holds the connection's reads now.
+    let readsPaused = Atomic<Bool>(false)
 }
 
 /// Multiplexes `SPDYStreamChannel`s over one upgraded connection.
@@ -179,6 +183,7 @@ final class SPDYClientSessionHandler: ChannelDuplexHandler {
     func childDrained(_ child: SPDYStreamChannel) {
         guard child.bufferedInbound < SPDYStreamChannel.inboundBufferLimit || !streams.keys.contains(child.dataStreamID) else { return }
         congested.remove(ObjectIdentifier(child))
+        if congested.isEmpty { gauge.readsPaused.store(false, ordering: .relaxed) }
         if readHeld && congested.isEmpty, let context {
             readHeld = false
             context.read()
@@ -197,6 +202,7 @@ final class SPDYClientSessionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadBurst = true
+        gauge.framesRead.wrappingAdd(1, ordering: .relaxed)
         switch unwrapInboundIn(data) {
         case .synReply(let id, _, _):
             streams[id]?.receiveReply()
@@ -204,7 +210,10 @@ final class SPDYClientSessionHandler: ChannelDuplexHandler {
             guard let child = streams[id] else { return }
             child.receiveData(streamID: id, payload: payload, fin: fin)
             touched[ObjectIdentifier(child)] = child
-            if child.bufferedInbound >= SPDYStreamChannel.inboundBufferLimit { congested.insert(ObjectIdentifier(child)) }
+            if child.bufferedInbound >= SPDYStreamChannel.inboundBufferLimit {
+                congested.insert(ObjectIdentifier(child))
+                gauge.readsPaused.store(true, ordering: .relaxed)
+            }
         case .rstStream(let id, let status):
             streams[id]?.receiveReset(streamID: id, status: status)
         case .ping(let id):
@@ -280,6 +289,8 @@ final class SPDYClientSessionHandler: ChannelDuplexHandler {
             ping.timeout.cancel()
             ping.promise.fail(PortForwardError.sessionClosed)
         }
+        congested.removeAll()
+        gauge.readsPaused.store(false, ordering: .relaxed)
         if readHeld, let context {
             readHeld = false
             context.read()

@@ -90,7 +90,11 @@ public final class Daemon: Service, Sendable {
             configuration: .init(workers: configuration.workers, resyncInterval: configuration.resyncInterval),
             clock: configuration.clock,
             resyncKeys: { [manifest, statuses] in Self.allKeys(manifest.current, statuses.snapshot()) },
-            onError: { name, error in logger.warning("reconcile failed; retrying with backoff", metadata: ["forward": "\(name)", "error": "\(error)"]) })
+            onError: { [repeats = LastErrors()] name, error in
+                // An API server that cannot be reached fails every retry the same way: say it once per change.
+                let level: Logger.Level = repeats.isRepeat(of: "\(error)", for: name) ? .debug : .warning
+                logger.log(level: level, "reconcile failed; retrying with backoff", metadata: ["forward": "\(name)", "error": "\(error)"])
+            })
 
         statuses.setOrder(manifest.current.forwards.map(\.name))
         for spec in manifest.current.forwards { queue.add(spec.name) }
@@ -227,5 +231,18 @@ private final class DependentsBox: Sendable {
 
     func dependents(_ scope: ObservedState.Scope) -> [String] {
         observed.withLock { $0 }?.dependents(of: scope) ?? []
+    }
+}
+
+/// The last reconcile error logged per forward, so that a retry failing the same way is not logged again.
+private final class LastErrors: Sendable {
+    private let last = Mutex<[String: String]>([:])
+
+    /// Whether `error` is what `forward` last failed with; records it either way.
+    func isRepeat(of error: String, for forward: String) -> Bool {
+        last.withLock { last in
+            defer { last[forward] = error }
+            return last[forward] == error
+        }
     }
 }

@@ -23,6 +23,7 @@ func summary(_ event: InformerEvent<Widget>) -> String {
     case .deleted(let w): "-\(w.metadata.name!)"
     case .resynced: "resynced"
     case .resyncNeeded: "resyncNeeded"
+    case .failed: "failed"
     }
 }
 
@@ -63,6 +64,25 @@ struct InformerTests {
         await task.value
         if case .stopped = informer.status {} else { Issue.record("status after cancel \(informer.status)") }
         #expect(await first.next().map(summary) == nil)
+    }
+
+    /// A first list that fails (an API server that cannot be reached) is an event too: subscribers waiting for the
+    /// first list learn at once that it failed, instead of waiting for an event that never comes.
+    @Test func aFailedListTellsTheSubscribers() async throws {
+        let h = WatchHarness()
+        h.fake.upsert(Widget("a"))
+        h.fake.failNextLists([KubeClientError.transport(request: "LIST widgets", description: "cannot resolve address \"nosuch.invalid\"")])
+        let informer = makeInformer(h)
+        var events = informer.subscribe().makeAsyncIterator()
+        let task = Task { await informer.run() }
+        let failed = await collect(&events) { if case .failed = $0 { true } else { false } }
+        #expect(failed.map(summary) == ["failed"])
+        if case .backingOff = informer.status {} else { Issue.record("status \(informer.status)") }
+        try await h.settle { informer.hasSynced }
+        let listed = await collect(&events) { if case .resynced = $0 { true } else { false } }
+        #expect(listed.map(summary) == ["+a", "resynced"])
+        task.cancel()
+        await task.value
     }
 
     @Test func aSlowSubscriberGetsResyncNeededInsteadOfAGrowingQueue() async throws {

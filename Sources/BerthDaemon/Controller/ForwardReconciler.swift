@@ -168,7 +168,7 @@ public actor ForwardReconciler: Reconciler {
                                    reason: .cacheSyncing, message: "waiting for the first list of \(scope)"))
             return .done  // the informers' first list enqueues this forward again
         case .failing(let error):
-            let (reason, message) = Self.describe(error)
+            let (reason, message) = Self.describe(error, server: cluster.connectionInfo.server.url)
             record(name, error: message)
             // A watch that fails says nothing about the pod: connections open to it keep working through a VPN
             // flap or an API server restart, and survive if the same pod is chosen again. New ones are held.
@@ -300,15 +300,16 @@ public actor ForwardReconciler: Reconciler {
         entries[name, default: Entry()].lastError = error
     }
 
-    /// Maps an informer failure to a status reason: RBAC denials name the verb and resource.
-    static func describe(_ error: KubeClientError) -> (reason: ForwardReason, message: String) {
+    /// Maps an informer failure to a status reason: RBAC denials name the verb and resource, an API server that
+    /// does not answer is named by its URL (docs/cli-forward.md).
+    static func describe(_ error: KubeClientError, server: String) -> (reason: ForwardReason, message: String) {
         switch error {
         case .api(let status, _, _) where status.code == 403:
             return (.forbidden, "forbidden: \(status.message ?? "list/watch denied")")
         case .api(let status, _, _) where status.code == 401:
             return (.unauthorized, "unauthorized: the API server rejected the credentials")
-        case .transport:
-            return (.clusterUnreachable, "cluster unreachable: \(error)")
+        case .transport(_, let description):
+            return (.clusterUnreachable, "cannot reach the cluster at \(server): \(description)")
         default:
             return (.observeFailed, "\(error)")
         }

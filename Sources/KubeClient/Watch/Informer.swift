@@ -186,9 +186,11 @@ public final class Informer<Object: KubeResource>: Sendable {
             }
             for waiter in waiters { waiter.resume() }
         case .status(let status):
-            state.withLock { state in
+            let stopped = state.withLock { state -> Bool in
                 if !state.stopped { state.status = status }
+                return state.stopped
             }
+            if case .backingOff(let error, _) = status, !stopped { broadcast([.failed(error)]) }
         }
     }
 

@@ -16,6 +16,10 @@ public enum InformerEvent<Object: KubeResource>: Sendable {
     case resynced
     /// This subscriber fell behind and events were dropped: re-read `Informer.snapshot()`.
     case resyncNeeded
+    /// A list or watch failed: the informer backs off and tries again (`Informer.status` says when), and the store
+    /// keeps what it had. Without it a first list that never succeeds (an API server that cannot be reached)
+    /// would leave subscribers waiting for an event that never comes.
+    case failed(KubeClientError)
 
     init(_ change: StoreChange<Object>) {
         switch change {

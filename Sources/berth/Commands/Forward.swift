@@ -15,7 +15,7 @@ struct ForwardCommand: AsyncParsableCommand {
 
             A target that does not exist yet is waited for. Errors that waiting cannot fix (the local port is in \
             use, an unusable kubeconfig or context, a bad --address, a port the target does not have, access \
-            denied) end the command at once.
+            denied, an API server that cannot be reached at the start) end the command at once.
 
             Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 an error that waiting cannot fix, 2 usage error.
 

@@ -11,6 +11,9 @@ struct ForwardConsole {
         .servicePortNotFound, .namedPortNotFound, .forbidden, .unauthorized,
     ]
 
+    /// Reasons that say nothing about whether the API server ever answered.
+    private static let unanswered: Set<ForwardReason> = [.cacheSyncing, .clusterUnreachable]
+
     /// What to print and whether to stop.
     struct Reaction: Equatable {
         var stdout: [String] = []
@@ -26,6 +29,9 @@ struct ForwardConsole {
     private var lost = false
     private var lastProblem: String?
     private var waitingSaid = false
+    /// Whether the API server ever answered. One that cannot be reached at the start ends the command, as it ends
+    /// kubectl port-forward; once it has answered, losing it is a flap to wait out (docs/cli-forward.md).
+    private var clusterAnswered = false
 
     init(target: ForwardTarget, hints: @escaping @Sendable (String) async -> TargetSuggestions.Hints?) {
         self.target = target
@@ -35,6 +41,7 @@ struct ForwardConsole {
     /// The reaction to one status of the forward.
     mutating func react(to forward: ForwardStatus) async -> Reaction {
         var reaction = Reaction()
+        if forward.phase == .ready || forward.reason.map({ !Self.unanswered.contains($0) }) == true { clusterAnswered = true }
         switch forward.phase {
         case .ready where forward.ports.allSatisfy({ $0.localPort != nil }):
             if !announced {
@@ -53,7 +60,7 @@ struct ForwardConsole {
         case .pending, .rebinding, .failed:
             guard let reason = forward.reason, reason != .cacheSyncing else { break }
             let message = forward.message ?? reason.rawValue
-            if Self.fatalReasons.contains(reason) {
+            if Self.fatalReasons.contains(reason) || (reason == .clusterUnreachable && !clusterAnswered) {
                 reaction.fatal = message
                 return reaction
             }

@@ -39,15 +39,15 @@ extension ProcessWorld {
             log: directory + "/" + stderr, stdoutFile: directory + "/" + stdout)
     }
 
-    /// Polls a file the process writes (there is no event across processes) until it contains `text`;
+    /// Polls a file the process writes (there is no event across processes) until it contains `text` (`count` times);
     /// returns the whole file.
     @discardableResult
-    func awaitFile(_ name: String, contains text: String, within limit: Duration = .seconds(20)) async throws -> String {
+    func awaitFile(_ name: String, contains text: String, count: Int = 1, within limit: Duration = .seconds(20)) async throws -> String {
         let deadline = ContinuousClock.now + limit
         var content = ""
         while ContinuousClock.now < deadline {
             content = (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? ""
-            if content.contains(text) { return content }
+            if content.components(separatedBy: text).count > count { return content }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw Failure(description: "timed out waiting for \"\(text)\" in \(name):\n\(content)")

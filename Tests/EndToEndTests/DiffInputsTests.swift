@@ -44,4 +44,33 @@ struct DiffInputsTests {
             #expect(typed.stderr.contains("--env-file \(other)"), "\(typed.stderr)")
         }
     }
+
+    /// The daemon's files in its overlay order: found from the base alone, diff loads the overlay after it, as the
+    /// daemon does (its state file lists the files sorted, which put forwards.local.yaml first).
+    @Test func diffFoundFromTheBaseLoadsTheOverlayLast() async throws {
+        try await ProcessWorld.with(scenario: ProcessEndToEndTests.scenario) { world in
+            let base = try world.write("forwards.yaml", """
+                apiVersion: berth/v1
+                kind: Forwards
+                forwards:
+                  - name: web
+                    service: web
+                    hold: 2s
+                    ports: [{local: 0, remote: http}]
+                """)
+            let overlay = try world.write("forwards.local.yaml", """
+                apiVersion: berth/v1
+                kind: Forwards
+                forwards:
+                  - name: web
+                    hold: 4s
+                """)
+            let up = try world.startBerth(["up", "-f", base, "-f", overlay])
+            defer { up.stop() }
+            try await world.awaitStatus(base, "web Ready") { $0.phase("web") == "Ready" }
+            let diff = try await world.berth(["diff", "-f", base])
+            #expect(diff.status == 0, "the overlay's hold wins, as in the daemon:\n\(diff.stdout)\(diff.stderr)")
+            #expect(diff.stderr.contains("(comparing with the daemon's files: \(base) + \(overlay))"), "\(diff.stderr)")
+        }
+    }
 }

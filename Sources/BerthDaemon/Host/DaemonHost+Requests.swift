@@ -28,7 +28,8 @@ extension DaemonHost {
     private func diffResponse() -> HostResponse {
         var response = HostResponse(running: daemon.manifest.current.forwards.map(ForwardDefinition.init), context: daemon.configuration.context)
         guard case .files(let manifests, let envFiles) = daemon.configuration.source else { return response }
-        // Absolute: diff may run in another directory than this daemon.
+        // Absolute: diff may run in another directory than this daemon. In order: a later overlay wins.
+        response.manifests = manifests.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         response.envFiles = envFiles.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         // Only the variables the files use (as they read now: what a reload would use), never the whole environment.
         let used = manifests.reduce(into: Set<String>()) { names, path in

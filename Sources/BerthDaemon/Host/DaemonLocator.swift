@@ -104,7 +104,8 @@ public struct HostClient: Sendable {
     /// the variables of its environment the files use).
     public func runningAndInputs() async throws -> (forwards: [ForwardDefinition], inputs: ManifestInputs) {
         let response = try await client.call(HostRequest(.diff), expecting: HostResponse.self)
-        let inputs = ManifestInputs(context: response.context, envFiles: response.envFiles, variables: response.variables)
+        let inputs = ManifestInputs(
+            context: response.context, manifests: response.manifests, envFiles: response.envFiles, variables: response.variables)
         return (try require(response.running), inputs)
     }
 

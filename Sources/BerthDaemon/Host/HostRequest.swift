@@ -36,6 +36,8 @@ public struct HostResponse: Codable, Sendable, Hashable {
     public var stopping: Bool?
     /// The context its `berth up --context` named (for `diff`, which loads the files with it); nil when none.
     public var context: String?
+    /// Its manifest files, absolute, in overlay order (for `diff`; the state file lists them sorted).
+    public var manifests: [String]?
     /// Its `berth up --env-file` files, absolute, in order (for `diff`); nil from a daemon that does not say.
     public var envFiles: [String]?
     /// The variables of its environment that its manifest files refer to, with their values (for `diff`).
@@ -44,13 +46,14 @@ public struct HostResponse: Codable, Sendable, Hashable {
     /// Creates a response.
     public init(
         status: DaemonStatus? = nil, generation: UInt64? = nil, running: [ForwardDefinition]? = nil, stopping: Bool? = nil,
-        context: String? = nil, envFiles: [String]? = nil, variables: [String: String]? = nil
+        context: String? = nil, manifests: [String]? = nil, envFiles: [String]? = nil, variables: [String: String]? = nil
     ) {
         self.status = status
         self.generation = generation
         self.running = running
         self.stopping = stopping
         self.context = context
+        self.manifests = manifests
         self.envFiles = envFiles
         self.variables = variables
     }
@@ -61,14 +64,17 @@ public struct HostResponse: Codable, Sendable, Hashable {
 public struct ManifestInputs: Sendable, Hashable {
     /// The context its `berth up --context` named; nil when none.
     public var context: String?
+    /// Its manifest files, absolute, in overlay order; nil when the daemon did not say (an older berth).
+    public var manifests: [String]?
     /// Its env files, absolute, in order; nil when the daemon did not say (an older berth).
     public var envFiles: [String]?
     /// The variables of its environment that the files refer to, with their values; nil when it did not say.
     public var variables: [String: String]?
 
     /// Creates the inputs.
-    public init(context: String? = nil, envFiles: [String]? = nil, variables: [String: String]? = nil) {
+    public init(context: String? = nil, manifests: [String]? = nil, envFiles: [String]? = nil, variables: [String: String]? = nil) {
         self.context = context
+        self.manifests = manifests
         self.envFiles = envFiles
         self.variables = variables
     }

@@ -46,8 +46,10 @@ struct DiffCommand: AsyncParsableCommand {
         }
         // Compare like with like: the daemon's files (it may serve an overlay too, found from the base alone), its
         // --context, which wins over defaults.context, and its env files and variables unless the user named env files.
-        let served = state.manifests == ManifestSet(paths: paths).paths ? paths : state.manifests
-        if served != paths { Console.err("(comparing with the daemon's files: \(served.joined(separator: " + ")))") }
+        // Its files in its overlay order (the state file's list is sorted, and a later overlay wins).
+        let served = daemonInputs.manifests ?? (state.manifests == ManifestSet(paths: paths).paths ? paths : state.manifests)
+        let typed = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        if served != typed { Console.err("(comparing with the daemon's files: \(served.joined(separator: " + ")))") }
         if let context = daemonInputs.context { Console.err("(comparing with --context \(context), as the daemon runs)") }
         let inputs = LoadInputs(choosing: manifest.envFiles, over: daemonInputs)
         if let said = inputs.said { Console.err(said) }

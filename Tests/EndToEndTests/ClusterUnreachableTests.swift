@@ -30,6 +30,18 @@ struct ClusterUnreachableTests {
         }
     }
 
+    /// A server nobody listens on is said in the system's words, not NIO's.
+    @Test func aRefusedConnectionIsSaidPlainly() async throws {
+        try await ProcessWorld.with(scenario: ProcessEndToEndTests.scenario) { world in
+            let closed = try ForwardCommandCLITests.freePort()
+            let text = try String(contentsOfFile: world.kubeconfig, encoding: .utf8)
+            let kubeconfig = try world.write("refused.kubeconfig", text.replacing(/server: \S+/, with: "server: https://127.0.0.1:\(closed)"))
+            let run = try await world.berth(["forward", "--kubeconfig", kubeconfig, "svc/web", "\(try ForwardCommandCLITests.freePort()):http"], within: .seconds(20))
+            #expect(run.status == 1, "\(run.stderr)")
+            #expect(run.stderr == "error: cannot reach the cluster at https://127.0.0.1:\(closed): connection refused\n", "\(run.stderr)")
+        }
+    }
+
     @Test func upShowsWhyTheForwardWaits() async throws {
         try await ProcessWorld.with(scenario: ProcessEndToEndTests.scenario) { world in
             let kubeconfig = try Self.unresolvable(world)

@@ -185,6 +185,10 @@ extension KubeClient {
         if let error = error as? SocketAddressError.UnknownHost {
             return "cannot resolve address \"\(error.host)\""
         }
+        // The same for a connect that failed ("connection reset (error set): Connection refused) (errno: 111)"):
+        // the system's words, "connection refused", "no route to host".
+        let connect = (error as? IOError) ?? (error as? NIOConnectionError)?.connectionErrors.lazy.compactMap { $0.error as? IOError }.first
+        if let connect { return String(cString: strerror(connect.errnoCode)).lowercased() }
         return String(describing: error)
     }
 }

@@ -40,6 +40,16 @@ extension DaemonHost {
     /// and rewrites the state file.
     public func publishDashboard(_ dashboard: DashboardLink) async {
         dashboardLink.withLock { $0 = dashboard }
+        await refreshState()
+    }
+
+    /// Records the URL of `/metrics` for `berth status` and rewrites the state file.
+    public func publishMetrics(_ url: String) async {
+        metricsURL.withLock { $0 = url }
+        await refreshState()
+    }
+
+    private func refreshState() async {
         do {
             try writeState(await currentStatus())
         } catch {

@@ -28,7 +28,9 @@ public struct DaemonHost: Sendable {
     let logger: Logger
     let board = StatusBoard()
     /// Where the dashboard listens, once it does (`berth up --ui`).
-    let dashboardLink = SharedDashboardLink(nil)
+    let dashboardLink = SharedValue<DashboardLink?>(nil)
+    /// The URL of `/metrics`, once it listens (`berth up --metrics`).
+    let metricsURL = SharedValue<String?>(nil)
 
     /// Creates a host; nothing happens until ``run(_:)``.
     /// - Parameters:
@@ -179,17 +181,21 @@ public struct DaemonHost: Sendable {
                   probe.describes(forward, now: now, interval: manifest[forward.name]?.probe?.interval) else { continue }
             status.forwards[index].probe = probe
         }
+        // Where to look at the daemon: the dashboard's URL (never its token, which only the state file holds)
+        // and /metrics.
+        status.dashboard = dashboardLink.withLock { $0?.url }
+        status.metrics = metricsURL.withLock { $0 }
         return status
     }
 }
 
-/// The dashboard's link, shared by the copies of a ``DaemonHost`` (a struct) and set once the dashboard listens.
-final class SharedDashboardLink: Sendable {
-    private let link: Mutex<DashboardLink?>
+/// A value shared by the copies of a ``DaemonHost`` (a struct) and set once a server beside it listens.
+final class SharedValue<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
 
-    init(_ link: DashboardLink?) { self.link = Mutex(link) }
+    init(_ value: Value) { self.value = Mutex(value) }
 
-    func withLock<Result: Sendable>(_ body: (inout DashboardLink?) -> Result) -> Result {
-        link.withLock { body(&$0) }
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        value.withLock { body(&$0) }
     }
 }

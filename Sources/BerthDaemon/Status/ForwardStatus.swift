@@ -249,6 +249,10 @@ public struct DaemonStatus: Codable, Sendable, Hashable {
     /// Resyncs after a settled network change since the daemon started: one per burst of changes, so a
     /// count that climbs during one outage would be a storm.
     public var resyncs: Int
+    /// The web dashboard's URL, without its token (`berth up --ui`); nil when it does not run.
+    public var dashboard: String?
+    /// The URL of `/metrics` (`berth up --metrics`); nil when it is not served.
+    public var metrics: String?
 
     /// Creates a daemon status.
     public init(
@@ -271,7 +275,7 @@ public struct DaemonStatus: Codable, Sendable, Hashable {
 
 extension DaemonStatus {
     private enum CodingKeys: String, CodingKey {
-        case pid, startedAt, manifests, manifestErrors, forwards, resyncs
+        case pid, startedAt, manifests, manifestErrors, forwards, resyncs, dashboard, metrics
     }
 
     /// Decodes a status; `resyncs` may be missing, as in the state file of a daemon from before it was counted
@@ -285,6 +289,8 @@ extension DaemonStatus {
             manifestErrors: try container.decode([String].self, forKey: .manifestErrors),
             forwards: try container.decode([ForwardStatus].self, forKey: .forwards),
             resyncs: try container.decodeIfPresent(Int.self, forKey: .resyncs) ?? 0)
+        dashboard = try container.decodeIfPresent(String.self, forKey: .dashboard)
+        metrics = try container.decodeIfPresent(String.self, forKey: .metrics)
     }
 }
 

@@ -16,6 +16,9 @@ struct StatusCommand: AsyncParsableCommand {
             --probe opens, for every Ready forward at once, a fresh port-forward stream to the pod's port and \
             reports whether it connected and how long it took; a forward whose probe fails is rebound.
 
+            A daemon started with --ui or --metrics shows the dashboard's URL and /metrics above the table \
+            (`dashboard` and `metrics` in JSON); the dashboard's token only with --show-token.
+
             Exit codes: 0 every enabled forward is Ready, 1 some forward is not Ready, 2 usage error (or \
             several daemons serve the files), 3 no daemon runs for these files, 4 the daemon's answer could \
             not be read.
@@ -25,6 +28,7 @@ struct StatusCommand: AsyncParsableCommand {
               berth status -f forwards.yaml -f forwards.local.yaml -o json
               berth status -w -o wide
               berth status --probe
+              berth status --show-token           # the dashboard's URL with its token
             """
     )
 
@@ -42,9 +46,12 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Probe every Ready forward end to end first.")
     var probe = false
 
+    @Flag(name: .customLong("show-token"), help: "Show the dashboard's URL with its token (from the daemon's state file, mode 0600).")
+    var showToken = false
+
     func run() async throws {
         let finding = DaemonLocator(manifestSet: ManifestSet(paths: manifest.paths())).locate()
-        guard case .running(_, let client) = finding else {
+        guard case .running(let state, let client) = finding else {
             throw try DaemonCLI.reportNotRunning(finding, files: manifest.paths(), output: output)
         }
         do {
@@ -54,12 +61,13 @@ struct StatusCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("error: the daemon runs no forward named '\(unknown)'\n".utf8))
                 throw ExitStatus.usage.exitCode
             }
-            show(try render(status))
+            let token = showToken ? state.dashboard?.token : nil
+            show(try render(status, token: token))
             guard watch else { throw DaemonCLI.exitCode(for: only(status)) }
             var last = first
             while true {
                 let next = try await client.status(after: last.generation)
-                if next != last { show(try render(next.status)) }
+                if next != last { show(try render(next.status, token: token)) }
                 last = next
             }
         } catch let error as BerthDaemonError where DaemonCLI.meansGone(error) {
@@ -86,11 +94,14 @@ struct StatusCommand: AsyncParsableCommand {
         fflush(nil)
     }
 
-    private func render(_ status: DaemonStatus) throws(CommandFailure) -> String {
-        let status = only(status)
+    /// The status as `--output` asks; `token` is the dashboard's, shown with its URL (`--show-token`).
+    private func render(_ status: DaemonStatus, token: String?) throws(CommandFailure) -> String {
+        var status = only(status)
+        if let token, let url = status.dashboard { status.dashboard = DashboardLink(url: url, token: token).urlWithToken }
         switch output {
-        case .text: return StatusTable.render(status) + DaemonCLI.probeLines(status)
-        case .wide: return StatusTable.render(status, wide: true) + DaemonCLI.probeLines(status)
+        case .text: return DaemonCLI.serverLines(status, tokenShown: token != nil) + StatusTable.render(status) + DaemonCLI.probeLines(status)
+        case .wide:
+            return DaemonCLI.serverLines(status, tokenShown: token != nil) + StatusTable.render(status, wide: true) + DaemonCLI.probeLines(status)
         case .json, .yaml: return try output.document(StatusDocument(status))
         }
     }
@@ -106,7 +117,7 @@ struct StatusDocument: Encodable {
     }
 
     private enum Keys: String, CodingKey {
-        case running, allReady, pid, startedAt, manifests, manifestErrors, resyncs, forwards
+        case running, allReady, pid, startedAt, manifests, manifestErrors, resyncs, dashboard, metrics, forwards
     }
 
     private struct Forward: Encodable {
@@ -132,6 +143,9 @@ struct StatusDocument: Encodable {
         try container.encode(status.manifests, forKey: .manifests)
         try container.encode(status.manifestErrors, forKey: .manifestErrors)
         try container.encode(status.resyncs, forKey: .resyncs)
+        // Present, null when not served, so scripts can read the keys without checking for them.
+        try container.encode(status.dashboard, forKey: .dashboard)
+        try container.encode(status.metrics, forKey: .metrics)
         try container.encode(status.forwards.map(Forward.init), forKey: .forwards)
     }
 }
@@ -178,6 +192,17 @@ enum DaemonCLI {
     /// 0 when every enabled forward is Ready, 1 otherwise.
     static func exitCode(for status: DaemonStatus) -> ExitCode {
         status.allReady ? .success : ExitCode(1)
+    }
+
+    /// The lines above the table that say where the dashboard and `/metrics` of the daemon are, when it serves
+    /// them; the dashboard's token only with `--show-token` (docs/cli-daemon.md).
+    static func serverLines(_ status: DaemonStatus, tokenShown: Bool) -> String {
+        var lines: [String] = []
+        if let dashboard = status.dashboard {
+            lines.append("dashboard  \(dashboard)" + (tokenShown ? "" : "  (berth status --show-token for the URL with its token)"))
+        }
+        if let metrics = status.metrics { lines.append("metrics    \(metrics)") }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n\n"
     }
 
     /// `PROBE` lines under the table, for forwards whose last probe still describes them (the daemon drops

@@ -73,7 +73,7 @@ struct Up: AsyncParsableCommand {
         let host = DaemonHost(daemon: daemon, logger: daemon.configuration.logger)
         let services: [any Service] = [liveTable] + WebServers.services(
             metrics: try web.metricsAddress, ui: try web.uiAddress, source: host, registry: registry,
-            logger: daemon.configuration.logger, onMetrics: { _ in }
+            logger: daemon.configuration.logger, onMetrics: { await host.publishMetrics($0) }
         ) { link in
             await host.publishDashboard(link)
             let line = "dashboard: \(link.urlWithToken)\n"

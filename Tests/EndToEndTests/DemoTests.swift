@@ -3,6 +3,7 @@ import BerthWeb
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -79,10 +80,41 @@ import Testing
         let scraped = try await TestHTTP.get(port: try #require(Int(metrics.1)), path: "/metrics")
         #expect(scraped.contains(#"berth_forward_phase{forward="web",phase="Ready"} 1"#), "\(scraped)")
 
+        // "probe now" records its result in a state file: the demo's own, in its directory, never one where
+        // berth status looks for the daemons of berth up.
+        let manifest = try #require(output.firstMatch(of: /manifest    (\S+)/)).1
+        let directory = URL(fileURLWithPath: String(manifest)).deletingLastPathComponent().path
+        let probe = try await Self.post(port: try #require(Int(dashboard.1)), path: "/api/forwards/web/probe", token: String(dashboard.2))
+        #expect(probe.hasPrefix("HTTP/1.1 200"), "\(probe)")
+        let stateFiles = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".state.json") }
+        #expect(stateFiles.count == 1, "the demo's state file: \(stateFiles)")
+        let standard = RuntimeDirectory.standard().path
+        let leaked = ((try? FileManager.default.contentsOfDirectory(atPath: standard)) ?? []).filter { name in
+            (try? String(contentsOfFile: standard + "/" + name, encoding: .utf8))?.contains(String(manifest)) == true
+        }
+        #expect(leaked.isEmpty, "no state of the demo in \(standard): \(leaked)")
+
         runner.stop()
         let result = try await summary
         sink.finish()
         #expect(result.elapsed < .seconds(60))
+    }
+}
+
+extension DemoWebServerTests {
+    /// POSTs to the dashboard with its token, as the page's buttons do.
+    static func post(port: Int, path: String, token: String) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bearer \(token)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            try await outbound.write(ByteBuffer(string: request))
+            var response = ""
+            for try await chunk in inbound { response += String(buffer: chunk) }
+            return response
+        }
     }
 }
 

@@ -91,7 +91,7 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
                     self.stop()
                 }
             }
-            let servers = webServers(of: daemon)
+            let servers = webServers(of: daemon, in: cluster.directory)
             let ready = AsyncStream.makeStream(of: Void.self)
             let targets = AsyncStream.makeStream(of: DemoTarget.self)
             group.addTask {
@@ -133,9 +133,12 @@ final class DemoRunner<C: Clock>: Sendable where C.Duration == Duration {
 
     /// The metrics server and dashboard the options ask for; each adds its URL (the dashboard's with its token)
     /// to the header once it listens.
-    private func webServers(of daemon: Daemon) -> [any Service] {
-        WebServers.services(
-            metrics: options.metrics, ui: options.ui, source: DaemonHost(daemon: daemon, logger: logger),
+    /// The dashboard's host keeps its state (the last probes) in the demo's directory, which goes with the demo,
+    /// never where `berth status` looks for the daemons of `berth up`.
+    private func webServers(of daemon: Daemon, in directory: URL) -> [any Service] {
+        let host = DaemonHost(daemon: daemon, runtimeDirectory: RuntimeDirectory(path: directory.path), logger: logger)
+        return WebServers.services(
+            metrics: options.metrics, ui: options.ui, source: host,
             registry: daemon.configuration.metrics, logger: logger,
             onMetrics: { url in self.console.addHeader("  metrics     \(url)") },
             onDashboard: { link in self.console.addHeader("  dashboard   \(link.urlWithToken)") })

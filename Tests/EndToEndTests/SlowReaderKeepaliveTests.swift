@@ -76,7 +76,8 @@ private func continuesSource(_ buffer: ByteBuffer, at offset: Int) -> Bool {
 }
 
 /// A slow local reader pauses its whole SPDY session (backpressure, docs/port-forward.md): the keepalive
-/// must not take the unanswered PINGs of that pause for a dead peer.
+/// must not take the unanswered PINGs of that pause for a dead peer, and warm streams nobody reads must not
+/// become such a reader (docs/data-plane.md, "Warm streams").
 @Suite(.timeLimit(.minutes(1)))
 struct SlowReaderKeepaliveTests {
     static let scenario = Scenario(pods: [
@@ -84,78 +85,142 @@ struct SlowReaderKeepaliveTests {
     ])
 
     @Test func aReaderThatPausesItsSessionPastTwoKeepaliveIntervalsLosesNeitherBytesNorTheSession() async throws {
-        let server = try await FakeKubeServer.start(scenario: Self.scenario, logger: Harness.quiet)
-        let kubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent("berth-slow-\(UUID().uuidString)").path
-        try server.writeKubeconfig(to: kubeconfig)
-        defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
-        let clusters = ClusterRegistry(kubeconfig: kubeconfig, context: nil, environment: [:], logger: Harness.quiet)
-        let interval = TimeAmount.milliseconds(100)
-        let pool = SessionPool(settings: SessionSettings(pingInterval: interval), logger: Harness.quiet)
-        do {
-            let cluster = try await clusters.cluster(context: nil)
-            let loop = MultiThreadedEventLoopGroup.singleton.next()
-            let dialer = try await PortForwardUpstreamConnector(forward: "t", connection: cluster.connectionInfo, logger: Harness.quiet)
-                .makeDialer(on: loop)
-            let opened = Opened()
-            let open: SessionPool.Open = {
-                let session = WatchedSession(try await dialer.openSession(
-                    to: PortForwardPod(namespace: "default", pod: "talker"), transport: .spdy, on: loop, maxStreams: 10))
-                opened.add(session)
-                return session
-            }
-            let key = SessionKey(cluster: cluster.id, namespace: "default", pod: "talker", podUID: "uid-talker", loop: loop)
-            let wrapped = loop.makePromise(of: NIOAsyncChannel<ByteBuffer, ByteBuffer>.self)
-            _ = try await pool.openStream(key, port: 7001, open: open) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    wrapped.succeed(try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel))
+        try await Self.withCluster { clusters in
+            let interval = TimeAmount.milliseconds(100)
+            let pool = SessionPool(settings: SessionSettings(pingInterval: interval), logger: Harness.quiet)
+            do {
+                let cluster = try await clusters.cluster(context: nil)
+                let loop = MultiThreadedEventLoopGroup.singleton.next()
+                let dialer = try await PortForwardUpstreamConnector(forward: "t", connection: cluster.connectionInfo, logger: Harness.quiet)
+                    .makeDialer(on: loop)
+                let opened = Opened()
+                let open: SessionPool.Open = {
+                    let session = WatchedSession(try await dialer.openSession(
+                        to: PortForwardPod(namespace: "default", pod: "talker"), transport: .spdy, on: loop, maxStreams: 10))
+                    opened.add(session)
+                    return session
                 }
-            }
-            let stream = try await wrapped.futureResult.get()
-            let session = try #require(opened.all.first)
+                let key = SessionKey(cluster: cluster.id, namespace: "default", pod: "talker", podUID: "uid-talker", loop: loop)
+                let wrapped = loop.makePromise(of: NIOAsyncChannel<ByteBuffer, ByteBuffer>.self)
+                _ = try await pool.openStream(key, port: 7001, open: open) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        wrapped.succeed(try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel))
+                    }
+                }
+                let stream = try await wrapped.futureResult.get()
+                let session = try #require(opened.all.first)
 
-            let total = 8 << 20
-            try await stream.executeThenClose { inbound, _ in
-                var bytes = inbound.makeAsyncIterator()
-                var received = 0
-                func read(upTo count: Int) async throws {
-                    while received < count, let chunk = try await bytes.next() {
+                let total = 8 << 20
+                try await stream.executeThenClose { inbound, _ in
+                    var bytes = inbound.makeAsyncIterator()
+                    var received = 0
+                    func read(upTo count: Int) async throws {
+                        while received < count, let chunk = try await bytes.next() {
+                            #expect(continuesSource(chunk, at: received), "bytes \(received)… are the source's, in order")
+                            received += chunk.readableBytes
+                        }
+                    }
+                    try await read(upTo: 1 << 20)
+
+                    // The reader stops: its stream's buffer fills and the session stops reading its connection.
+                    try await eventually("the session's reads to pause") { session.readsPausedByBackpressure }
+                    // Four keepalive intervals pass while it is paused (twice what closes a silent session), unless
+                    // the pool closes the session first.
+                    let pausedAt = session.pingsSent
+                    let keptOpen = await withTaskGroup(of: Bool.self) { group in
+                        group.addTask {
+                            for await count in session.pings where count >= pausedAt + 4 { return true }
+                            return false  // the session closed
+                        }
+                        let result = await group.next() ?? false
+                        group.cancelAll()
+                        return result
+                    }
+                    #expect(keptOpen, "a session paused by its slow reader is not closed as dead")
+                    #expect(session.readsPausedByBackpressure, "the pause lasted the four intervals")
+
+                    // The reader reads on: every byte arrives, in order, on the same session.
+                    try await read(upTo: total)
+                    #expect(received >= total)
+                }
+                #expect(!session.isClosed)
+                #expect(opened.all.count == 1)
+                #expect(pool.sessionCount == 1)
+            } catch {
+                pool.shutdown()
+                throw error
+            }
+            pool.shutdown()
+        }
+    }
+
+    @Test func warmStreamsToAPodThatTalksUnaskedNeverStallTheSessionOfItsConnections() async throws {
+        try await Self.withCluster { clusters in
+            let cluster = try await clusters.cluster(context: nil)
+            let v4 = PortForwardUpstreamConnector(forward: "talker", connection: cluster.connectionInfo, logger: Harness.quiet)
+            let connector = NegotiatingUpstreamConnector(
+                forward: "talker", cluster: cluster.id, choice: .spdy, v4: v4, sessions: clusters.sessions,
+                memory: clusters.transports, logger: Harness.quiet)
+            let listener = try await ForwardListener.bind(host: "127.0.0.1", port: 0, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+            let forward = Forward(
+                listener: listener, configuration: ForwardConfiguration(name: "talker", warmStreams: 3), connector: connector,
+                logger: Harness.quiet)
+            await forward.setEndpoint(UpstreamEndpoint(namespace: "default", podName: "talker", podUID: "uid-talker", port: 7001))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await forward.run() }
+                defer { group.cancelAll() }
+                // The pod streams into every warm stream the moment it opens, and nobody reads those: kept, they
+                // would fill their buffers and stop the session's reads, this download's included.
+                let received = try await Self.download(from: forward.port, bytes: 4 << 20, within: .seconds(15))
+                #expect(received >= 4 << 20)
+                #expect(await forward.counters().warmStreamsReady == 0, "no warm streams to a pod that talks unasked")
+                #expect(clusters.sessions.sessionCount == 1)
+            }
+        }
+    }
+
+    /// Reads `bytes` of the `source` pattern from a local port, checking every byte; fails after `limit`.
+    private static func download(from port: Int, bytes total: Int, within limit: Duration) async throws -> Int {
+        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await client.executeThenClose { inbound, _ in
+            try await withThrowingTaskGroup(of: Int?.self) { group in
+                group.addTask {
+                    var received = 0
+                    for try await chunk in inbound {
                         #expect(continuesSource(chunk, at: received), "bytes \(received)… are the source's, in order")
                         received += chunk.readableBytes
+                        if received >= total { break }
                     }
+                    return received
                 }
-                try await read(upTo: 1 << 20)
-
-                // The reader stops: its stream's buffer fills and the session stops reading its connection.
-                try await eventually("the session's reads to pause") { session.readsPausedByBackpressure }
-                // Four keepalive intervals pass while it is paused (twice what closes a silent session), unless
-                // the pool closes the session first.
-                let pausedAt = session.pingsSent
-                let keptOpen = await withTaskGroup(of: Bool.self) { group in
-                    group.addTask {
-                        for await count in session.pings where count >= pausedAt + 4 { return true }
-                        return false  // the session closed
-                    }
-                    let result = await group.next() ?? false
-                    group.cancelAll()
-                    return result
+                group.addTask {
+                    try await Task.sleep(for: limit)  // a deadline, not a synchronisation
+                    return nil
                 }
-                #expect(keptOpen, "a session paused by its slow reader is not closed as dead")
-                #expect(session.readsPausedByBackpressure, "the pause lasted the four intervals")
-
-                // The reader reads on: every byte arrives, in order, on the same session.
-                try await read(upTo: total)
-                #expect(received >= total)
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return try #require(first, "\(total) bytes within \(limit)")
             }
-            #expect(!session.isClosed)
-            #expect(opened.all.count == 1)
-            #expect(pool.sessionCount == 1)
+        }
+    }
+
+    /// An in-process FakeKube with `talker`, and a cluster registry on its kubeconfig, while `body` runs.
+    private static func withCluster(_ body: (ClusterRegistry) async throws -> Void) async throws {
+        let server = try await FakeKubeServer.start(scenario: scenario, logger: Harness.quiet)
+        let kubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent("berth-talker-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
+        let clusters = ClusterRegistry(kubeconfig: kubeconfig, context: nil, environment: [:], logger: Harness.quiet)
+        do {
+            try server.writeKubeconfig(to: kubeconfig)
+            try await body(clusters)
         } catch {
-            pool.shutdown()
             await clusters.shutdown()
             await server.shutdown()
             throw error
         }
-        pool.shutdown()
         await clusters.shutdown()
         await server.shutdown()
     }

@@ -2,8 +2,9 @@ import NIOCore
 import Reconcile
 
 extension Forward {
-    /// How many warm streams to keep now: the configured number, else the transport's default.
-    var warmTarget: Int { configuration.warmStreams(multiplexed: upstreamMultiplexed) }
+    /// How many warm streams to keep now: the configured number, else the transport's default; none for an
+    /// endpoint that talks unasked.
+    var warmTarget: Int { warmTalksUnasked ? 0 : configuration.warmStreams(multiplexed: upstreamMultiplexed) }
 
     /// Opens warm streams until `warmTarget` are ready or opening for the current endpoint.
     func refillWarm() {
@@ -76,6 +77,8 @@ extension Forward {
                 await self.warmStreamWorked()
             case .died(let cause):
                 await self.retireWarm(id: id, died: true, quickly: diedYoung, cause: cause)
+            case .overflowed:
+                await self.stopWarmingTalkingEndpoint(id: id)
             case nil:
                 // Aged out (or the forward is stopping): close it before the kubelet would.
                 await self.retireWarm(id: id, died: false)
@@ -184,6 +187,22 @@ extension Forward {
             logger.debug("warm stream recycled before the idle timeout")
         }
         refillWarm()
+    }
+
+    /// A warm stream's pod sent more than a warm stream keeps before any client came: the endpoint talks
+    /// unasked (a stream of data, not a greeting). Warm streams to it would only hold stale bytes and, in a
+    /// shared SPDY session, stop every stream of the session once their buffers fill; so the forward keeps
+    /// none until the endpoint changes, and closes those it has (they would overflow too).
+    func stopWarmingTalkingEndpoint(id: UInt64) {
+        guard let index = warm.firstIndex(where: { $0.id == id }) else { return }
+        warm.remove(at: index).stream.channel.close(promise: nil)
+        guard !warmTalksUnasked else { return }
+        warmTalksUnasked = true
+        logger.info(
+            "the pod sends data before any client connects; keeping no warm streams to it",
+            metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")"])
+        for stream in warm { stream.stream.channel.close(promise: nil) }
+        warm.removeAll()
     }
 
     private func warmFailed(generation: UInt64, error: any Error) {

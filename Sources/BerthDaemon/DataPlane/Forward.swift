@@ -59,6 +59,8 @@ public actor Forward {
     var warmWaiters = Deque<WarmWaiter>()
     var warmRetryPending = false
     var warmFailures = 0
+    /// Set when a warm stream's pod sent more than it keeps before any client came; cleared by an endpoint change.
+    var warmTalksUnasked = false
     /// Tells a backoff's wake-up whether it is still the one pending (`retryWarmNow` may have cut it short).
     var warmRetrySerial: UInt64 = 0
     var nextConnectionID: UInt64 = 0
@@ -253,6 +255,7 @@ public actor Forward {
         warmOpening = 0
         warmFailures = 0
         warmRetryPending = false
+        warmTalksUnasked = false
         // What failed for the old pod says nothing about the new one.
         noteUpstream(nil)
         for stream in warm {

@@ -8,6 +8,10 @@ enum StandbyExit: Sendable {
     /// The channel closed (or, for a warm stream, its remote finished sending) before that; `cause` is
     /// the error that closed it when there was one (a kubelet's message on the error channel, say).
     case died(cause: (any Error)?)
+    /// A warm stream's pod sent more than the buffer keeps before any client came (it talks unasked, a
+    /// stream of data rather than a greeting), so the stream was closed: left unread, it would stop its whole
+    /// SPDY session from reading (docs/data-plane.md, "Warm streams").
+    case overflowed
 }
 
 /// Guards a channel from the moment it exists until the pump takes it over: an accepted client
@@ -21,7 +25,8 @@ enum StandbyExit: Sendable {
 ///
 /// A warm stream reads on purpose, so that a server-side close (the kubelet's idle timeout, a pod
 /// dying) is seen at once and the stream is dropped instead of being handed out dead; for it,
-/// `endOfInputIsDeath` is set, because a stream whose server already finished is of no use.
+/// `endOfInputIsDeath` is set, because a stream whose server already finished is of no use. A warm
+/// stream is also closed once its pod has sent more than `bufferLimit` (`StandbyExit.overflowed`).
 final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -39,6 +44,8 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Whether the remote's FIN makes the channel useless (true for warm streams).
     var endOfInputIsDeath: Bool
+    /// Whether more than `bufferLimit` bytes end the wait (warm streams: nobody asked for them).
+    private var overflowIsDeath = false
 
     /// Completes when the channel is handed out or dies, whichever comes first.
     let exitFuture: EventLoopFuture<StandbyExit>
@@ -69,6 +76,7 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let buffer = unwrapInboundIn(data)
         bufferedBytes += buffer.readableBytes
         buffered.append(buffer)
+        if overflowIsDeath && bufferedBytes > bufferLimit { overflow(context: context) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {}
@@ -105,6 +113,11 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
+    private func overflow(context: ChannelHandlerContext) {
+        finish(.overflowed)
+        context.close(promise: nil)
+    }
+
     private func finish(_ how: StandbyExit) {
         guard !finished else { return }
         finished = true
@@ -119,10 +132,17 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         sawEndOfInput = endOfInput
     }
 
-    /// Turns a stream into a warm one: from now on its remote's FIN means it is dead.
+    /// Turns a stream into a warm one: from now on its remote's FIN means it is dead, and more bytes than
+    /// the buffer keeps mean its pod talks unasked.
     func becomeWarm() {
         endOfInputIsDeath = true
-        if sawEndOfInput, let context { die(context: context) }
+        overflowIsDeath = true
+        guard let context else { return }
+        if sawEndOfInput {
+            die(context: context)
+        } else if bufferedBytes > bufferLimit {
+            overflow(context: context)
+        }
     }
 
     /// Whether the channel can still be handed out (checked on its event loop).

@@ -113,6 +113,36 @@ private enum Cluster {
         }
     }
 
+    /// kube-dns lists port 53 twice, UDP first: a direct forward (TCP) takes the TCP entry and its slice port,
+    /// and a name that is only UDP is refused with a word on `/udp`.
+    @Test func servicePortIsTheTCPEntryWhenAPortIsBothUDPAndTCP() {
+        let dns = Service(
+            metadata: ObjectMeta(name: "kube-dns", namespace: "default"),
+            spec: ServiceSpec(selector: ["app": "web"], ports: [
+                ServicePort(name: "dns", protocol: "UDP", port: 53, targetPort: .string("dns")),
+                ServicePort(name: "dns-tcp", protocol: "TCP", port: 53, targetPort: .string("dns-tcp")),
+            ]))
+        let pod = Cluster.pod("dns-0", ports: [
+            .init(name: "dns", containerPort: 5353, protocol: "UDP"), .init(name: "dns-tcp", containerPort: 53, protocol: "TCP"),
+        ])
+        let slice = EndpointSlice(
+            metadata: ObjectMeta(name: "kube-dns-abc", namespace: "default", labels: [EndpointSlice.serviceNameLabel: "kube-dns"]),
+            addressType: "IPv4",
+            endpoints: [Endpoint(addresses: ["10.0.0.1"], conditions: EndpointConditions(ready: true), targetRef: ObjectReference(kind: "Pod", name: "dns-0", uid: "uid-dns-0"))],
+            ports: [EndpointPort(name: "dns", port: 5353, protocol: "UDP"), EndpointPort(name: "dns-tcp", port: 53, protocol: "TCP")])
+        for observed in [
+            ObservedObjects(services: [dns], endpointSlices: [slice], pods: [pod]), ObservedObjects(services: [dns], pods: [pod]),
+        ] {
+            #expect(resolve(.service("kube-dns"), ports: [.number(53)], observed)
+                == .endpoint(ResolvedEndpoint(pod: "dns-0", uid: "uid-dns-0", containerPorts: [53])))
+            guard case .unresolved(.servicePortNotFound, let message) = resolve(.service("kube-dns"), ports: [.name("dns")], observed) else {
+                Issue.record("a UDP service port must not resolve for a direct forward")
+                continue
+            }
+            #expect(message.contains("is UDP") && message.contains("dns/udp"), "\(message)")
+        }
+    }
+
     @Test func namedPortMustExistWithTCP() {
         let udp = Cluster.pod("dns-0", ports: [.init(name: "dns", containerPort: 53, protocol: "UDP")])
         guard case .unresolved(.namedPortNotFound, let message) = resolve(.pod("dns-0"), ports: [.name("dns")], ObservedObjects(pods: [udp])) else {

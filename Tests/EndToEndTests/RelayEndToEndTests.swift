@@ -186,9 +186,9 @@ extension ProcessWorld {
         try await run([try ReferenceClients.require("kubectl"), "--kubeconfig", kubeconfig] + arguments)
     }
 
-    /// The relay pods in `shop`, whoever owns them, sorted by name.
-    func relayPods() async throws -> [RelayPod] {
-        let output = try await kubectl(["get", "pods", "-n", "shop", "-l", "app.kubernetes.io/name=berth-relay", "-o", "json"])
+    /// The relay pods in `namespace`, whoever owns them, sorted by name.
+    func relayPods(namespace: String = "shop") async throws -> [RelayPod] {
+        let output = try await kubectl(["get", "pods", "-n", namespace, "-l", "app.kubernetes.io/name=berth-relay", "-o", "json"])
         guard output.status == 0, let list = try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any] else {
             throw Failure(description: "kubectl get pods failed: \(output.stdout)\(output.stderr)")
         }

@@ -57,6 +57,51 @@ struct RelayUDPEndToEndTests {
             #expect(try await world.relayPods().isEmpty)
         }
     }
+
+    /// kube-dns as a cluster has it: port 53 twice, UDP first, each to a named container port of its own.
+    static let serviceScenario = """
+        namespaces: [kube-system]
+        pods:
+          - name: coredns-0
+            namespace: kube-system
+            labels: {k8s-app: kube-dns}
+            containers:
+              - name: coredns
+                ports:
+                  - {name: dns, containerPort: 5353, protocol: UDP, behaviour: echo}
+                  - {name: dns-tcp, containerPort: 53, behaviour: echo}
+        services:
+          - name: kube-dns
+            namespace: kube-system
+            selector: {k8s-app: kube-dns}
+            ports:
+              - {name: dns, port: 53, targetPort: dns, protocol: UDP}
+              - {name: dns-tcp, port: 53, targetPort: dns-tcp}
+        """
+
+    /// `service: kube-dns` with `53/udp`: the relay sends to the service's UDP port (not the TCP one of the same
+    /// number), and on to a pod behind it.
+    @Test func aServiceTargetReachesItsUDPPort() async throws {
+        try await ProcessWorld.with(scenario: Self.serviceScenario) { world in
+            let manifest = try world.write("forwards.yaml", """
+                apiVersion: berth/v1
+                kind: Forwards
+                forwards:
+                  - name: dns
+                    service: kube-dns
+                    namespace: kube-system
+                    ports: ["0:53/udp"]
+                """)
+            let up = try world.startBerth(["up", "-f", manifest])
+            defer { up.stop() }
+            let ready = try await world.awaitStatus(manifest, "dns Ready") { $0.phase("dns") == "Ready" }
+            let port = try #require(ready.localPort("dns"))
+            let result = try await UDPSender.exchange(port: port, mark: 7, count: 100)
+            #expect(result.sent == 100 && result.mismatches == 0 && result.lost == 0, "\(result)")
+            #expect(try await world.berth(["down", "-f", manifest]).status == 0)
+            #expect(try await world.relayPods(namespace: "kube-system").isEmpty)
+        }
+    }
 }
 
 /// One local UDP sender on its own socket and thread: sends a datagram, waits for the reply, compares.

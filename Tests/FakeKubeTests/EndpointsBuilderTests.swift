@@ -71,4 +71,28 @@ import Testing
         #expect(subset["addresses"]?.arrayValue?.map { $0["ip"]?.stringValue } == ["10.0.0.1"])
         #expect(subset["notReadyAddresses"]?.arrayValue?.map { $0["ip"]?.stringValue } == ["10.0.0.2"])
     }
+
+    /// Slice and Endpoints ports say the service port's protocol, as the controllers write them: kube-dns lists
+    /// 53 twice, UDP and TCP.
+    @Test func portsCarryTheServicePortsProtocol() throws {
+        let dns: JSON = [
+            "metadata": ["name": "kube-dns", "namespace": "default", "uid": "dns-uid"],
+            "spec": [
+                "selector": ["app": "web"],
+                "ports": [
+                    ["name": "dns", "port": 53, "targetPort": 53, "protocol": "UDP"],
+                    ["name": "dns-tcp", "port": 53, "targetPort": 53, "protocol": "TCP"], ["name": "metrics", "port": 9153],
+                ],
+            ],
+        ]
+        let pods = [pod("a", ip: "10.0.0.1", ready: true)]
+        let slice = try #require(EndpointsBuilder.slices(service: dns, pods: pods).first)
+        #expect(
+            slice["ports"] == [
+                ["name": "dns", "port": 53, "protocol": "UDP"], ["name": "dns-tcp", "port": 53, "protocol": "TCP"],
+                ["name": "metrics", "port": 9153, "protocol": "TCP"],
+            ])
+        let subset = try #require(EndpointsBuilder.endpoints(service: dns, pods: pods)["subsets"]?.arrayValue?.first)
+        #expect(subset["ports"]?.arrayValue?.map { $0["protocol"]?.stringValue } == ["UDP", "TCP", "TCP"])
+    }
 }

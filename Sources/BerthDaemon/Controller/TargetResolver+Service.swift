@@ -16,7 +16,12 @@ extension TargetResolver {
             case .number(let number): .int(number)
             case .name(let portName): .string(portName)
             }
-            guard let port = service.port(reference) else {
+            // Port-forwarding carries TCP; UDP ports reach this only as the relay pod's (TCP) listen ports.
+            guard let port = service.port(reference, protocol: "TCP") else {
+                if let other = service.port(reference) {
+                    let message = "service \"\(name)\" port \(mapping.remote) is \(other.protocol ?? "TCP"), not TCP (write it \"\(mapping.remote)/udp\" to carry it through the relay)"
+                    return .unresolved(.servicePortNotFound, message: message)
+                }
                 return .unresolved(.servicePortNotFound, message: "service \"\(name)\" has no port \(mapping.remote)")
             }
             servicePorts.append(port)

@@ -8,13 +8,15 @@ enum EndpointsBuilder {
         var ready: Bool
         var serving: Bool
         var terminating: Bool
-        /// (service port name, resolved container port), in service-port order.
+        /// (service port name, resolved container port, protocol), in service-port order.
         var ports: [PortMapping]
     }
 
     struct PortMapping: Hashable {
         var name: String
         var port: Int
+        /// The service port's protocol (`TCP` when unset), which the slices and Endpoints repeat.
+        var `protocol` = "TCP"
     }
 
     static let serviceNameLabel = "kubernetes.io/service-name"
@@ -39,15 +41,16 @@ enum EndpointsBuilder {
             for servicePort in servicePorts {
                 let name = servicePort["name"]?.stringValue ?? ""
                 let number = servicePort["port"]?.intValue ?? 0
+                let portProtocol = servicePort["protocol"]?.stringValue ?? "TCP"
                 switch servicePort["targetPort"] {
                 case .some(.string(let portName)):
                     if let resolved = containerPort(named: portName, in: pod) {
-                        ports.append(PortMapping(name: name, port: resolved))
+                        ports.append(PortMapping(name: name, port: resolved, protocol: portProtocol))
                     }
                 case .some(let target) where (target.intValue ?? 0) > 0:
-                    ports.append(PortMapping(name: name, port: target.intValue!))
+                    ports.append(PortMapping(name: name, port: target.intValue!, protocol: portProtocol))
                 default:
-                    ports.append(PortMapping(name: name, port: number))
+                    ports.append(PortMapping(name: name, port: number, protocol: portProtocol))
                 }
             }
             result.append(
@@ -105,8 +108,7 @@ enum EndpointsBuilder {
                             "targetRef": targetRef(endpoint.pod),
                         ]
                     }),
-                "ports": .array(
-                    mapping.map { ["name": .string($0.name), "port": .int($0.port), "protocol": "TCP"] }),
+                "ports": .array(mapping.map(\.json)),
             ]
         }
     }
@@ -144,7 +146,7 @@ enum EndpointsBuilder {
             object["subsets"] = .array(
                 order.map { mapping in
                     var subset: JSON = [
-                        "ports": .array(mapping.map { ["name": .string($0.name), "port": .int($0.port), "protocol": "TCP"] })
+                        "ports": .array(mapping.map(\.json))
                     ]
                     if !groups[mapping]!.ready.isEmpty { subset["addresses"] = .array(groups[mapping]!.ready) }
                     if !groups[mapping]!.notReady.isEmpty { subset["notReadyAddresses"] = .array(groups[mapping]!.notReady) }
@@ -188,4 +190,9 @@ enum EndpointsBuilder {
         }
         return result
     }
+}
+
+extension EndpointsBuilder.PortMapping {
+    /// The port as an EndpointSlice or Endpoints subset lists it.
+    var json: JSON { ["name": .string(name), "port": .int(port), "protocol": .string(`protocol`)] }
 }

@@ -84,6 +84,18 @@ extension Service {
         case .string(let name): spec?.ports?.first { $0.name == name }
         }
     }
+
+    /// Finds a port entry by number or by name among those of `protocol` (an unset protocol is TCP): kube-dns
+    /// has port 53 twice, UDP and TCP, and a forward wants the one it can carry.
+    public func port(_ reference: IntOrString, protocol wanted: String) -> ServicePort? {
+        spec?.ports?.first { port in
+            guard (port.protocol ?? "TCP") == wanted else { return false }
+            return switch reference {
+            case .int(let number): port.port == number
+            case .string(let name): port.name == name
+            }
+        }
+    }
 }
 
 extension ServicePort {

@@ -105,6 +105,7 @@ public final class Daemon: Service, Sendable {
             group.addTask { await self.supervisor.run() }
             group.addTask { await controller.run() }
             group.addTask { await self.keepLocalNames() }
+            group.addTask { await self.collectRelayOrphans(of: self.manifest.current) }
             if self.configuration.watchNetwork {
                 group.addTask { await self.settleNetworkChanges() }
             }

@@ -14,7 +14,7 @@ import Glibc
 struct RelayEndToEndTests {
     /// `orders` answers every byte with itself, as the host the relay dials.
     static let scenario = """
-        namespaces: [shop]
+        namespaces: [shop, old]
         deployments:
           - name: orders
             namespace: shop
@@ -30,12 +30,12 @@ struct RelayEndToEndTests {
             ports: [{name: pg, port: 5432, targetPort: pg}]
         """
 
-    static func manifest(_ name: String = "orders-db") -> String {
+    static func manifest(_ name: String = "orders-db", namespace: String = "shop") -> String {
         """
         apiVersion: berth/v1
         kind: Forwards
         defaults:
-          namespace: shop
+          namespace: \(namespace)
           hold: 20s
         forwards:
           - name: \(name)
@@ -103,6 +103,39 @@ struct RelayEndToEndTests {
             try await Self.expectEcho(port: port, bytes: 1024)
             #expect(try await world.berth(["down", "-f", manifest]).status == 0)
             #expect(try await world.relayPods().isEmpty)
+        }
+    }
+
+    /// After `kill -9`, a `berth up` whose manifest moved to another namespace deletes its orphan in the old one
+    /// at start (nothing there would ever adopt it), and leaves another daemon's relay pod there alone.
+    @Test func upDeletesItsOrphanInANamespaceItNoLongerUsesButNotAnotherDaemons() async throws {
+        try await ProcessWorld.with(scenario: Self.scenario) { world in
+            try FileManager.default.createDirectory(atPath: world.directory + "/a", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: world.directory + "/b", withIntermediateDirectories: true)
+            let a = try world.write("a/forwards.yaml", Self.manifest("orders-a", namespace: "old"))
+            let b = try world.write("b/forwards.yaml", Self.manifest("orders-b", namespace: "old"))
+            let first = try world.startBerth(["up", "-f", a], log: "a-first.log")
+            defer { first.stop() }
+            let upB = try world.startBerth(["up", "-f", b], log: "b.log")
+            defer { upB.stop() }
+            try await world.awaitStatus(a, "orders-a Ready in old") { $0.phase("orders-a") == "Ready" }
+            let readyB = try await world.awaitStatus(b, "orders-b Ready in old") { $0.phase("orders-b") == "Ready" }
+            let theirs = try #require(readyB.pod("orders-b"))
+            #expect(try await world.relayPods(namespace: "old").count == 2)
+            first.signal(SIGKILL)
+            #expect(await first.wait() == 128 + SIGKILL)
+
+            // The same manifest file (so the same owner), now in shop.
+            _ = try world.write("a/forwards.yaml", Self.manifest("orders-a", namespace: "shop"))
+            let second = try world.startBerth(["up", "-f", a], log: "a-second.log")
+            defer { second.stop() }
+            try await world.awaitStatus(a, "orders-a Ready in shop") { $0.phase("orders-a") == "Ready" && $0.pid == Int(second.pid) }
+            try await world.awaitRelayPods(namespace: "old", "only b's relay pod left in old") { $0.map(\.name) == [theirs] }
+            #expect(try await world.relayPods(namespace: "shop").count == 1)
+            #expect(try await world.berth(["down", "-f", a]).status == 0)
+            #expect(try await world.berth(["down", "-f", b]).status == 0)
+            #expect(try await world.relayPods(namespace: "old").isEmpty)
+            #expect(try await world.relayPods(namespace: "shop").isEmpty)
         }
     }
 
@@ -203,11 +236,13 @@ extension ProcessWorld {
     }
 
     /// Polls the relay pods (there is no event across processes) until `condition` holds.
-    func awaitRelayPods(within limit: Duration = .seconds(30), _ what: String, _ condition: ([RelayPod]) -> Bool) async throws {
+    func awaitRelayPods(
+        namespace: String = "shop", within limit: Duration = .seconds(30), _ what: String, _ condition: ([RelayPod]) -> Bool
+    ) async throws {
         let deadline = ContinuousClock.now + limit
         var last: [RelayPod] = []
         while ContinuousClock.now < deadline {
-            last = try await relayPods()
+            last = try await relayPods(namespace: namespace)
             if condition(last) { return }
             try await Task.sleep(for: .milliseconds(200))
         }

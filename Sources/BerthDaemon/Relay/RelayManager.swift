@@ -118,6 +118,46 @@ public actor RelayManager {
         }
     }
 
+    /// At start: deletes this daemon's relay pods (its owner label) in every namespace of `cluster` but `keeping`,
+    /// the namespaces where the manifest's forwards need a relay (those adopt or replace theirs). They are orphans
+    /// of a run that crashed or was killed while the manifest still used their namespace (docs/relay.md,
+    /// "Lifecycle"). Another owner's pods are never listed, so never touched. Without RBAC to list pods in every
+    /// namespace this says so in the log and leaves them.
+    /// - Returns: the pods deleted, as `namespace/name`.
+    @discardableResult
+    public func collectOrphans(cluster: String, client: KubeClient, keeping: Set<String>) async -> [String] {
+        let selector = [RelayPodSpec.managedByLabel: "berth", RelayPodSpec.ownerLabel: owner]
+        let pods: [Pod]
+        do {
+            pods = try await client.listAll(
+                Pod.self, allNamespaces: true, options: ListOptions(labelSelector: selector.labelSelectorQueryValue, limit: 500)
+            ).items
+        } catch let error as KubeClientError where error.statusCode == 403 {
+            logger.notice(
+                "cannot list pods in every namespace (forbidden): relay pods an earlier run left in namespaces this manifest no longer uses stay; docs/relay.md says how to delete them",
+                metadata: ["cluster": "\(cluster)", "owner": "\(owner)"])
+            return []
+        } catch {
+            logger.warning("relay orphans not looked for", metadata: ["cluster": "\(cluster)", "error": "\(error)"])
+            return []
+        }
+        var deleted: [String] = []
+        for pod in pods {
+            guard let name = pod.metadata.name, let namespace = pod.metadata.namespace, !keeping.contains(namespace),
+                !pod.isTerminating
+            else { continue }
+            // A forward that came to this namespace since start (a manifest reload) runs its relay here now.
+            let scope = Scope(cluster: cluster, namespace: namespace)
+            guard scopes[scope] == nil else { continue }
+            await delete([name], in: scope, client: client, gracePeriodSeconds: 0)
+            deleted.append("\(namespace)/\(name)")
+        }
+        if !deleted.isEmpty {
+            logger.info("relay pods of an earlier run deleted", metadata: ["cluster": "\(cluster)", "pods": "\(deleted.joined(separator: ", "))"])
+        }
+        return deleted
+    }
+
     /// Once the current pod serves, the owner's other relay pods in the scope (replaced ones, or orphans of an
     /// earlier run with other routes) are deleted.
     private func deleteReplaced(in scope: Scope, keeping name: String, pods: [Pod]) async {

@@ -1,6 +1,7 @@
 import BerthMetrics
 import BerthTestSupport
 import NIOCore
+import NIOPosix
 import Testing
 
 @testable import BerthDaemon
@@ -66,6 +67,49 @@ import Testing
         for kind in Self.kinds {
             #expect(after.value(MetricName.connectionFailuresTotal, ["forward": "echo", "kind": kind]) == 0, "\(kind)")
         }
+        await server.stop()
+    }
+
+    /// A `/udp` port (docs/relay.md, "UDP"): each local sender is a connection, open while its stream to the relay
+    /// is, and its datagrams' payloads are the bytes, both ways.
+    @Test func udpSendersAreConnectionsAndTheirDatagramsAreBytes() async throws {
+        let metrics = BerthMetrics()
+        // A TCP echo stands for the relay and its target: each frame comes back as it went, so as a reply.
+        let server = try await TestServer.start(.echo(greeting: nil))
+        let forwardMetrics = ForwardMetrics(forward: "dns", failureKinds: Self.kinds, factory: metrics.factory)
+        let port = try await UDPRelayPort.bind(
+            host: "127.0.0.1", port: 0, connector: CountingConnector(servers: [pod("relay"): server]),
+            eventLoop: MultiThreadedEventLoopGroup.singleton.next(), metrics: forwardMetrics, logger: quietLogger)
+        port.setEndpoint(pod("relay"))
+        let samples: @Sendable () -> PrometheusSamples = { PrometheusSamples(metrics.exposition()) }
+        let dns = ["forward": "dns"]
+        typealias Socket = NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+        try await withTimeout(60, "two senders, three datagrams each") {
+            for sender in 1...2 {
+                let socket = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .bind(host: "127.0.0.1", port: 0) { channel in
+                        channel.eventLoop.makeCompletedFuture { try Socket(wrappingChannelSynchronously: channel) }
+                    }
+                try await socket.executeThenClose { inbound, outbound in
+                    var replies = inbound.makeAsyncIterator()
+                    for size in [1, 100, 1000] {
+                        let payload = ByteBuffer(repeating: UInt8(sender), count: size)
+                        try await outbound.write(AddressedEnvelope(remoteAddress: port.localAddress, data: payload))
+                        #expect(try await replies.next()?.data == payload)
+                    }
+                }
+                #expect(samples().value(MetricName.connectionsOpen, dns) == Double(sender))
+            }
+        }
+        var after = samples()
+        #expect(after.value(MetricName.connectionsTotal, dns) == 2)
+        #expect(after.value(MetricName.bytesTotal, ["forward": "dns", "direction": "in"]) == 2202)
+        #expect(after.value(MetricName.bytesTotal, ["forward": "dns", "direction": "out"]) == 2202)
+        #expect(after.value(MetricName.upstreamOpenSeconds + "_count", dns) == 2)
+        await port.stop()
+        try await eventually("no open sender stream") { samples().value(MetricName.connectionsOpen, dns) == 0 }
+        after = samples()
+        #expect(after.value(MetricName.connectionsTotal, dns) == 2)
         await server.stop()
     }
 

@@ -36,7 +36,7 @@ extension ForwardReconciler {
                     logger[metadataKey: "forward"] = "\(spec.name)"
                     let port = try await UDPRelayPort.bind(
                         host: host, port: mapping.local, connector: connector(spec, cluster: cluster, logger: logger),
-                        eventLoop: eventLoopGroup.next(), logger: logger)
+                        eventLoop: eventLoopGroup.next(), metrics: forwardMetrics(spec.name), logger: logger)
                     nextUDP[place] = RunningUDPPort(requestedAddress: spec.address, requestedLocal: mapping.local, port: port)
                     logger.info("listening", metadata: ["local": "\(port.localAddress)/udp", "remote": "\(mapping.remote)"])
                 } catch {
@@ -112,12 +112,16 @@ extension ForwardReconciler {
         let configuration = ForwardConfiguration(name: spec.name, holdTimeout: spec.hold, warmStreams: spec.warm)
         let forward = Forward(
             listener: listener, configuration: configuration, connector: connector, clock: clock, logger: logger,
-            metrics: ForwardMetrics(
-                forward: spec.name, failureKinds: ForwardErrorKind.allCases.map(\.rawValue), factory: metrics.factory),
+            metrics: forwardMetrics(spec.name),
             upstreamChanged: { [upstreamChanged, name = spec.name] in upstreamChanged(name) })
         let handle = await supervisor.start(forward)
         logger.info("listening", metadata: ["local": "\(listener.address)", "remote": "\(remote)"])
         return (forward, handle)
+    }
+
+    /// The series of forward `name`, which its TCP listeners and UDP ports share.
+    private func forwardMetrics(_ name: String) -> ForwardMetrics {
+        ForwardMetrics(forward: name, failureKinds: ForwardErrorKind.allCases.map(\.rawValue), factory: metrics.factory)
     }
 
     /// Closes every listener of the forward (removed or disabled).

@@ -3,8 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BerthMetrics
 import BerthRelay
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -15,6 +17,9 @@ import Synchronization
 ///
 /// UDP may lose datagrams, and so does this port, rather than hold them without bound: while no endpoint is
 /// known, past `queueLimit` datagrams waiting for a sender's stream, and when a stream cannot take more.
+///
+/// Metrics (docs/metrics.md): a new sender is a connection, its stream open is an open connection, and the
+/// datagrams' payloads sent to the relay and sent back are the bytes `in` and `out`.
 final class UDPRelayPort: Sendable {
     /// The bound local port.
     let port: Int
@@ -25,6 +30,7 @@ final class UDPRelayPort: Sendable {
     private let connector: any UpstreamConnector
     private let logger: Logger
     private let idleTimeout: TimeAmount
+    private let metrics: ForwardMetrics?
     private let state = Mutex(State())
 
     /// Datagrams that wait for a sender's stream to open, at most.
@@ -49,10 +55,13 @@ final class UDPRelayPort: Sendable {
         }
     }
 
-    private init(datagrams: any Channel, connector: any UpstreamConnector, idleTimeout: TimeAmount, logger: Logger) throws {
+    private init(
+        datagrams: any Channel, connector: any UpstreamConnector, idleTimeout: TimeAmount, metrics: ForwardMetrics?, logger: Logger
+    ) throws {
         self.datagrams = datagrams
         self.connector = connector
         self.idleTimeout = idleTimeout
+        self.metrics = metrics
         self.logger = logger
         guard let address = datagrams.localAddress, let port = address.port else {
             throw BerthDaemonError.bindFailed(address: "\(datagrams.localAddress.map { "\($0)" } ?? "?")", port: 0, reason: "no local address")
@@ -64,9 +73,10 @@ final class UDPRelayPort: Sendable {
     /// Binds `host:port` (0: any free port) for UDP.
     /// - Parameter idleTimeout: a sender's stream closes after this long without a datagram either way (a DNS
     ///   client uses a new source port per query: its streams must not pile up).
+    /// - Parameter metrics: the forward's series, which its UDP senders count in (none when nil).
     static func bind(
         host: String, port: Int, connector: any UpstreamConnector, eventLoop: any EventLoop, idleTimeout: TimeAmount = .seconds(30),
-        logger: Logger
+        metrics: ForwardMetrics? = nil, logger: Logger
     ) async throws -> UDPRelayPort {
         let box = Mutex<UDPRelayPort?>(nil)
         let channel: any Channel
@@ -84,7 +94,8 @@ final class UDPRelayPort: Sendable {
         } catch let error as IOError {
             throw Self.bindError(error, host: host, port: port)
         }
-        let relayPort = try UDPRelayPort(datagrams: channel, connector: connector, idleTimeout: idleTimeout, logger: logger)
+        let relayPort = try UDPRelayPort(
+            datagrams: channel, connector: connector, idleTimeout: idleTimeout, metrics: metrics, logger: logger)
         box.withLock { $0 = relayPort }
         return relayPort
     }
@@ -179,6 +190,7 @@ final class UDPRelayPort: Sendable {
         case .none: break
         case .write(let channel): send(payload, on: channel)
         case .connect(let endpoint, let id):
+            metrics?.connections.increment()
             Task { await self.open(for: sender, to: endpoint, id: id) }
         }
     }
@@ -189,18 +201,21 @@ final class UDPRelayPort: Sendable {
             return
         }
         channel.writeAndFlush(frame, promise: nil)
+        metrics?.bytesIn.increment(by: Int64(payload.readableBytes))
     }
 
     /// Opens `sender`'s stream to the relay, then sends what waited for it.
     private func open(for sender: SocketAddress, to endpoint: UpstreamEndpoint, id: Int) async {
         let stream: UpstreamStream
+        let started = ContinuousClock.now
         do {
             stream = try await connector.connect(to: endpoint, on: datagrams.eventLoop)
-            try await stream.channel.eventLoop.submit { [datagrams, idleTimeout] in
+            metrics?.upstreamOpen.record(duration: ContinuousClock.now - started)
+            try await stream.channel.eventLoop.submit { [datagrams, idleTimeout, metrics] in
                 let pipeline = stream.channel.pipeline.syncOperations
                 try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                 try pipeline.addHandler(ByteToMessageHandler(UDPFrameDecoder()))
-                try pipeline.addHandler(ReplySender(datagrams: datagrams, sender: sender))
+                try pipeline.addHandler(ReplySender(datagrams: datagrams, sender: sender, bytesOut: metrics?.bytesOut))
                 _ = stream.channel.standbyHandler?.handOff()
                 try stream.channel.syncOptions?.setOption(.autoRead, value: true)
             }.get()
@@ -225,7 +240,9 @@ final class UDPRelayPort: Sendable {
             return
         }
         for payload in queued { send(payload, on: stream.channel) }
+        metrics?.openConnections.increment()
         stream.channel.closeFuture.whenComplete { _ in
+            self.metrics?.openConnections.decrement()
             self.state.withLock { state in
                 if case .open(id, _)? = state.senders[sender] { state.senders[sender] = nil }
             }
@@ -259,14 +276,18 @@ private final class ReplySender: ChannelInboundHandler, Sendable {
 
     private let datagrams: any Channel
     private let sender: SocketAddress
+    private let bytesOut: Counter?
 
-    init(datagrams: any Channel, sender: SocketAddress) {
+    init(datagrams: any Channel, sender: SocketAddress, bytesOut: Counter?) {
         self.datagrams = datagrams
         self.sender = sender
+        self.bytesOut = bytesOut
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        datagrams.writeAndFlush(AddressedEnvelope(remoteAddress: sender, data: unwrapInboundIn(data)), promise: nil)
+        let payload = unwrapInboundIn(data)
+        bytesOut?.increment(by: Int64(payload.readableBytes))
+        datagrams.writeAndFlush(AddressedEnvelope(remoteAddress: sender, data: payload), promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -2,7 +2,8 @@ import BerthManifest
 import Foundation
 
 /// `berth import kftray`: kftray's exported configs (a JSON array) as forwards (docs/import.md). Services and
-/// pods-by-label become forwards; kftray's proxy and expose workloads, UDP and /etc/hosts names cannot be
+/// pods-by-label become forwards, proxy workloads `host` targets (through berth's relay pod, as kftray's go
+/// through kftray-server) and UDP configs `/udp` ports; expose workloads and /etc/hosts names cannot be
 /// expressed and are listed as notes.
 public enum KftrayImport {
     /// One kftray config, with the fields berth reads or reports; kftray writes snake_case keys.
@@ -79,14 +80,21 @@ public enum KftrayImport {
             }
             target = .selector(labels)
         case "proxy":
-            return skip(label, "kftray proxy workloads relay through kftray-server to \(config.remoteAddress ?? "an address outside the cluster"); berth forwards to pods only")
+            // kftray-server in the config's namespace dials remote_address; berth's relay pod there does the same.
+            guard let host = config.remoteAddress?.trimmingCharacters(in: .whitespaces), !host.isEmpty else {
+                return skip(label, "a proxy config without a remote_address")
+            }
+            target = .host(host)
         case "expose":
             return skip(label, "kftray expose workloads publish a local port into the cluster; berth forwards the other way only")
         default:
             return skip(label, "workload type \(config.workloadType ?? "(none)") is unknown")
         }
-        if let proto = config.protocol?.lowercased(), !proto.isEmpty, proto != "tcp" {
-            return skip(label, "protocol \(proto): Kubernetes port-forwarding carries TCP only")
+        let portProtocol: PortProtocol
+        switch config.protocol?.lowercased() ?? "" {
+        case "", "tcp": portProtocol = .tcp
+        case "udp": portProtocol = .udp  // through berth's relay pod (docs/relay.md)
+        case let other: return skip(label, "protocol \(other): berth carries TCP and UDP")
         }
         guard let remote = config.remotePort, (1...65535).contains(remote) else { return skip(label, "no remote_port") }
         let local = config.localPort.flatMap { $0 == 0 ? nil : $0 } ?? remote
@@ -100,13 +108,14 @@ public enum KftrayImport {
             notes.append("\(label): kubeconfig \(kubeconfig) is not per forward in berth; run `berth up --kubeconfig \(kubeconfig)`")
         }
         let address = config.localAddress.flatMap { $0.isEmpty || $0 == "127.0.0.1" ? nil : $0 }
-        var origin = "kftray \(label): \(workload) \(config.service ?? config.target ?? "")"
+        var origin = "kftray \(label): \(workload) \(workload == "proxy" ? config.remoteAddress ?? "" : config.service ?? config.target ?? "")"
         if let context = config.context { origin += " in context \(context)" }
         let forward = ImportedForward(
             suggestedName: config.alias ?? config.service ?? "pod-\(remote)",
             context: config.context.flatMap { $0.isEmpty ? nil : $0 },
             namespace: config.namespace.flatMap { $0.isEmpty ? nil : $0 },
-            target: target, ports: [PortMapping(local: local, remote: .number(remote))], address: address, origin: origin)
+            target: target, ports: [PortMapping(local: local, remote: .number(remote), protocol: portProtocol)], address: address,
+            origin: origin)
         return ImportResult(forwards: [forward], notes: notes)
     }
 

@@ -13,7 +13,9 @@ import Testing
 
     @Test func servicesAndPodSelectorsBecomeForwardsWithTheirClusters() throws {
         let (_, rendered) = try imported()
-        #expect(rendered.manifest.forwards.map(\.name) == ["shop-frontend", "auth-api-pod", "staging-postgres", "shop-frontend-2", "grafana"])
+        #expect(rendered.manifest.forwards.map(\.name) == [
+            "shop-frontend", "auth-api-pod", "staging-postgres", "shop-frontend-2", "cluster-dns-udp", "private-redis-proxy", "grafana",
+        ])
         let frontend = try #require(rendered.forward("shop-frontend"))
         #expect(frontend.context == "kind-dev")
         #expect(frontend.namespace == "shop")
@@ -30,6 +32,37 @@ import Testing
         #expect(rendered.comment(above: "auth-api-pod") == "  # kftray kftray-configs.json entry 2 (auth-api-pod): pod app=auth,tier=api in context kind-dev")
     }
 
+    /// kftray's UDP configs and proxy workloads go through berth's relay pod (docs/relay.md): `/udp` ports and
+    /// `host` targets, in the namespace kftray-server would run in.
+    @Test func udpConfigsBecomeUDPPortsAndProxiesHostTargets() throws {
+        let (_, rendered) = try imported()
+        let dns = try #require(rendered.forward("cluster-dns-udp"))
+        #expect(dns.target == .service("kube-dns"))
+        #expect(dns.namespace == "kube-system")
+        #expect(dns.ports == [PortMapping(local: 5353, remote: .number(53), protocol: .udp)])
+        #expect(dns.needsRelay)
+        let redis = try #require(rendered.forward("private-redis-proxy"))
+        #expect(redis.target == .host("redis-master.internal-db.private"))
+        #expect(redis.namespace == "kftray-relay")
+        #expect(redis.context == "gke_acme-prod_europe-west1_prod")
+        #expect(redis.ports == [PortMapping(local: 6379, remote: .number(6379))])
+        #expect(rendered.comment(above: "private-redis-proxy")
+            == "  # kftray kftray-configs.json entry 6 (private-redis-proxy): proxy redis-master.internal-db.private in context gke_acme-prod_europe-west1_prod")
+        // A UDP proxy is a host's UDP port; a proxy without an address and another protocol are noted.
+        let more = #"""
+            [{"alias": "statsd", "workload_type": "proxy", "protocol": "udp", "remote_address": "10.20.0.7", "remote_port": 8125, "namespace": "ops"},
+             {"alias": "nowhere", "workload_type": "proxy", "remote_port": 80},
+             {"alias": "sctp", "workload_type": "service", "service": "sig", "protocol": "sctp", "remote_port": 3868}]
+            """#
+        let result = try KftrayImport.parse(Data(more.utf8), source: "more.json")
+        #expect(result.forwards.map(\.target) == [.host("10.20.0.7")])
+        #expect(result.forwards.first?.ports == [PortMapping(local: 8125, remote: .number(8125), protocol: .udp)])
+        #expect(result.notes == [
+            "more.json entry 2 (nowhere): skipped, a proxy config without a remote_address",
+            "more.json entry 3 (sctp): skipped, protocol sctp: berth carries TCP and UDP",
+        ])
+    }
+
     @Test func theSameLocalPortInTwoClustersLeavesTheSecondDisabled() throws {
         let (_, rendered) = try imported()
         #expect(rendered.forward("shop-frontend")?.enabled == true)
@@ -41,9 +74,7 @@ import Testing
     @Test func everythingBerthCannotExpressIsNoted() throws {
         let (result, rendered) = try imported()
         let notes = rendered.notes
-        #expect(notes.count == 6, "\(notes)")
-        #expect(result.notes.contains { $0.hasPrefix("kftray-configs.json entry 5 (cluster-dns-udp): skipped, protocol udp") })
-        #expect(result.notes.contains { $0.hasPrefix("kftray-configs.json entry 6 (private-redis-proxy): skipped, kftray proxy workloads") && $0.contains("redis-master.internal-db.private") })
+        #expect(notes.count == 4, "\(notes)")
         #expect(result.notes.contains { $0.hasPrefix("kftray-configs.json entry 7 (my-laptop-api): skipped, kftray expose workloads") })
         #expect(result.notes.contains { $0.hasPrefix("kftray-configs.json entry 3 (Staging Postgres): domain_enabled") })
         #expect(result.notes.contains { $0.hasPrefix("kftray-configs.json entry 3 (Staging Postgres): kubeconfig /home/dev/.kube/eks-staging.yaml") })

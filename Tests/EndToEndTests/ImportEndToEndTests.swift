@@ -79,7 +79,7 @@ struct ImportEndToEndTests {
             let kftray = try await world.berth(["import", "kftray", fixtures + "/kftray-configs.json"])
             #expect(kftray.status == 0, "\(kftray.stderr)")
             let notes = kftray.stderr.split(separator: "\n")
-            #expect(notes.count == 6 && notes.allSatisfy { $0.hasPrefix("berth import: ") }, "\(kftray.stderr)")
+            #expect(notes.count == 4 && notes.allSatisfy { $0.hasPrefix("berth import: ") }, "\(kftray.stderr)")
             try await validate(world, kftray.stdout)
 
             let kubectl = try await world.berth(["import", "kubectl", "kubectl port-forward -n shop svc/web 8080:80", fixtures + "/tunnels.sh"])

@@ -45,8 +45,15 @@ let package = Package(
             name: "BerthImport",
             dependencies: ["BerthManifest", "KubeAPI", "KubeClient", .product(name: "Logging", package: "swift-log")]
         ),
-        // What tests of every module share: a manual clock, `eventually`, reading a child process's pipe.
-        .target(name: "BerthTestSupport"),
+        // What tests of every module share: a manual clock, `eventually`, reading a child process's pipe, and
+        // loopback TCP streams for byte-exact echo round trips.
+        .target(
+            name: "BerthTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // The API's object types (Pod, Service, EndpointSlice, metadata, Status) as plain Codable values.
         .target(name: "KubeAPI"),
         // berth's metrics (docs/metrics.md): their names, one registry per daemon, the Prometheus text.

@@ -144,17 +144,7 @@ final class TestClient: Sendable {
 
 /// Connects a client to `port` on 127.0.0.1; its outbound `finish()` sends a FIN.
 func connectClient(port: Int) async throws -> TestClient {
-    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .channelOption(.allowRemoteHalfClosure, value: true)
-        .connect(host: "127.0.0.1", port: port) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                    wrappingChannelSynchronously: channel,
-                    configuration: .init(isOutboundHalfClosureEnabled: true)
-                )
-            }
-        }
-    return TestClient(channel)
+    TestClient(try await connectLoopback(port: port))
 }
 
 /// Fails the test if `body` takes longer than `seconds`; the bound keeps a hang from stalling the suite.

@@ -38,16 +38,16 @@ struct PortForwardKubectlTests {
                 kubectl, cluster, environment: variant.environment, Self.arguments)
             #expect(forward.remotePort == 9000, "\(variant.label): the named port resolved to the container port")
 
-            let big = forwardPayload(size: 1 << 20, seed: 42)
-            let echoed = try await echo(throughLocalPort: forward.localPort, big)
+            let big = testPayload(size: 1 << 20, seed: 42)
+            let echoed = try await echoThroughLocalPort(forward.localPort, payload: big)
             #expect(echoed.readableBytes == big.readableBytes, "\(variant.label): 1 MiB came back")
             #expect(echoed == big, "\(variant.label): byte-exact")
 
             let results = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for index in 0..<5 {
                     group.addTask {
-                        let payload = forwardPayload(size: 100_000 + index * 4_099, seed: UInt64(index + 7))
-                        return try await echo(throughLocalPort: forward.localPort, payload) == payload
+                        let payload = testPayload(size: 100_000 + index * 4_099, seed: UInt64(index + 7))
+                        return try await echoThroughLocalPort(forward.localPort, payload: payload) == payload
                     }
                 }
                 var results: [Bool] = []

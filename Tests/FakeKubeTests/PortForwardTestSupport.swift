@@ -26,54 +26,6 @@ struct EchoPodFixture {
     }
 }
 
-/// Deterministic pseudo-random bytes, so a mismatch is reproducible.
-func testPayload(size: Int, seed: UInt64) -> ByteBuffer {
-    var state = seed | 1
-    var buffer = ByteBuffer()
-    buffer.reserveCapacity(size)
-    for _ in 0..<size {
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        buffer.writeInteger(UInt8(truncatingIfNeeded: state))
-    }
-    return buffer
-}
-
-/// Sends `payload` to 127.0.0.1:`port`, half-closes, and returns everything read until EOF.
-func echoThroughLocalPort(_ port: Int, payload: ByteBuffer) async throws -> ByteBuffer {
-    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .channelOption(.allowRemoteHalfClosure, value: true)
-        .connect(host: "127.0.0.1", port: port) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                    wrappingChannelSynchronously: channel,
-                    configuration: .init(isOutboundHalfClosureEnabled: true)
-                )
-            }
-        }
-    return try await channel.executeThenClose { inbound, outbound in
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask {
-                var rest = payload
-                while let chunk = rest.readSlice(length: min(64 * 1024, rest.readableBytes)), chunk.readableBytes > 0 {
-                    try await outbound.write(chunk)
-                }
-                outbound.finish()
-                return nil
-            }
-            group.addTask {
-                var received = ByteBuffer()
-                for try await var chunk in inbound { received.writeBuffer(&chunk) }
-                return received
-            }
-            var result = ByteBuffer()
-            for try await value in group { if let value { result = value } }
-            return result
-        }
-    }
-}
-
 /// A running `kubectl port-forward pod/echo-pod :80` against a loopback server, with its own HOME and cache.
 final class KubectlPortForward: Sendable {
     let localPort: Int

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import KubePortForward
 import Logging
@@ -33,22 +34,10 @@ struct PortForwardDialerTests {
         }
     }
 
-    private static func payload(size: Int, seed: UInt64) -> ByteBuffer {
-        var state = seed | 1
-        var buffer = ByteBuffer()
-        for _ in 0..<size {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            buffer.writeInteger(UInt8(truncatingIfNeeded: state))
-        }
-        return buffer
-    }
-
     @Test func severalMebibytesEchoByteExactBothWays() async throws {
         let fixture = try await Fixture.start()
         let stream = try await fixture.dialer.dial(PortForwardTarget(namespace: "default", pod: "echo-pod", port: 80))
-        let sent = Self.payload(size: 3 << 20, seed: 9)
+        let sent = testPayload(size: 3 << 20, seed: 9)
         let received = try await stream.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
                 group.addTask {

@@ -19,13 +19,16 @@ public struct ManifestWriter: Sendable {
         guard !forwards.isEmpty else { return ((lines + ["forwards: []"]).joined(separator: "\n") + "\n", []) }
         lines.append("forwards:")
         var names = Set<String>()
-        var listeners: [(address: ListenAddress, port: Int, owner: String)] = []
+        // TCP and UDP on one port do not clash (the manifest check says the same).
+        var listeners: [(address: ListenAddress, port: Int, protocol: PortProtocol, owner: String)] = []
         var notes: [String] = []
         for forward in forwards {
             let name = Self.uniqueName(forward.suggestedName, taken: &names)
             let address = ListenAddress(forward.address ?? ManifestDefaults.builtIn.address)
             let clash = forward.ports.lazy.compactMap { port in
-                listeners.first { port.local != 0 && $0.port == port.local && address.map($0.address.overlaps) == true }
+                listeners.first {
+                    port.local != 0 && $0.port == port.local && $0.protocol == port.protocol && address.map($0.address.overlaps) == true
+                }
             }.first
             lines.append("  # " + Self.oneLine(forward.origin))
             if let clash {
@@ -33,7 +36,7 @@ public struct ManifestWriter: Sendable {
                 lines.append("  # disabled: \(why)")
                 notes.append("\(name): written with enabled: false, \(why) (\(forward.origin))")
             } else if let address {
-                listeners += forward.ports.filter { $0.local != 0 }.map { (address, $0.local, name) }
+                listeners += forward.ports.filter { $0.local != 0 }.map { (address, $0.local, $0.protocol, name) }
             }
             lines.append("  - name: \(name)")
             if let context = forward.context { lines.append("    context: \(Self.scalar(context))") }

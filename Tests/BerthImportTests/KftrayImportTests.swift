@@ -63,6 +63,18 @@ import Testing
         ])
     }
 
+    /// DNS on 5353 over TCP and over UDP: two listeners that do not clash, so both stay enabled.
+    @Test func tcpAndUDPOnOneLocalPortAreBothEnabled() throws {
+        let both = #"""
+            [{"alias": "dns-tcp", "service": "kube-dns", "namespace": "kube-system", "local_port": 5353, "remote_port": 53},
+             {"alias": "dns-udp", "service": "kube-dns", "namespace": "kube-system", "local_port": 5353, "remote_port": 53, "protocol": "udp"}]
+            """#
+        let rendered = try Rendered(try KftrayImport.parse(Data(both.utf8), source: "dns.json"))
+        #expect(rendered.forward("dns-tcp")?.enabled == true)
+        #expect(rendered.forward("dns-udp")?.enabled == true)
+        #expect(rendered.notes.isEmpty, "\(rendered.notes)")
+    }
+
     @Test func theSameLocalPortInTwoClustersLeavesTheSecondDisabled() throws {
         let (_, rendered) = try imported()
         #expect(rendered.forward("shop-frontend")?.enabled == true)

@@ -38,6 +38,18 @@ extension FakeKubeServer {
         store.closeAllWatches()
     }
 
+    /// Chaos: sends a malformed event on every live watch of `resource` (of every resource when nil), to try a
+    /// client on bad input; a truncated one also ends those watches. Returns how many watches it reached.
+    @discardableResult
+    public func sendMalformedWatchEvent(_ malformed: MalformedWatchEvent, resource: ResourceKind? = nil) -> Int {
+        store.sendMalformed(malformed, to: resource)
+    }
+
+    /// Chaos: every API answer (not those of `/fake/v1/`) carries an `X-Padding` header of `bytes` bytes; 0 removes it.
+    public func setHeaderPadding(bytes: Int) {
+        chaosState.setHeaderPadding(bytes: bytes)
+    }
+
     /// Chaos: closes every port-forward session and stream.
     public func dropPortForwards() {
         portForwardRegistry.closeAll()

@@ -82,6 +82,7 @@ import Testing
             switch delivery {
             case .event(let event): seen.withLock { $0.append("\(event.type.rawValue) \(event.resourceVersion)") }
             case .close: seen.withLock { $0.append("close") }
+            case .raw: seen.withLock { $0.append("raw") }
             }
         }
         store.create(.pods, pod("a"))

@@ -30,6 +30,8 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     private var bodyTooLarge = false
     private var watch: ActiveWatch?
     private var watchGeneration = 0
+    /// The size of the `X-Padding` header of the answer being written (chaos; never on `/fake/` answers).
+    private var padding = 0
 
     init(core: APIServerCore) {
         self.core = core
@@ -75,6 +77,7 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
                     version: head.version, keepAlive: keepAlive)
                 return
             }
+            padding = head.uri.hasPrefix("/fake/") ? 0 : core.chaos.headerPadding()
             let user = core.users.authenticate(headers: head.headers, channel: context.channel)
             let request = APIRequest(head: head, body: body, user: user)
             body = []
@@ -127,6 +130,7 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         headers.add(name: "Content-Length", value: String(bytes.count))
         headers.add(name: "Cache-Control", value: "no-cache, private")
         if !keepAlive { headers.add(name: "Connection", value: "close") }
+        pad(&headers)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
@@ -139,6 +143,11 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
+    /// Chaos: the oversized header of `chaos/header-padding`.
+    private func pad(_ headers: inout HTTPHeaders) {
+        if padding > 0 { headers.add(name: "X-Padding", value: String(repeating: "p", count: padding)) }
+    }
+
     // MARK: Watch streams
 
     private func startWatch(_ request: WatchRequest, version: HTTPVersion, keepAlive: Bool) {
@@ -147,6 +156,7 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Transfer-Encoding", value: "chunked")
         headers.add(name: "Cache-Control", value: "no-cache, private")
+        pad(&headers)
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .ok, headers: headers))), promise: nil)
 
         watchGeneration += 1
@@ -189,6 +199,13 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         case .close:
             watch?.storeID = nil
             endWatch(generation: generation)
+        case .raw(let bytes, let thenEnd):
+            guard let context else { return }
+            send(context.channel.allocator.buffer(bytes: bytes))
+            if thenEnd {
+                watch?.storeID = nil  // the store forgot it already
+                endWatch(generation: generation)
+            }
         case .event(let event):
             watch?.lastRV = max(active.lastRV, event.resourceVersion)
             if let translated = active.request.translate(event) {
@@ -214,6 +231,12 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         var buffer = context.channel.allocator.buffer(capacity: 512)
         buffer.writeString(event.serialized())
         buffer.writeInteger(UInt8(ascii: "\n"))
+        send(buffer)
+    }
+
+    /// Writes one piece of the stream, or queues it while the client does not read.
+    private func send(_ buffer: ByteBuffer) {
+        guard let context, watch != nil else { return }
         if watch!.pending.isEmpty && context.channel.isWritable {
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             return

@@ -19,6 +19,13 @@ extension APIServerCore {
             counters.reset()
         case (.POST, ["chaos", "drop-watches"]):
             store.closeAllWatches()
+        case (.POST, ["chaos", "header-padding"]):
+            guard let bytes = request.query["bytes"].flatMap(Int.init), (0...(64 << 20)).contains(bytes) else {
+                return .json(.badRequest, APIStatus.badRequest("query parameter bytes is required (0 to 67108864)"))
+            }
+            chaos.setHeaderPadding(bytes: bytes)
+        case (.POST, ["chaos", "malformed-watch-event"]):
+            return malformedWatchEvent(request)
         case (.POST, ["chaos", "drop-portforwards"]):
             registry.closeAll()
         case (.POST, ["chaos", "compact"]):
@@ -55,6 +62,22 @@ extension APIServerCore {
             return .json(.notFound, APIStatus.unknownPath)
         }
         return .json(.ok, APIStatus.success())
+    }
+
+    private func malformedWatchEvent(_ request: APIRequest) -> APIResponse {
+        guard let malformed = request.query["kind"].flatMap(MalformedWatchEvent.init(rawValue:)) else {
+            let kinds = MalformedWatchEvent.allCases.map(\.rawValue).joined(separator: ", ")
+            return .json(.badRequest, APIStatus.badRequest("query parameter kind is required (one of \(kinds))"))
+        }
+        var resource: ResourceKind?
+        if let name = request.query["resource"] {
+            guard let named = ResourceKind(rawValue: name) else {
+                return .json(.badRequest, APIStatus.badRequest("unknown resource \(name) (pods, services, endpointslices, …)"))
+            }
+            resource = named
+        }
+        let reached = store.sendMalformed(malformed, to: resource)
+        return .json(.ok, APIStatus.success(message: "sent a \(malformed.rawValue) event on \(reached) watches"))
     }
 
     private func flag(_ request: APIRequest) -> Bool? {

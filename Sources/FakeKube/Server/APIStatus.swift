@@ -17,6 +17,13 @@ enum APIStatus {
         ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 200]
     }
 
+    /// A success saying what was done.
+    static func success(message: String) -> JSON {
+        var status = success()
+        status["message"] = .string(message)
+        return status
+    }
+
     static let unauthorized = failure(.unauthorized, reason: "Unauthorized", message: "Unauthorized")
 
     static func notFound(_ resource: ResourceKind, name: String) -> JSON {

@@ -147,6 +147,20 @@ public final class ObjectStore: Sendable {
         for watcher in watchers.values { watcher.deliver(.close) }
     }
 
+    /// Sends `malformed` on every watch of `resource` (of every resource when nil) and returns how many it reached;
+    /// a truncated event also ends those watches, and they are forgotten.
+    public func sendMalformed(_ malformed: MalformedWatchEvent, to resource: ResourceKind?) -> Int {
+        let watchers = state.withLock { state in
+            let reached = state.watchers.filter { resource == nil || $0.value.resource == resource }
+            if malformed.endsStream { for id in reached.keys { state.watchers[id] = nil } }
+            return reached
+        }
+        for watcher in watchers.values {
+            watcher.deliver(.raw(malformed.bytes(for: watcher.resource), thenEnd: malformed.endsStream))
+        }
+        return watchers.count
+    }
+
     /// Drops the whole history, so that a watch resuming from any earlier RV gets 410 Expired.
     public func compact() {
         state.withLock { state in

@@ -25,6 +25,8 @@ enum WatchDelivery: Sendable {
     case event(StoredEvent)
     /// The server ends the watch (chaos, restart, or the watcher fell too far behind).
     case close
+    /// Bytes sent as they are (a malformed event, chaos), then, with `thenEnd`, the end of the stream.
+    case raw([UInt8], thenEnd: Bool)
 }
 
 /// How a watch starts.

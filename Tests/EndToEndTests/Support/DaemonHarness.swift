@@ -57,13 +57,14 @@ struct Harness {
 
     /// Runs a daemon over the manifest while `body` runs, then stops it and waits for it to end.
     /// - Parameter wakeSample: the clock readings the daemon's sleep/wake monitor sees (a simulated suspend).
+    /// - Parameter logger: where the daemon logs (nowhere by default).
     func withDaemon<T: Sendable>(
-        wakeSample: @escaping @Sendable () -> WakeDetector.Sample = WakeDetector.Sample.now,
+        wakeSample: @escaping @Sendable () -> WakeDetector.Sample = WakeDetector.Sample.now, logger: Logger = Self.quiet,
         _ body: @Sendable (Daemon) async throws -> T
     ) async throws -> T {
         let daemon = Daemon(configuration: DaemonConfiguration(
             source: .files(manifests: [manifest], envFiles: []), kubeconfig: kubeconfig, environment: [:],
-            logger: Self.quiet, reloadDebounce: .milliseconds(50), wakeSample: wakeSample))
+            logger: logger, reloadDebounce: .milliseconds(50), wakeSample: wakeSample))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await daemon.run() }
             do {

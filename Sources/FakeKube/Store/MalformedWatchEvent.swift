@@ -1,0 +1,37 @@
+/// A bad watch event FakeKube sends on purpose on live watch streams (`POST /fake/v1/chaos/malformed-watch-event`,
+/// ``FakeKubeServer/sendMalformedWatchEvent(_:resource:)``): what a broken proxy, a buggy or hostile API server may
+/// put on the wire, for trying clients on it (docs/fake-kube.md, "Chaos and accounting").
+public enum MalformedWatchEvent: String, Sendable, CaseIterable {
+    /// Half an event, then the end of the stream, as when a connection is cut in the middle of a line.
+    case truncated
+    /// Well-formed JSON with the wrong types: a number for the name, an array for the namespace.
+    case wrongTypes = "wrong-types"
+    /// An event with a 17 MiB string in it: more than a client should hold for one event (berth's limit is 16 MiB).
+    case hugeString = "huge-string"
+    /// An event whose name is `"\ud800\u0041"`: a high surrogate with no low one, which no UTF-8 can carry.
+    case loneSurrogate = "lone-surrogate"
+
+    /// The size of the huge string.
+    public static let hugeStringSize = 17 << 20
+
+    /// The bytes sent on a watch of `resource`, its own newline included (none after a truncated event).
+    func bytes(for resource: ResourceKind) -> [UInt8] {
+        let head = #"{"type":"MODIFIED","object":{"kind":"\#(resource.kind)","apiVersion":"\#(resource.apiVersion)","metadata":"#
+        switch self {
+        case .truncated:
+            return Array((head + #"{"name":"cut-off","namespace":"#).utf8)
+        case .wrongTypes:
+            return Array((head + #"{"name":42,"namespace":["default"],"resourceVersion":true}}}"# + "\n").utf8)
+        case .hugeString:
+            var bytes = Array((head + #"{"name":""#).utf8)
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: Self.hugeStringSize))
+            bytes.append(contentsOf: Array(#"","namespace":"default"}}}"#.utf8) + [UInt8(ascii: "\n")])
+            return bytes
+        case .loneSurrogate:
+            return Array((head + #"{"name":"\ud800\u0041","namespace":"default"}}}"# + "\n").utf8)
+        }
+    }
+
+    /// Whether the stream ends right after the bytes (a truncated event has no end of its own).
+    var endsStream: Bool { self == .truncated }
+}

@@ -36,18 +36,19 @@ import Testing
                               addressBook: AddressBook(runtimeDirectory: RuntimeDirectory(path: dir), manifests: set))))
     }
 
-    /// Runs `daemon` while `body` runs, then stops it and waits for it to end.
+    /// Runs `daemon` while `body` runs, then stops it and waits (boundedly: a daemon that does not stop fails
+    /// the test, it does not hang the suite) for it to end.
     func running(_ daemon: Daemon, _ body: () async throws -> Void) async throws {
         let task = Task { try await daemon.run() }
         do {
             try await body()
         } catch {
             daemon.stop()
-            _ = try? await task.value
+            _ = try? await awaitEnd(of: task, "the daemon, stopped after a failure")
             throw error
         }
         daemon.stop()
-        try await task.value
+        try await awaitEnd(of: task, "the daemon, after stop()")
     }
 
     @discardableResult

@@ -47,6 +47,9 @@ public final class FakeKubeServer: Sendable {
         var connections: [ObjectIdentifier: any Channel] = [:]
         var port: Int
         var shutDown = false
+        /// Between a restart's close and its listening again: a connection the closing listener still
+        /// accepted is refused, so nothing gets through a partition.
+        var relistening = false
         var rebind: Scheduled<Void>?
     }
 
@@ -184,6 +187,7 @@ public final class FakeKubeServer: Sendable {
                 guard !state.shutDown else { return false }
                 state.channel = channel
                 state.port = bound
+                state.relistening = false
                 state.rebind = nil
                 return true
             }
@@ -193,7 +197,7 @@ public final class FakeKubeServer: Sendable {
 
     private func track(_ channel: any Channel) -> Bool {
         let accepted = listener.withLock { state -> Bool in
-            guard !state.shutDown else { return false }
+            guard !state.shutDown, !state.relistening else { return false }
             state.connections[ObjectIdentifier(channel)] = channel
             return true
         }
@@ -211,17 +215,19 @@ public final class FakeKubeServer: Sendable {
         let (channel, connections) = listener.withLock { state -> ((any Channel)?, [any Channel]) in
             let channel = state.channel
             state.channel = nil
+            state.relistening = true
             let connections = Array(state.connections.values)
             state.connections = [:]
             return (channel, connections)
         }
         logger.info("API server connections closed", metadata: ["relistenAfterSeconds": "\(seconds)"])
-        store.closeAllWatches()
-        for connection in connections { connection.close(promise: nil) }
         let loop = group.next()
-        let closed = channel?.close() ?? loop.makeSucceededVoidFuture()
-        closed.whenComplete { [weak self] _ in
+        // The connections go first and their watches after: a watch ended cleanly on a connection still open
+        // would be asked for again on it, and answered, inside the partition.
+        let closing = ([channel].compactMap { $0 } + connections).map { $0.close() }
+        EventLoopFuture.andAllComplete(closing, on: loop).whenComplete { [weak self] _ in
             guard let self else { return }
+            self.store.closeAllWatches()
             self.listener.withLock { state in
                 guard !state.shutDown else { return }
                 state.rebind = loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in

@@ -63,6 +63,12 @@ final class HTTPRequestSequencer: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        // Removed because the connection closed: nobody is left to answer what is queued (and the response
+        // in progress never ended, so answering would write into it).
+        guard context.channel.isActive else {
+            queued.removeAll()
+            return
+        }
         // Removed for a protocol upgrade: anything queued belongs to the handlers that follow.
         while let part = queued.popFirst() { context.fireChannelRead(wrapInboundOut(part)) }
         if readHeld { context.read() }

@@ -6,11 +6,12 @@ import Testing
 @testable import BerthDaemon
 
 /// After a network change settles, the resync starts failing watches over at once instead of waiting out their
-/// backoff. The daemon runs on a manual clock that never moves: only the resync can bring the watch back.
+/// backoff. The daemon runs on a manual clock that stands still until the watch is back: only the resync can
+/// bring it back.
 @Suite(.serialized) struct ResyncRestartTests {
     @Test func aResyncRestartsAWatchThatIsBackingOff() async throws {
         let manifest = oneForwardManifest("name: lone", "pod: lone", "ports: [{local: 0, remote: 7000}]")
-        try await withManualClockDaemon(scenario: FailedRetryTests.scenario, manifest: manifest) { daemon, _, cluster in
+        try await withManualClockDaemon(scenario: FailedRetryTests.scenario, manifest: manifest) { daemon, clock, cluster in
             try await withTimeout(20, "lone Ready") {
                 for await status in daemon.statusChanges() where status.forwards.first?.phase == .ready { return }
             }
@@ -27,8 +28,12 @@ import Testing
 
             await daemon.resync()
             try await eventually("the pods watch open again", within: 10) { await cluster.openWatches() == 1 }
-            try await withTimeout(10, "lone Ready again") {
-                for await status in daemon.statusChanges() where status.forwards.first?.phase == .ready { return }
+            // The partition may fail the warm streams before the watch: the forward is then Rebinding (same pod,
+            // streams failing) until a new warm stream outlives its probation, on the daemon's clock. Only now,
+            // with the watch back, may the clock move.
+            try await eventually("lone Ready again", within: 10) {
+                clock.advance(by: Forward.shortestHealthyWarmLife)
+                return await daemon.status().forwards.first?.phase == .ready
             }
             #expect(await daemon.status().resyncs == 1)
             // The same events, as the daemon's metrics count them (docs/metrics.md).

@@ -19,9 +19,11 @@ import Testing
 
             _ = try await cluster.raw("/fake/v1/chaos/partition?seconds=2", post: true)
             let scope = ObservedState.Scope(cluster: "admin", namespace: "default")
-            try await eventually("the pods informer backing off", within: 10) {
-                if case .failing = daemon.observed.health(of: scope, resources: [.pods]) { return true }
-                return false
+            try await eventually("the pods informer backing off", within: 10) { daemon.observed.isBackingOff(.pods, in: scope) }
+            // Its store synced before: the forward keeps running on the last good state meanwhile.
+            guard case .synced = daemon.observed.health(of: scope, resources: [.pods]) else {
+                Issue.record("a synced store whose watch fails must keep its forward running")
+                return
             }
             // The partition is over, but the reflector sleeps its backoff on a clock that does not move.
             try await eventually("fake-kube answering again, with no watch", within: 10) { await cluster.openWatches() == 0 }

@@ -7,8 +7,7 @@ import Testing
 
 /// Malformed watch events on berth's live watches, sent by the API server itself (FakeKube's
 /// `chaos/malformed-watch-event`): the forward keeps carrying connections, the watch starts again and the log names
-/// the problem with its request; the forward should stay Ready throughout and the log say it once (a known issue,
-/// below; docs/fake-kube.md, docs/informers.md).
+/// the problem with its request once; the forward stays Ready throughout (docs/fake-kube.md, docs/informers.md).
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct MalformedWatchEndToEndTests {
     /// Words of the error each kind of bad event must be logged with.
@@ -64,15 +63,9 @@ struct MalformedWatchEndToEndTests {
                 #expect(!lines.isEmpty, "the log does not name the problem")
                 #expect(lines.contains { $0.contains("/pods") }, "the log names the request: \(lines)")
                 #expect(lines.allSatisfy { $0.count < 1500 }, "a line quotes the answer: \(lines)")
-                // Known issue: since a failed watch became an informer event (docs/controller.md, ClusterUnreachable
-                // "said as soon as a list or watch fails"), one bad event on a synced informer shows the forward
-                // Failed until the relist, holds new connections meanwhile, and is logged four times (backoff,
-                // endpoint cleared, forward Failed, reconcile failed). Issue 12 wants Ready throughout and one line:
-                // when that holds again, this block fails and should become plain expectations.
-                withKnownIssue("one malformed watch event shows the forward Failed and is logged four times") {
-                    #expect(states.allSatisfy { $0.hasPrefix("Ready") }, "the forward left Ready: \(states)")
-                    #expect(lines.count == 1, "\(lines)")
-                }
+                // A synced store keeps its last good state through a failing watch: Ready throughout, said once.
+                #expect(states.allSatisfy { $0.hasPrefix("Ready") }, "the forward left Ready: \(states)")
+                #expect(lines.count == 1, "\(lines)")
             }
         }
     }

@@ -144,12 +144,29 @@ public final class ObservedState: Sendable {
     }
 
     /// Whether every store of `resources` in `scope` is synced, or why not.
+    ///
+    /// A store that has synced keeps its last good state while its list or watch fails for a reason waiting can
+    /// fix (a partition, an API server restart, a malformed event): the forward keeps running on it and the
+    /// informer relists when it can (docs/informers.md). Only a store that never synced, or an API server that
+    /// now refuses the user (401, 403: a person must act), makes the forward fail.
     public func health(of scope: Scope, resources: Set<Resource>) -> Health {
         let statuses = resources.compactMap { tables[$0]?.health(scope) }
-        for (_, status) in statuses {
-            if case .backingOff(let error, _) = status { return .failing(error) }
+        for (synced, status) in statuses {
+            if case .backingOff(let error, _) = status, !synced || Self.needsAPerson(error) { return .failing(error) }
         }
         return statuses.count == resources.count && statuses.allSatisfy { $0.synced } ? .synced : .syncing
+    }
+
+    /// Whether the informer of `resource` in `scope` is waiting out a backoff after a failed list or watch.
+    func isBackingOff(_ resource: Resource, in scope: Scope) -> Bool {
+        guard case .backingOff = tables[resource]?.health(scope)?.status else { return false }
+        return true
+    }
+
+    /// Whether `error` is one that waiting cannot fix: the API server refuses these credentials or this user.
+    static func needsAPerson(_ error: KubeClientError) -> Bool {
+        guard case .api(let status, _, _) = error else { return false }
+        return status.code == 401 || status.code == 403
     }
 
     /// Starts over every informer whose list or watch keeps failing: a fresh informer lists and watches at once.

@@ -27,7 +27,7 @@ struct Demo: AsyncParsableCommand {
             Examples:
               berth demo
               berth demo --duration 30 --kill-every 3 --free-ports
-              berth demo --ui 8089                 # and the web dashboard: its URL with the token in the header
+              berth demo --ui 8089       # and the web dashboard (its URL is in the header)
             """
     )
 

@@ -1,3 +1,4 @@
+import BerthManifest
 import FakeKube
 import Foundation
 import Logging
@@ -10,19 +11,27 @@ import NIOPosix
 /// or its port-forward loopback server), opened by the production connector from a kubeconfig.
 enum ForwardThroughAPI {
     /// Runs a forward on 127.0.0.1:0 to `endpoint` while `body` runs, then stops it.
-    /// - Parameter wrap: puts a test connector around the production one (to add latency, say).
+    /// - Parameters:
+    ///   - transport: nil for the v4 connector alone; else the daemon's negotiating connector with that choice.
+    ///   - wrap: puts a test connector around the production one (to add latency, say).
     static func with<T: Sendable>(
         kubeconfig: String,
         _ configuration: ForwardConfiguration,
         endpoint: UpstreamEndpoint,
+        transport: TransportChoice? = nil,
         wrap: (any UpstreamConnector) -> any UpstreamConnector = { $0 },
         _ body: (Forward) async throws -> T
     ) async throws -> T {
         let clusters = ClusterRegistry(kubeconfig: kubeconfig, context: nil, environment: [:], logger: Harness.quiet)
         do {
             let cluster = try await clusters.cluster(context: nil)
-            let connector = PortForwardUpstreamConnector(
+            let v4 = PortForwardUpstreamConnector(
                 forward: configuration.name, connection: cluster.connectionInfo, logger: Harness.quiet)
+            let connector: any UpstreamConnector = transport.map {
+                NegotiatingUpstreamConnector(
+                    forward: configuration.name, cluster: cluster.id, choice: $0, v4: v4, sessions: clusters.sessions,
+                    memory: clusters.transports, logger: Harness.quiet)
+            } ?? v4
             let listener = try await ForwardListener.bind(
                 host: "127.0.0.1", port: 0, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
             let forward = Forward(
@@ -40,6 +49,21 @@ enum ForwardThroughAPI {
             throw error
         }
     }
+}
+
+/// Writes a kubeconfig for a port-forward loopback server (which checks no token) to a new temporary file;
+/// the caller removes it.
+func loopbackKubeconfig(server: PortForwardLoopbackServer) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("berth-loop-\(UUID().uuidString)").path
+    try Data("""
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: loop, cluster: {server: "\(server.url)"}}]
+        users: [{name: tester, user: {token: not-checked}}]
+        contexts: [{name: loop, context: {cluster: loop, user: tester, namespace: default}}]
+        current-context: loop
+        """.utf8).write(to: URL(fileURLWithPath: path))
+    return path
 }
 
 /// The production connector with a fixed delay before every stream, standing in for a slow API server

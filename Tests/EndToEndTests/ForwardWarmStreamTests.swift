@@ -88,18 +88,8 @@ import Testing
         let server = try await PortForwardLoopbackServer.start(pods: [
             PortForwardPod(namespace: "default", name: "flaky", uid: "uid-flaky") { $0 == 8080 ? address : nil }
         ])
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-flaky-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let kubeconfig = directory.appendingPathComponent("kubeconfig").path
-        try Data("""
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: loop, cluster: {server: "\(server.url)"}}]
-            users: [{name: tester, user: {token: not-checked}}]
-            contexts: [{name: loop, context: {cluster: loop, user: tester, namespace: default}}]
-            current-context: loop
-            """.utf8).write(to: URL(fileURLWithPath: kubeconfig))
+        let kubeconfig = try loopbackKubeconfig(server: server)
+        defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
 
         let flaky = UpstreamEndpoint(namespace: "default", podName: "flaky", podUID: "uid-flaky", port: 8080)
         try await ForwardThroughAPI.with(kubeconfig: kubeconfig, .init(name: "flaky"), endpoint: flaky) { forward in

@@ -26,10 +26,11 @@ extension Forward {
             return
         }
         let exit: EventLoopFuture<StandbyExit>
+        let bufferLimit = configuration.warmStreamBufferLimit
         do {
             exit = try await eventLoop.submit {
                 guard let standby = stream.channel.standbyHandler else { throw ChannelError.ioOnClosedChannel }
-                standby.becomeWarm()
+                standby.becomeWarm(bufferLimit: bufferLimit)
                 // Reading while idle is how a server-side close is noticed.
                 try stream.channel.syncOptions?.setOption(.autoRead, value: true)
                 return standby.exitFuture

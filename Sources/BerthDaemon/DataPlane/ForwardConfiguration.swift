@@ -13,7 +13,8 @@ public struct ForwardConfiguration: Sendable {
     /// A warm stream idle this long is replaced, so the kubelet's idle timeout (5 min on hardened
     /// clusters, v4 has no keepalive) never cuts a stream that is about to be handed out.
     public var warmStreamMaxIdle: Duration
-    /// Bytes a warm stream may buffer from a server that speaks first before it stops reading.
+    /// Bytes a warm stream may keep from a server that speaks first; past it the stream is closed and the
+    /// forward keeps no warm streams to that endpoint (it talks unasked). Applies over every transport.
     public var warmStreamBufferLimit: Int
     /// The first delay before retrying a failed warm stream; it doubles up to `warmRetryMaxDelay`.
     public var warmRetryDelay: Duration

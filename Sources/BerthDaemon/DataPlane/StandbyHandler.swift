@@ -31,7 +31,7 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
 
-    private let bufferLimit: Int
+    private var bufferLimit: Int
     private var buffered = Deque<ByteBuffer>()
     private var bufferedBytes = 0
     private var sawEndOfInput = false
@@ -133,8 +133,10 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Turns a stream into a warm one: from now on its remote's FIN means it is dead, and more bytes than
-    /// the buffer keeps mean its pod talks unasked.
-    func becomeWarm() {
+    /// `bufferLimit` (the forward's `warmStreamBufferLimit`, which replaces the limit the connector set when it
+    /// installed the handler) mean its pod talks unasked.
+    func becomeWarm(bufferLimit: Int) {
+        self.bufferLimit = bufferLimit
         endOfInputIsDeath = true
         overflowIsDeath = true
         guard let context else { return }
@@ -142,6 +144,10 @@ final class StandbyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             die(context: context)
         } else if bufferedBytes > bufferLimit {
             overflow(context: context)
+        } else if suppressedRead && bufferedBytes < bufferLimit {
+            // Stopped under the connector's smaller limit: room again under the forward's.
+            suppressedRead = false
+            context.read()
         }
     }
 

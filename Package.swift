@@ -40,6 +40,9 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(name: "Reconcile"),
+        // Hosts and ports as text: the one parser of `[HOST]:PORT` and IP literals, and its inverse. No dependencies,
+        // so the relay image may carry it.
+        .target(name: "HostPortSyntax"),
         // `berth import`: other tools' port-forward configurations as manifests.
         .target(
             name: "BerthImport",
@@ -101,10 +104,11 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), "CZlib"]
         ),
         // The relay that runs in the cluster for targets port-forward cannot reach (hosts, UDP); docs/relay.md.
-        // NIO only: it never imports berth's daemon or KubeClient, and its image carries nothing else.
+        // NIO and HostPortSyntax only: it never imports berth's daemon or KubeClient, and its image carries nothing else.
         .target(
             name: "BerthRelay",
             dependencies: [
+                "HostPortSyntax",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -151,7 +155,7 @@ let package = Package(
         .target(
             name: "BerthWeb",
             dependencies: [
-                "BerthDaemon", "BerthMetrics",
+                "BerthDaemon", "BerthMetrics", "HostPortSyntax",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -185,6 +189,7 @@ let package = Package(
         ),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"], exclude: ["Fixtures"]),
         .testTarget(name: "BerthImportTests", dependencies: ["BerthImport", "BerthManifest", "KubeAPI"], exclude: ["Fixtures"]),
+        .testTarget(name: "HostPortSyntaxTests", dependencies: ["HostPortSyntax"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "BerthTestSupport"]),
         .testTarget(
             name: "KubeClientTests",

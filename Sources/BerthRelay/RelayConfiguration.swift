@@ -1,3 +1,5 @@
+import HostPortSyntax
+
 /// What a relay serves, from its command line (docs/relay.md, "Arguments"):
 ///
 ///     --listen 127.0.0.1 --tcp 10000=orders.example.com:5432 --udp 10001=kube-dns.kube-system.svc.cluster.local:53
@@ -33,7 +35,7 @@ public struct RelayConfiguration: Sendable, Hashable {
 
         /// `LPORT=HOST:PORT`, IPv6 hosts in brackets.
         public var argument: String {
-            "\(listenPort)=\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            "\(listenPort)=\(HostPort.format(host: host, port: port))"
         }
     }
 
@@ -63,7 +65,7 @@ public struct RelayConfiguration: Sendable, Hashable {
             guard ["--listen", "--tcp", "--udp"].contains(option) else { throw .unknownOption(option) }
             guard let value = remaining.popFirst() else { throw .missingValue(option: option) }
             if option == "--listen" {
-                guard Self.isIPAddress(value) else { throw .badListenAddress(value) }
+                guard IPAddress(value) != nil else { throw .badListenAddress(value) }
                 listenHost = value
                 continue
             }
@@ -78,41 +80,23 @@ public struct RelayConfiguration: Sendable, Hashable {
         self.init(listenHost: listenHost, routes: routes)
     }
 
+    /// `LPORT=HOST:PORT`, read by the one host-and-port parser (docs/architecture.md, "Hosts and ports").
     private static func route(kind: Kind, option: String, _ value: String) throws(RelayArgumentError) -> Route {
         func bad(_ reason: String) -> RelayArgumentError { .badRoute(option: option, value: value, reason: reason) }
         guard let equals = value.firstIndex(of: "=") else { throw bad("expected LPORT=HOST:PORT") }
-        guard let listenPort = port(value[..<equals]) else { throw bad("listen port must be a number from 1 to 65535") }
-        let target = value[value.index(after: equals)...]
-        let host: Substring
-        let portText: Substring
-        if target.hasPrefix("[") {
-            guard let close = target.firstIndex(of: "]"), target[target.index(after: close)...].hasPrefix(":") else {
-                throw bad("an IPv6 target is written [ADDRESS]:PORT")
+        guard let listenPort = HostPort.port(value[..<equals]) else { throw bad("listen port must be a number from 1 to 65535") }
+        let target: HostPort
+        do throws(HostPortError) {
+            target = try HostPort(parsing: value[value.index(after: equals)...])
+        } catch {
+            switch error {
+            case .empty, .missingPort: throw bad("expected LPORT=HOST:PORT")
+            case .invalidPort: throw bad("target port must be a number from 1 to 65535")
+            case .unbracketedIPv6, .invalidBrackets: throw bad("an IPv6 target is written [ADDRESS]:PORT")
+            case .missingHost, .invalidHost, .unexpectedPort: throw bad("the target host must be a DNS name or an IP address")
             }
-            host = target[target.index(after: target.startIndex)..<close]
-            portText = target[target.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = target.lastIndex(of: ":") else { throw bad("expected LPORT=HOST:PORT") }
-            host = target[..<colon]
-            portText = target[target.index(after: colon)...]
-            if host.contains(":") { throw bad("an IPv6 target is written [ADDRESS]:PORT") }
         }
-        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || ".-_:".contains($0) }) else {
-            throw bad("the target host must be a DNS name or an IP address")
-        }
-        guard let targetPort = port(portText) else { throw bad("target port must be a number from 1 to 65535") }
-        return Route(kind: kind, listenPort: listenPort, host: String(host), port: targetPort)
-    }
-
-    private static func port(_ text: Substring) -> Int? {
-        guard let number = Int(text), (1...65535).contains(number), text.allSatisfy(\.isNumber) else { return nil }
-        return number
-    }
-
-    private static func isIPAddress(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil && $0.allSatisfy(\.isNumber) }) { return true }
-        return text.contains(":") && text.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        return Route(kind: kind, listenPort: listenPort, host: target.host.description, port: target.port ?? 0)
     }
 }
 

@@ -1,4 +1,4 @@
-import NIOCore
+import HostPortSyntax
 
 /// Where an HTTP server of `berth up` listens, typed as `[ADDRESS:]PORT` (`--metrics`, docs/metrics.md):
 /// `127.0.0.1` unless an address is typed, so nothing is reachable from the network by default.
@@ -17,32 +17,33 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses `PORT`, `ADDRESS:PORT` or `[IPV6]:PORT`; the address is an IP address or `localhost` (127.0.0.1).
+    /// Parses `PORT`, `:PORT`, `ADDRESS:PORT` or `[IPV6]:PORT` (docs/architecture.md, "Hosts and ports"); the
+    /// address is an IP address or `localhost` (127.0.0.1); port 0 lets the system choose.
     /// - Throws: ``ListenAddressError`` saying what is wrong with `text`.
     public init(parsing text: String) throws(ListenAddressError) {
-        var host = Self.defaultHost
-        var portText = Substring(text)
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
-                throw ListenAddressError(text: text, reason: "expected [ADDRESS]:PORT")
-            }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            portText = text[text.index(close, offsetBy: 2)...]
-        } else if let colon = text.lastIndex(of: ":") {
-            host = String(text[..<colon])
-            guard !host.contains(":") else {
-                throw ListenAddressError(text: text, reason: "write an IPv6 address in brackets, as [::1]:PORT")
-            }
-            portText = text[text.index(after: colon)...]
+        let rules = HostPortRules(defaultHost: .name("localhost"), allowsAnyPort: true)
+        let parsed: HostPort
+        do throws(HostPortError) {
+            parsed = try HostPort(parsing: text, rules: rules)
+        } catch {
+            throw ListenAddressError(text: text, reason: Self.reason(error))
         }
-        guard let port = Int(portText), (0...65535).contains(port) else {
-            throw ListenAddressError(text: text, reason: "the port must be a number from 0 to 65535")
+        let host: String
+        switch parsed.host {
+        case .address(let address): host = address.description
+        case .name("localhost"): host = Self.defaultHost
+        case .name(let name): throw ListenAddressError(text: text, reason: "'\(name)' is not an IP address or localhost")
         }
-        if host == "localhost" { host = Self.defaultHost }
-        guard (try? SocketAddress(ipAddress: host, port: port)) != nil else {
-            throw ListenAddressError(text: text, reason: "'\(host)' is not an IP address or localhost")
+        self.init(host: host, port: parsed.port ?? 0)
+    }
+
+    private static func reason(_ error: HostPortError) -> String {
+        switch error {
+        case .invalidHost(let host): "'\(host)' is not an IP address or localhost"
+        case .empty, .missingPort: "no port is written: expected [ADDRESS:]PORT"
+        case .invalidBrackets: "expected [ADDRESS]:PORT"
+        default: error.description
         }
-        self.init(host: host, port: port)
     }
 
     /// `HOST:PORT`, the host in brackets when it is IPv6.
@@ -50,7 +51,7 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// `HOST:PORT` with another port (the one the system chose for port 0).
     public func authority(port: Int) -> String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        HostPort.format(host: host, port: port)
     }
 }
 

@@ -157,7 +157,9 @@ extension Kubeconfig {
 
     static func readFile(_ path: String, fail: (String) -> KubeClientError) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw fail("cannot read \(path)")
+            // The usual mistake is a path that is not there (a relative path is relative to the kubeconfig).
+            let why = FileManager.default.fileExists(atPath: path) ? "it is not a file this user can read" : "no such file"
+            throw fail("cannot read \(path): \(why)")
         }
         return Array(data)
     }

@@ -28,6 +28,8 @@ public final class Daemon: Service, Sendable {
     /// The Kubernetes clients' counters; a resync counts the watches it starts over there too.
     let apiMetrics: APIMetrics
     private let stopRequest = OneShotSignal()
+    /// Whether `loadManifest()` has succeeded, so that `run()` does not read the files a second time.
+    private let manifestLoaded = Mutex(false)
 
     /// Creates a daemon; nothing runs until `run()`.
     public init(configuration: DaemonConfiguration) {
@@ -76,14 +78,24 @@ public final class Daemon: Service, Sendable {
             logger: logger, upstreamChanged: { queue.add($0) }, relays: relays)
     }
 
+    /// Loads and validates the manifest files, once: `DaemonHost` calls it before it announces the daemon
+    /// (lock, state file, control socket), so that invalid files are an error and nothing else, as a kubectl
+    /// user expects of `apply -f`; `run()` calls it when nobody did.
+    /// - Throws: `BerthDaemonError.manifestInvalid` when the files are invalid.
+    public func loadManifest() throws {
+        guard !manifestLoaded.withLock({ $0 }) else { return }
+        if let errors = manifest.load() {
+            throw BerthDaemonError.manifestInvalid(errors)
+        }
+        manifestLoaded.withLock { $0 = true }
+    }
+
     /// Loads the manifest, then serves until `stop()`, graceful shutdown or cancellation.
     /// - Throws: `BerthDaemonError.manifestInvalid` when the files are invalid at start-up.
     public func run() async throws {
         // Status readers (the live table, `berth forward`'s console) end with the daemon, however it ends.
         defer { statuses.finish() }
-        if let errors = manifest.load() {
-            throw BerthDaemonError.manifestInvalid(errors)
-        }
+        try loadManifest()
         let logger = configuration.logger
         let controller = Controller(
             reconciler: reconciler, queue: queue,

@@ -41,7 +41,9 @@ struct UpLogEndToEndTests {
         }
 
         func leftovers() throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: run + "/berth")
+            // An up that never got as far as its lock leaves no directory either.
+            guard FileManager.default.fileExists(atPath: run + "/berth") else { return [] }
+            return try FileManager.default.contentsOfDirectory(atPath: run + "/berth")
         }
     }
 
@@ -84,5 +86,17 @@ struct UpLogEndToEndTests {
         #expect(await up.wait() == 1, "\(up.log())")
         let leftovers = try setup.leftovers()
         #expect(leftovers.isEmpty, "a failed berth up leaves nothing behind: \(leftovers)")
+    }
+
+    /// As `kubectl apply -f` with a bad file: the errors and nothing else; no line says a daemon is ready,
+    /// listening or started for files it cannot run.
+    @Test func invalidFilesAreSaidBeforeAndInsteadOfAnyReadyLine() async throws {
+        let setup = try Setup(manifest: "apiVersion: berth/v1\nkind: Forwards\nforwards:\n  - name: Web_1\n    service: web\n    ports: [80]\n")
+        defer { try? FileManager.default.removeItem(atPath: setup.directory) }
+        let up = try setup.berth(["up", "-f", setup.directory + "/forwards.yaml"])
+        defer { up.stop() }
+        #expect(await up.wait() == 1, "\(up.log())")
+        let lines = up.log().split(separator: "\n")
+        #expect(lines == ["\(setup.directory)/forwards.yaml:4:11: error: 'Web_1' is not a valid forward name: it must be a DNS-1123 label: at most 63 lowercase letters, digits or '-', starting and ending with a letter or digit"], "\(up.log())")
     }
 }

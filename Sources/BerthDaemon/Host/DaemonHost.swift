@@ -76,9 +76,12 @@ public struct DaemonHost: Sendable {
     /// the daemon with `services` beside it (one more part of `berth up` is one more `Service` here), and
     /// cleans up when the daemon ends or throws. With `stopOnSignals`, SIGINT or SIGTERM stops it gracefully.
     ///
-    /// - Throws: ``BerthDaemonError/alreadyRunning(pid:lockPath:)`` when another daemon serves the same files,
+    /// - Throws: `BerthDaemonError.manifestInvalid` before anything else when the files are invalid,
+    ///   ``BerthDaemonError/alreadyRunning(pid:lockPath:)`` when another daemon serves the same files,
     ///   the runtime directory and socket errors of ``BerthDaemonError``, and what the daemon or a service throws.
     public func run(alongside services: [any Service] = [], stopOnSignals: Bool = false) async throws {
+        // Invalid files are reported before anything says the daemon is there (no lock, socket or state file).
+        try daemon.loadManifest()
         try await host(daemon, alongside: services, stopOnSignals: stopOnSignals)
     }
 

@@ -37,7 +37,7 @@ let package = Package(
     targets: [
         .target(
             name: "BerthManifest",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["HostPortSyntax", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "Reconcile"),
         // Hosts and ports as text: the one parser of `[HOST]:PORT` and IP literals, and its inverse. No dependencies,
@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "KubeClient",
             dependencies: [
-                "KubeAPI", "Reconcile", "BerthMetrics",
+                "KubeAPI", "Reconcile", "BerthMetrics", "HostPortSyntax",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "KubePortForward",
             dependencies: [
-                "KubeAPI", "SPDY",
+                "KubeAPI", "SPDY", "HostPortSyntax",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -130,12 +130,14 @@ let package = Package(
                 "SPDY",
                 // Relay pods run the real relay in process (docs/fake-kube.md, "Relay pods").
                 "BerthRelay",
+                // The fake HTTP proxy's CONNECT target.
+                "HostPortSyntax",
             ]
         ),
         .target(
             name: "BerthDaemon",
             dependencies: [
-                "BerthManifest", "Reconcile", "KubeAPI", "KubeClient", "KubePortForward", "BerthMetrics",
+                "BerthManifest", "Reconcile", "KubeAPI", "KubeClient", "KubePortForward", "BerthMetrics", "HostPortSyntax",
                 .product(name: "Metrics", package: "swift-metrics"),
                 // The UDP frame codec the relay pod speaks (docs/relay.md).
                 "BerthRelay",
@@ -164,7 +166,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthManifest", "BerthDaemon", "BerthImport", "BerthMetrics", "BerthWeb", "FakeKube",
+                "BerthManifest", "BerthDaemon", "BerthImport", "BerthMetrics", "BerthWeb", "FakeKube", "HostPortSyntax",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 // `berth demo`'s request loop.

@@ -1,5 +1,6 @@
 import BerthDaemon
 import Foundation
+import HostPortSyntax
 
 /// What the page shows, sent whole on every event of the stream (docs/dashboard.md).
 public struct DashboardSnapshot: Codable, Sendable {
@@ -64,7 +65,7 @@ enum HTTPPortRule {
             guard let scheme = scheme(of: port), let local = port.localPort else { return nil }
             let host = forward.namesInstalled == true ? forward.hostnames.first : nil
             let ip = forward.address ?? port.address
-            let address = host ?? (ip.contains(":") ? "[\(ip)]" : ip)
+            let address = host ?? HostPort.format(host: ip, port: nil)
             return "\(scheme)://\(address):\(local)/"
         }
     }

@@ -22,9 +22,9 @@ public enum NetworkHost: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Whether `text` is a DNS name: at most 253 characters of dot-separated labels, each 1 to 63 ASCII letters,
-    /// digits, `-` or `_`, neither starting nor ending with `-`. Digits and dots alone are refused: that is an
-    /// IPv4 address that did not parse (`10.0.0.256`), not a name.
+    /// Whether `text` is a DNS name (RFC 1123): at most 253 characters of dot-separated labels, each 1 to 63
+    /// ASCII letters, digits or `-`, neither starting nor ending with `-`. Digits and dots alone are refused:
+    /// that is an IPv4 address that did not parse (`10.0.0.256`), not a name.
     public static func isDNSName(_ text: some StringProtocol) -> Bool {
         let labels = text.split(separator: ".", omittingEmptySubsequences: false)
         guard text.utf8.count <= 253, !labels.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) else {
@@ -33,7 +33,7 @@ public enum NetworkHost: Hashable, Sendable, CustomStringConvertible {
         return labels.allSatisfy { label in
             guard let first = label.first, let last = label.last, label.utf8.count <= 63 else { return false }
             return first != "-" && last != "-"
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
         }
     }
 

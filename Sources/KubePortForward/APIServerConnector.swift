@@ -1,4 +1,5 @@
 import Foundation
+import HostPortSyntax
 import KubeAPI
 import NIOCore
 import NIOExtras
@@ -32,11 +33,11 @@ struct APIServerConnector: Sendable {
                 throw .connectFailed(host: host, port: port, reason: "\(error)")
             }
         }
-        let proxyName = "the HTTP proxy \(Self.authority(proxy.host, proxy.port))"
+        let proxyName = "the HTTP proxy \(HostPort.format(host: proxy.host, port: proxy.port))"
         let tunnel = loop.makePromise(of: Void.self)
         let answer = ProxyAnswer()
         let connectHandler = tunnelHeaders(proxy)
-        let (host, port, deadline) = (Self.bracketed(host), port, NIODeadline.now() + connectTimeout)
+        let (host, port, deadline) = (HostPort.format(host: host, port: nil), port, NIODeadline.now() + connectTimeout)
         let channel: any Channel
         do {
             channel = try await Self.connect(
@@ -98,17 +99,13 @@ struct APIServerConnector: Sendable {
 
     /// `Host` is required on CONNECT; credentials from the proxy URL go as basic `Proxy-Authorization`.
     private func tunnelHeaders(_ proxy: ProxySettings) -> HTTPHeaders {
-        var headers = HTTPHeaders([("Host", Self.authority(host, port)), ("User-Agent", "berth")])
+        var headers = HTTPHeaders([("Host", HostPort.format(host: host, port: port)), ("User-Agent", "berth")])
         if let username = proxy.username {
             let credentials = Data("\(username):\(proxy.password ?? "")".utf8).base64EncodedString()
             headers.add(name: "Proxy-Authorization", value: "Basic \(credentials)")
         }
         return headers
     }
-
-    private static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
-
-    private static func authority(_ host: String, _ port: Int) -> String { "\(bracketed(host)):\(port)" }
 
     /// The proxy's refusal in words: its status line rather than the handler's source location.
     private static func describe(_ error: any Error, status: HTTPResponseStatus?) -> String {

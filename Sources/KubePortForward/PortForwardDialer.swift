@@ -1,4 +1,5 @@
 import Foundation
+import HostPortSyntax
 import KubeAPI
 import Logging
 import NIOCore
@@ -82,7 +83,8 @@ public struct PortForwardDialer: Sendable {
             let host = url.host, !host.isEmpty
         else { throw .serverURLInvalid(server) }
         useTLS = scheme == "https"
-        self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        // berth's one host parser (docs/architecture.md, "Hosts and ports") takes the brackets off an IPv6 host.
+        self.host = (try? NetworkHost(parsing: host))?.description ?? host
         port = url.port ?? (useTLS ? 443 : 80)
         basePath = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
         if useTLS {
@@ -201,7 +203,7 @@ public struct PortForwardDialer: Sendable {
 
     /// SNI must be a host name, never an IP literal.
     private var sniHost: String? {
-        (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
+        IPAddress(host) == nil ? host : nil
     }
 
     private func requestHead(for target: PortForwardTarget, extraHeaders: [(String, String)]) -> HTTPRequestHead {
@@ -225,8 +227,7 @@ public struct PortForwardDialer: Sendable {
         let pod = pod.addingPercentEncoding(withAllowedCharacters: allowed) ?? pod
         let uri = "\(basePath)/api/v1/namespaces/\(namespace)/pods/\(pod)/portforward\(query)"
         let defaultPort = useTLS ? 443 : 80
-        let hostLiteral = host.contains(":") ? "[\(host)]" : host
-        var headers = HTTPHeaders([("Host", port == defaultPort ? hostLiteral : "\(hostLiteral):\(port)")])
+        var headers = HTTPHeaders([("Host", HostPort.format(host: host, port: port == defaultPort ? nil : port))])
         headers.add(contentsOf: protocolHeaders)
         headers.add(name: "User-Agent", value: "berth")
         headers.add(contentsOf: extraHeaders)

@@ -19,7 +19,7 @@ import Testing
         for good in ["127.0.0.1", "0.0.0.0", "::1", "::", "fe80::1", "2001:db8::8a2e:370:7334", "::ffff:10.0.0.1", "localhost", "LOCALHOST"] {
             #expect(ListenAddress(good) != nil, "\(good)")
         }
-        for bad in ["256.0.0.1", "1.2.3", "01.2.3.4", "1:2:3:4:5:6:7:8:9", "1::2::3", "example.com", "", "[::1]", "12345::"] {
+        for bad in ["256.0.0.1", "1.2.3", "01.2.3.4", "1:2:3:4:5:6:7:8:9", "1::2::3", "example.com", "", "[::1]", "12345::", "fe80::1%eth0"] {
             #expect(ListenAddress(bad) == nil, "\(bad)")
         }
     }
@@ -31,6 +31,18 @@ import Testing
         #expect(try overlap("127.0.0.1", "127.0.0.1") && overlap("0.0.0.0", "127.0.0.1") && overlap("::", "127.0.0.1"))
         #expect(try overlap("localhost", "::1") && overlap("localhost", "127.0.0.1") && overlap("::1", "0:0::1"))
         #expect(try !overlap("127.0.0.1", "127.0.0.2") && !overlap("0.0.0.0", "::1") && !overlap("localhost", "10.0.0.1"))
+    }
+
+    /// `::ffff:127.0.0.1` is 127.0.0.1 written as IPv6: a loopback address, and as a `host:` the relay pod's
+    /// own loopback, refused like 127.0.0.1 (it was taken for a host the cluster could reach).
+    @Test func aMappedLoopbackIsLoopback() throws {
+        #expect(try #require(ListenAddress("::ffff:127.0.0.5")).isLoopback)
+        #expect(try !#require(ListenAddress("::ffff:10.0.0.5")).isLoopback)
+        guard case .failure(let refusal) = TargetHost.check("::ffff:127.0.0.1") else {
+            Issue.record("::ffff:127.0.0.1 accepted as a host")
+            return
+        }
+        #expect(refusal.message.contains("the relay pod's own loopback"))
     }
 
     @Test func durations() {

@@ -50,6 +50,8 @@ struct MetricsAccessTests {
         #expect(!accepts("127.0.0.1", "metrics.example:9464"))
         #expect(!accepts("127.0.0.1", "localhost.evil.example"))
         #expect(!accepts("127.0.0.1", "[::1"))
+        #expect(!accepts("127.0.0.1", "127.0.0.1:abc"), "a port that is no number")
+        #expect(!accepts("127.0.0.1", "::1"), "IPv6 in a Host header is bracketed")
         #expect(accepts("192.0.2.7", "192.0.2.7:9464"), "the address the user typed")
         #expect(accepts("192.0.2.7", "127.0.0.1:9464"))
         #expect(!accepts("192.0.2.7", "192.0.2.8:9464"))

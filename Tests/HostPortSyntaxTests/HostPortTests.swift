@@ -8,7 +8,7 @@ import Testing
     @Test(arguments: [
         ("db:5432", "db", 5432), ("orders.example.com:1", "orders.example.com", 1), ("10.0.0.1:65535", "10.0.0.1", 65535),
         ("[fd00::7]:8125", "fd00::7", 8125), ("[fe80::1%eth0]:80", "fe80::1%eth0", 80), ("Kube-DNS.Cluster.Local:53", "kube-dns.cluster.local", 53),
-        ("[0:0::1]:80", "::1", 80), ("my_service:80", "my_service", 80), ("db:08080", "db", 8080),
+        ("[0:0::1]:80", "::1", 80), ("db:08080", "db", 8080),
     ])
     func hostAndPort(_ text: String, _ host: String, _ port: Int) throws {
         let parsed = try HostPort(parsing: text)
@@ -24,7 +24,7 @@ import Testing
         ("a b:5432", .invalidHost("a b")), ("-db:1", .invalidHost("-db")), ("10.0.0.256:1", .invalidHost("10.0.0.256")),
         ("fd00::7:53", .unbracketedIPv6), ("::1", .unbracketedIPv6), ("a:b:c", .invalidHost("a:b:c")),
         ("[::1", .invalidBrackets), ("[::1]80", .invalidBrackets), ("[10.0.0.1]:80", .invalidBrackets), ("[db]:80", .invalidBrackets),
-        ("8080", .invalidHost("8080")), ("dé:80", .invalidHost("dé")),
+        ("8080", .invalidHost("8080")), ("my_db:80", .invalidHost("my_db")), ("dé:80", .invalidHost("dé")),
     ])
     func refusedByDefault(_ text: String, _ error: HostPortError) {
         #expect(throws: error) { try HostPort(parsing: text) }
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("orders.example.com", true), ("a", true), ("a-b.c_d", true), ("xn--bcher-kva.example", true), ("1a.example", true),
+        ("orders.example.com", true), ("a", true), ("a-b.c-d", true), ("a_b", false), ("xn--bcher-kva.example", true), ("1a.example", true),
         (String(repeating: "a", count: 63), true), (String(repeating: "a", count: 64), false),
         (Self.name(lastLabel: 61), true), (Self.name(lastLabel: 62), false),
         ("", false), ("a..b", false), ("a.", false), (".a", false), ("-a", false), ("a-", false), ("1.2.3", false), ("a b", false),

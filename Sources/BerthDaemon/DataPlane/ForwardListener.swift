@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HostPortSyntax
 import NIOCore
 import NIOPosix
 
@@ -25,7 +26,7 @@ public struct ForwardListener: Sendable {
     /// `127.0.0.1:28081` or `[::1]:28081`, as logs and users write an address (not NIO's `[IPv4]host/ip:port`).
     public var address: String {
         let ip = localAddress.ipAddress ?? "\(localAddress)"
-        return (ip.contains(":") ? "[\(ip)]" : ip) + ":\(port)"
+        return HostPort.format(host: ip, port: port)
     }
 
     /// Binds `host:port` (port 0 picks a free port) on one event loop.

@@ -3,6 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostPortSyntax
 
 /// Every live daemon of a runtime directory, read from the state files: how `berth status|diff|down` find the
 /// daemon serving a file among several manifest sets, and how `berth up` finds one that already listens on a
@@ -67,8 +68,8 @@ public struct DaemonDirectory: Sendable {
                         guard let mine = ListenAddress(spec.address),
                               spec.ports.contains(where: { $0.local == bound && ($0.protocol == .udp) == udp }),
                               held.contains(where: mine.overlaps) else { continue }
-                        let host = spec.address.contains(":") ? "[\(spec.address)]" : spec.address
-                        clashes.append(PortClash(daemon: daemon, holder: theirs.name, forward: spec.name, listen: "\(host):\(bound)"))
+                        let listen = HostPort.format(host: spec.address, port: bound)
+                        clashes.append(PortClash(daemon: daemon, holder: theirs.name, forward: spec.name, listen: listen))
                     }
                 }
             }

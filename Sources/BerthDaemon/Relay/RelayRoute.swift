@@ -1,4 +1,5 @@
 import BerthManifest
+import HostPortSyntax
 
 /// One port of one forward that berth's relay pod carries: the relay listens on a port of its own loopback and
 /// sends what arrives there on to `host:port` (docs/relay.md).
@@ -25,7 +26,7 @@ public struct RelayRoute: Hashable, Sendable {
 
     /// `HOST:PORT` as the relay's arguments take it, an IPv6 address in brackets.
     public var destination: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        HostPort.format(host: host, port: port)
     }
 
     /// The relay's order of listen ports: by forward name, then by the port's place in the forward.

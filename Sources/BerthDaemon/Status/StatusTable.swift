@@ -1,4 +1,5 @@
 import Foundation
+import HostPortSyntax
 
 /// Renders status as the table `berth status` and the live view of `berth up` print.
 public enum StatusTable {
@@ -62,7 +63,7 @@ public enum StatusTable {
     }
 
     static func localColumn(_ port: PortStatus) -> String {
-        let host = port.address.contains(":") ? "[\(port.address)]" : port.address
+        let host = HostPort.format(host: port.address, port: nil)
         // Not bound (disabled, failed, starting): the port the manifest asks for.
         let local = (port.localPort ?? port.configuredPort).map(String.init) ?? "-"
         return "\(host):\(local)->\(port.remote)"

@@ -1,3 +1,5 @@
+import HostPortSyntax
+
 /// A parsed listen address, used to validate `address:` and to find forwards that would
 /// fight over the same socket (also `berth import`'s, to disable a forward that would).
 public enum ListenAddress: Hashable, Sendable {
@@ -8,14 +10,13 @@ public enum ListenAddress: Hashable, Sendable {
     /// 127.0.0.1 and ::1.
     case localhost
 
-    /// Parses an IPv4 dotted quad, an IPv6 literal (with `::` and an optional trailing IPv4 part) or `localhost`.
+    /// Parses an IP literal by berth's one rule (docs/architecture.md, "Hosts and ports"; an IPv6 zone is
+    /// refused: a listen address names no interface), or `localhost`.
     public init?(_ text: String) {
         if text.lowercased() == "localhost" {
             self = .localhost
-        } else if let bytes = Self.parseIPv4(Substring(text)) {
-            self = .ipv4(bytes)
-        } else if let bytes = Self.parseIPv6(text) {
-            self = .ipv6(bytes)
+        } else if let address = IPAddress(text), address.zone == nil {
+            self = address.family == .v4 ? .ipv4(address.bytes) : .ipv6(address.bytes)
         } else {
             return nil
         }
@@ -41,57 +42,13 @@ public enum ListenAddress: Hashable, Sendable {
         case .ipv6: false
         }
     }
-    /// 127.0.0.0/8, ::1 or `localhost`: the only addresses local names may point at.
+    /// 127.0.0.0/8, ::1 (also as IPv4-mapped `::ffff:127.x.y.z`) or `localhost`: the only addresses local
+    /// names may point at.
     var isLoopback: Bool {
         switch self {
-        case .ipv4(let bytes): bytes[0] == 127
-        case .ipv6(let bytes): bytes == Array(repeating: 0, count: 15) + [1]
+        case .ipv4(let bytes), .ipv6(let bytes): IPAddress(bytes: bytes)?.isLoopback == true
         case .localhost: true
         }
-    }
-
-    private static func parseIPv4(_ text: Substring) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var bytes: [UInt8] = []
-        for part in parts {
-            // Leading zeros are refused: some resolvers read them as octal.
-            guard (1...3).contains(part.count), part.allSatisfy(\.isASCIIDigit),
-                  part.count == 1 || part.first != "0", let value = UInt8(part) else { return nil }
-            bytes.append(value)
-        }
-        return bytes
-    }
-
-    private static func parseIPv6(_ text: String) -> [UInt8]? {
-        guard text.contains(":") else { return nil }
-        let halves = text.components(separatedBy: "::")
-        guard halves.count <= 2 else { return nil }
-        guard let head = parseGroups(halves[0], allowIPv4Tail: halves.count == 1) else { return nil }
-        let tail = halves.count == 2 ? parseGroups(halves[1], allowIPv4Tail: true) : []
-        guard let tail else { return nil }
-        let total = head.count + tail.count
-        if halves.count == 2 {
-            guard total <= 14 else { return nil }
-            return head + Array(repeating: 0, count: 16 - total) + tail
-        }
-        return total == 16 ? head : nil
-    }
-
-    private static func parseGroups(_ text: String, allowIPv4Tail: Bool) -> [UInt8]? {
-        if text.isEmpty { return [] }
-        let groups = text.split(separator: ":", omittingEmptySubsequences: false)
-        var bytes: [UInt8] = []
-        for (index, group) in groups.enumerated() {
-            if index == groups.count - 1, allowIPv4Tail, group.contains(".") {
-                guard let ipv4 = parseIPv4(group) else { return nil }
-                bytes += ipv4
-                continue
-            }
-            guard (1...4).contains(group.count), let value = UInt16(group, radix: 16) else { return nil }
-            bytes += [UInt8(value >> 8), UInt8(value & 0xFF)]
-        }
-        return bytes
     }
 }
 

@@ -1,3 +1,5 @@
+import HostPortSyntax
+
 /// The `host:` target: a DNS name or IP address the cluster can reach, which berth's relay pod dials
 /// (docs/manifest.md, "host").
 enum TargetHost {
@@ -19,20 +21,11 @@ enum TargetHost {
             }
             return .success(host)
         }
-        guard isDNSName(host) else {
+        // berth's one rule for a name (docs/architecture.md, "Hosts and ports"), which the relay reads again.
+        guard NetworkHost.isDNSName(host) else {
             return .failure(Refusal(message: "'\(text)' is not a valid host: write an IPv4 or IPv6 address, or a DNS name of at most 253 characters, "
                 + "dot-separated labels of letters, digits or '-' (e.g. orders.example.com)"))
         }
         return .success(host)
-    }
-
-    private static func isDNSName(_ host: String) -> Bool {
-        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-        // All digits and dots looks like an IPv4 address that failed to parse (10.0.0.256), not a name.
-        guard host.utf8.count <= 253, !labels.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }) else { return false }
-        return labels.allSatisfy { label in
-            guard let first = label.first, let last = label.last, label.utf8.count <= 63 else { return false }
-            return first != "-" && last != "-" && label.allSatisfy { $0.isLowercaseAlphanumeric || $0 == "-" }
-        }
     }
 }

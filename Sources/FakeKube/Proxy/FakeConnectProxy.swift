@@ -1,4 +1,5 @@
 import Foundation
+import HostPortSyntax
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -99,9 +100,8 @@ public final class FakeConnectProxy: Sendable {
             let request = lines.first?.split(separator: " ") ?? []
             let authorization = lines.dropFirst().first { $0.lowercased().hasPrefix("proxy-authorization:") }
                 .map { $0.dropFirst("proxy-authorization:".count).trimmingCharacters(in: .whitespaces) }
-            guard request.count == 3, request[0] == "CONNECT", let colon = request[1].lastIndex(of: ":"),
-                let port = Int(request[1][request[1].index(after: colon)...])
-            else {
+            // The target is `HOST:PORT` or `[IPV6]:PORT`, read by berth's one parser (docs/architecture.md, "Hosts and ports").
+            guard request.count == 3, request[0] == "CONNECT", let port = (try? HostPort(parsing: request[1]))?.port else {
                 return refuse("400 Bad Request", context: context)
             }
             if let requiredAuthorization, authorization != requiredAuthorization {

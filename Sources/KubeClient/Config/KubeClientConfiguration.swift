@@ -1,4 +1,5 @@
 import Foundation
+import HostPortSyntax
 import KubeAPI
 
 /// Everything needed to talk to one cluster as one user: the resolved form of a kubeconfig context
@@ -69,22 +70,27 @@ public struct ServerAddress: Sendable, Hashable {
     public init?(url text: String) {
         guard let components = URLComponents(string: text),
             let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
-            var host = components.host, !host.isEmpty
+            let host = components.host, !host.isEmpty
         else { return nil }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         self.scheme = scheme
-        self.host = host
+        self.host = Self.bare(host)
         self.port = components.port ?? (scheme == "https" ? 443 : 80)
         var path = components.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
         self.basePath = path
     }
 
+    /// A URL's host without the brackets of an IPv6 literal, read by berth's one host parser
+    /// (docs/architecture.md, "Hosts and ports"); a host it refuses is kept as written, for the resolver to judge.
+    public static func bare(_ host: String) -> String {
+        (try? NetworkHost(parsing: host))?.description ?? host
+    }
+
     /// Whether TLS is used.
     public var isSecure: Bool { scheme == "https" }
 
     /// `host:port` with IPv6 hosts bracketed.
-    public var authority: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    public var authority: String { HostPort.format(host: host, port: port) }
 
     /// The base URL, e.g. `https://10.0.0.1:6443`.
     public var url: String { "\(scheme)://\(authority)\(basePath)" }

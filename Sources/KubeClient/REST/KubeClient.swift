@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BerthMetrics
 import Foundation
+import HostPortSyntax
 import KubeAPI
 import Logging
 import NIOCore
@@ -50,7 +51,7 @@ public final class KubeClient: Sendable {
         let provider = CredentialProvider(configuration: configuration, environment: environment, now: now, logger: logger)
         self.provider = provider
         let server = configuration.server
-        let serverName = configuration.tls.serverName ?? (Self.isIPAddress(server.host) ? nil : server.host)
+        let serverName = configuration.tls.serverName ?? (IPAddress(server.host) == nil ? server.host : nil)
         // kubectl's rule: the kubeconfig's proxy-url, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the server.
         let proxy = try configuration.proxy ?? ProxyEnvironment.proxy(for: server, environment: environment)
         connectionInfo = ClusterConnectionInfo(
@@ -96,10 +97,6 @@ public final class KubeClient: Sendable {
     /// Room for every informer's watch plus the lists beside them; a bound still, so that a bug cannot open
     /// connections without limit.
     static let maximumConnectionsPerHost = 1024
-
-    static func isIPAddress(_ host: String) -> Bool {
-        (try? SocketAddress(ipAddress: host, port: 0)) != nil
-    }
 }
 
 extension KubeClient {

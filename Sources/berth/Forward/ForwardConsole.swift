@@ -1,5 +1,6 @@
 import BerthDaemon
 import BerthManifest
+import HostPortSyntax
 
 /// What `berth forward` says as its one forward changes, kubectl's way: `Forwarding from …` once bound,
 /// each problem once, the recovery after it, and which problems end the command (docs/cli-forward.md).
@@ -47,10 +48,10 @@ struct ForwardConsole {
             if !announced {
                 announced = true
                 reaction.stdout = forward.ports.flatMap { port in
-                    ([port.address] + (port.additionalAddresses ?? [])).map { "Forwarding from \(Self.host($0)):\(port.localPort ?? 0) -> \(port.remote)" }
+                    ([port.address] + (port.additionalAddresses ?? [])).map { "Forwarding from \(HostPort.format(host: $0, port: port.localPort ?? 0)) -> \(port.remote)" }
                 }
             } else if lost {
-                let ports = forward.ports.map { "\(Self.host($0.address)):\($0.localPort ?? 0) -> \($0.remote)" }.joined(separator: ", ")
+                let ports = forward.ports.map { "\(HostPort.format(host: $0.address, port: $0.localPort ?? 0)) -> \($0.remote)" }.joined(separator: ", ")
                 reaction.stdout = ["Forwarding again to pod \(forward.pod ?? "?") (\(ports))"]
             }
             lost = false
@@ -80,11 +81,6 @@ struct ForwardConsole {
             }
         }
         return reaction
-    }
-
-    /// An IPv6 address in brackets, as in URLs and kubectl's output.
-    static func host(_ address: String) -> String {
-        address.contains(":") ? "[\(address)]" : address
     }
 
     private static func name(of target: ForwardTarget) -> String {

@@ -1,5 +1,6 @@
 import BerthManifest
 import Foundation
+import HostPortSyntax
 
 /// What `berth validate` prints, built apart from the command so its shape is easy to read and test.
 struct ValidationReport {
@@ -19,7 +20,7 @@ struct ValidationReport {
         var lines = ["\(files.joined(separator: " + ")) is valid: \(manifest.forwards.count) forward\(manifest.forwards.count == 1 ? "" : "s"), \(enabled) enabled"]
         let rows = manifest.forwards.map { forward -> [String] in
             // A forward with local names and no address gets its own loopback address when the daemon starts.
-            let host = forward.ownAddress ? "(own address)" : forward.address.contains(":") ? "[\(forward.address)]" : forward.address
+            let host = forward.ownAddress ? "(own address)" : HostPort.format(host: forward.address, port: nil)
             let listen = forward.ports.map { "\(host):\($0.local)->\($0.remote)" + ($0.protocol == .udp ? "/udp" : "") }
             let scope = "\(forward.context ?? "(current context)")/\(forward.namespace ?? "(default namespace)")"
             let names = forward.localNames(namespace: forward.namespace, clusterDomain: manifest.defaults.clusterDomain)

@@ -94,6 +94,9 @@ import Testing
                     #expect(await forward.counters().drainingConnections == 1)
                     let reply = try await sendAndReadToEnd("new", port: forward.port, "new connection")
                     #expect(reply == "Bnew")
+                    // The client's close reaches the forward a moment after the client saw the end; until then
+                    // the new connection is open, and would count as draining once the endpoint is cleared.
+                    try await eventually("the new connection closed") { await forward.counters().openConnections == 1 }
 
                     // Clearing the endpoint (no ready pod) leaves it alone too.
                     await forward.clearEndpoint(reason: "no ready pod")

@@ -94,6 +94,12 @@ extension Forward {
         }
 
         let counters = ByteCounters()
+        guard await register(id: id, route: route, client: client, upstream: stream.channel, counters: counters) else {
+            // The forward is stopping.
+            client.close(promise: nil)
+            stream.channel.close(promise: nil)
+            return .done
+        }
         let allCounters = [counters, bytes]
         let outcome: Pump.Outcome
         let replayed = eventLoop.makePromise(of: (any Error)?.self)
@@ -104,6 +110,13 @@ extension Forward {
             }.get()
         } catch {
             logger.warning("cannot bridge connection", metadata: ["error": "\(error)"])
+            client.close(promise: nil)
+            stream.channel.close(promise: nil)
+            await unregister(id: id)
+            return .done
+        }
+        if outcome != .bridged, await !unregister(id: id) {
+            // `closeConnections` closed it while the bridge was being set up: its pod is gone.
             client.close(promise: nil)
             stream.channel.close(promise: nil)
             return .done
@@ -127,12 +140,7 @@ extension Forward {
             break
         }
 
-        guard await register(id: id, route: route, client: client, upstream: stream.channel, counters: counters) else {
-            // The forward is stopping.
-            client.close(promise: nil)
-            stream.channel.close(promise: nil)
-            return .done
-        }
+        await noteBridged(route)
         logger.debug("connection bridged", metadata: ["warm": "\(route.warm != nil)"])
         let neverReachedPod: (any Error)? = await withTaskCancellationHandler {
             try? await stream.channel.closeFuture.get()

@@ -154,8 +154,10 @@ extension Forward {
 
     // MARK: - Open connections
 
-    /// Records a bridged connection; false means the forward is stopping and the caller must close it.
-    /// A connection bridged to an endpoint that changed meanwhile is kept: it drains on its pod like the others.
+    /// Records a connection about to be bridged; false means the forward is stopping and the caller must close it.
+    /// Recorded before the first byte moves, so the counters never miss a connection that is passing bytes and
+    /// `closeConnections` closes it even mid-bridge. A connection bridged to an endpoint that changed meanwhile
+    /// is kept: it drains on its pod like the others.
     func register(id: UInt64, route: Route, client: any Channel, upstream: any Channel, counters: ByteCounters) -> Bool {
         guard lifecycle == .running else { return false }
         open[id] = OpenConnection(
@@ -166,16 +168,23 @@ extension Forward {
             usedWarmStream: route.warm != nil
         )
         stats.metrics.openConnections.increment()
+        return true
+    }
+
+    /// Records that a registered connection's bridge is in place: its stream was used, and it is a sign opens work.
+    func noteBridged(_ route: Route) {
         if route.warm != nil { stats.warmStreamsUsed += 1 }
         // With warm streams, the pool judges whether opens work (a kubelet may fail a stream a moment
         // after bridging); without them, a bridge is the only sign there is.
         if warmTarget == 0 { noteUpstream(nil) }
-        return true
     }
 
-    func unregister(id: UInt64) {
-        // Not there when `closeConnections` removed it already (and counted it).
-        if open.removeValue(forKey: id) != nil { stats.metrics.openConnections.decrement() }
+    /// Forgets a connection; false when `closeConnections` removed it already (and counted it).
+    @discardableResult
+    func unregister(id: UInt64) -> Bool {
+        guard open.removeValue(forKey: id) != nil else { return false }
+        stats.metrics.openConnections.decrement()
+        return true
     }
 
     func recordConnect(latency: Duration, onAcceptPath: Bool, multiplexed: Bool) {

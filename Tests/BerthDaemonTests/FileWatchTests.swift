@@ -131,28 +131,40 @@ struct FileWatchTests {
     }
 
     @Test func cancellingTheConsumerClosesTheInotifyDescriptor() async throws {
-        // Other suites may open inotify descriptors meanwhile, so follow this watcher's own descriptor.
-        let before = Self.inotifyDescriptors()
-        var opened = Set<String>()
         try await withTemporaryDirectory { dir in
             let file = dir + "/forwards.yaml"
             try "a: 1\n".write(toFile: file, atomically: false, encoding: .utf8)
+            // Identified by what it watches, not by its number: another test's watcher may close or open an
+            // inotify descriptor meanwhile, and a number this one freed may be given to another at once.
+            let directory = try #require(Self.inode(of: dir))
             try await watching([file]) { inbox in
-                opened = Self.inotifyDescriptors().subtracting(before)
-                #expect(!opened.isEmpty)
+                #expect(Self.inotifyDescriptors(watching: directory).count == 1)
                 try write("a: 2\n", to: file)
                 #expect(await inbox.take(within: .seconds(5)) == [file])
             }
+            // The reader thread closes its descriptors as it exits; there is no event to await for that.
+            try await eventually("the inotify descriptor watching the directory closed", within: 5) {
+                Self.inotifyDescriptors(watching: directory).isEmpty
+            }
         }
-        // The reader thread closes its descriptors as it exits; there is no event to await for that.
-        try await eventually("the inotify descriptors closed", within: 5) { Self.inotifyDescriptors().isDisjoint(with: opened) }
     }
 
-    /// The descriptor numbers of the process's open inotify instances.
-    static func inotifyDescriptors() -> Set<String> {
+    /// The inode number of `path`.
+    static func inode(of path: String) -> UInt64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
+    }
+
+    /// The process's open inotify descriptors that watch inode `inode`: the kernel lists each watch in the
+    /// descriptor's fdinfo as `inotify wd:N ino:HEX sdev:…`.
+    static func inotifyDescriptors(watching inode: UInt64) -> Set<String> {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        let needle = " ino:\(String(inode, radix: 16)) "
         return Set(entries.filter { entry in
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) == "anon_inode:inotify"
+            guard (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) == "anon_inode:inotify",
+                  let info = try? String(contentsOfFile: "/proc/self/fdinfo/" + entry, encoding: .utf8)
+            else { return false }
+            return info.contains(needle)
         })
     }
 }

@@ -1,4 +1,5 @@
 import BerthDaemon
+import BerthTestSupport
 import ServiceLifecycle
 import Testing
 
@@ -18,11 +19,9 @@ struct DaemonLifecycleTests {
                 log.append("\(name) stopped")
             }
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await DaemonLifecycle.run(main, alongside: beside, stopOnSignals: false, logger: quietLogger) }
-            mainMayEnd.open()
-            try await group.waitForAll()
-        }
+        let run = Task { try await DaemonLifecycle.run(main, alongside: beside, stopOnSignals: false, logger: quietLogger) }
+        mainMayEnd.open()
+        try await awaitEnd(of: run, "the lifecycle group, after the main service ended")
         #expect(log.events == ["main ended", "live table stopped", "state file stopped", "control socket stopped"])
     }
 
@@ -39,12 +38,10 @@ struct DaemonLifecycleTests {
             log.append("returned")
             returned.open()
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await DaemonLifecycle.run(main, alongside: [nothingToDraw], stopOnSignals: false, logger: quietLogger) }
-            await returned.wait()
-            mainMayEnd.open()
-            try await group.waitForAll()
-        }
+        let run = Task { try await DaemonLifecycle.run(main, alongside: [nothingToDraw], stopOnSignals: false, logger: quietLogger) }
+        try await withTimeout(10, "the service beside returned") { await returned.wait() }
+        mainMayEnd.open()
+        try await awaitEnd(of: run, "the lifecycle group, after the main service ended")
         #expect(log.events == ["returned", "main ran on"])
     }
 
@@ -66,7 +63,8 @@ struct DaemonLifecycleTests {
             await viewEnded.wait()
             log.append("control socket stopped")
         }
-        try await DaemonLifecycle.run(main, alongside: [statusView, controlSocket], stopOnSignals: false, logger: quietLogger)
+        let run = Task { try await DaemonLifecycle.run(main, alongside: [statusView, controlSocket], stopOnSignals: false, logger: quietLogger) }
+        try await awaitEnd(of: run, "the lifecycle group, after the main service ended")
         #expect(log.events == ["main ended", "view ended", "control socket stopped"])
     }
 
@@ -78,8 +76,9 @@ struct DaemonLifecycleTests {
             try await gracefulShutdown()
             log.append("stopped")
         }
+        let run = Task { try await DaemonLifecycle.run(main, alongside: [beside], stopOnSignals: false, logger: quietLogger) }
         await #expect(throws: InvalidManifest()) {
-            try await DaemonLifecycle.run(main, alongside: [beside], stopOnSignals: false, logger: quietLogger)
+            try await awaitEnd(of: run, "the lifecycle group, after the main service failed")
         }
         #expect(log.events == ["stopped"])
     }

@@ -102,18 +102,22 @@ func withForward<T: Sendable>(
         listener: listener, configuration: configuration, connector: connector, logger: quietLogger, metrics: metrics,
         upstreamChanged: upstreamChanged)
     if let endpoint { await forward.setEndpoint(endpoint) }
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await forward.run() }
+    // Not a task group: a forward that does not end when cancelled must fail the test, and a group would wait for it.
+    let run = Task { try await forward.run() }
+    return try await withTaskCancellationHandler {
         do {
             try await eventually("forward running") { await forward.lifecycle == .running }
             let result = try await body(forward)
-            group.cancelAll()
-            try await group.waitForAll()
+            run.cancel()
+            try await awaitEnd(of: run, "the forward, cancelled")
             return result
         } catch {
-            group.cancelAll()
+            run.cancel()
+            _ = try? await awaitEnd(of: run, "the forward, cancelled after a failure")
             throw error
         }
+    } onCancel: {
+        run.cancel()
     }
 }
 
@@ -148,20 +152,18 @@ func connectClient(port: Int) async throws -> TestClient {
 }
 
 /// Fails the test if `body` takes longer than `seconds`; the bound keeps a hang from stalling the suite.
+/// `body` runs in a task of its own: a task group would wait for a body that ignores cancellation (a gate, a
+/// continuation), and so hang anyway. On time-out it is cancelled and left behind.
 func withTimeout<T: Sendable>(
     _ seconds: Int = 10,
     _ what: String,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let result = try await group.next() ?? nil else { throw TestTimeout.expired(what) }
-        return result
+    let task = Task { try await body() }
+    return try await withTaskCancellationHandler {
+        try await awaitEnd(of: task, within: Double(seconds), what)
+    } onCancel: {
+        task.cancel()
     }
 }
 

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -197,17 +198,29 @@ final class Spawned: Sendable {
     }
 
     /// Waits for the process to exit (on its own thread: `waitpid` blocks) and returns its exit status;
-    /// 128+N when signal N ended it.
-    func wait() async -> Int32 {
+    /// 128+N when signal N ended it. A process still running after `seconds` fails the test, naming its log,
+    /// and is killed, so a process that should end but does not cannot hang the suite.
+    func wait(within seconds: Double = 60) async -> Int32 {
         if let status = exit.withLock({ $0 }) { return status }
         let pid = pid
-        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            Thread {
-                var raw: Int32 = 0
-                while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
-                let code = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
-                continuation.resume(returning: code)
-            }.start()
+        let reaped = Task {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+                Thread {
+                    var raw: Int32 = 0
+                    while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+                    let code = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+                    continuation.resume(returning: code)
+                }.start()
+            }
+        }
+        let status: Int32
+        do {
+            status = try await awaitEnd(of: reaped, within: seconds, "the process \(pid) (log \(logPath))")
+        } catch {
+            Issue.record("\(error); killed it. Its log:\n\(log())")
+            kill(pid, SIGKILL)
+            // The reaping thread ignores the cancellation; it returns once the kill has ended the process.
+            status = await reaped.value
         }
         exit.withLock { $0 = status }
         return status

@@ -48,7 +48,7 @@ struct InformerFactoryTests {
         #expect(fakes[0].listCalls.count == 1)
         #expect(fakes[0].watchCalls.count == 1)
         host.cancel()
-        try await host.value
+        try await awaitEnd(of: host, "the informer factory, cancelled")
     }
 
     @Test func keysDifferingInSelectorOrNamespaceGetTheirOwnInformer() async throws {
@@ -67,7 +67,7 @@ struct InformerFactoryTests {
         }
         #expect(other.informer.snapshot()[namespace: "db", name: "seed"] != nil)
         host.cancel()
-        try await host.value
+        try await awaitEnd(of: host, "the informer factory, cancelled")
     }
 
     @Test func releasingTheLastLeaseStopsTheInformerAndItsWatch() async throws {
@@ -101,7 +101,7 @@ struct InformerFactoryTests {
         try await again.informer.waitUntilSynced()
         #expect(cluster.fakes.count == 2)
         host.cancel()
-        try await host.value
+        try await awaitEnd(of: host, "the informer factory, cancelled")
     }
 
     @Test func droppingALeaseReleasesIt() async throws {
@@ -122,7 +122,7 @@ struct InformerFactoryTests {
         let leases = [factory.acquire(shop), factory.acquire(InformerKey(cluster: "kind-prod", namespace: "shop"))]
         for lease in leases { try await lease.informer.waitUntilSynced() }
         host.cancel()
-        try await host.value
+        try await awaitEnd(of: host, "the informer factory, cancelled")
         let fakes = cluster.fakes
         try await cluster.until { fakes.allSatisfy { $0.openWatchCount == 0 } }
         for lease in leases {

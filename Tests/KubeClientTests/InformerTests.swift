@@ -1,3 +1,4 @@
+import BerthTestSupport
 import KubeClient
 import KubeClientTesting
 import Logging
@@ -61,7 +62,7 @@ struct InformerTests {
         #expect(informer.snapshot().objects == h.fake.objects)
 
         task.cancel()
-        await task.value
+        try await awaitEnd(of: task, "the informer, cancelled")
         if case .stopped = informer.status {} else { Issue.record("status after cancel \(informer.status)") }
         #expect(await first.next().map(summary) == nil)
     }
@@ -82,7 +83,7 @@ struct InformerTests {
         let listed = await collect(&events) { if case .resynced = $0 { true } else { false } }
         #expect(listed.map(summary) == ["+a", "resynced"])
         task.cancel()
-        await task.value
+        try await awaitEnd(of: task, "the informer, cancelled")
     }
 
     @Test func aSlowSubscriberGetsResyncNeededInsteadOfAGrowingQueue() async throws {
@@ -97,7 +98,7 @@ struct InformerTests {
         let seen = await collect(&fast) { if case .added(let w) = $0 { w.metadata.name == "w19" } else { false } }
         #expect(seen.count == 21)  // resynced + 20 adds
         informer.stop()
-        await task.value
+        try await awaitEnd(of: task, "the informer, after stop()")
 
         var slowEvents: [String] = []
         for await event in slow { slowEvents.append(summary(event)) }
@@ -120,7 +121,7 @@ struct InformerTests {
             Issue.record("status \(informer.status)")
         }
         informer.stop()
-        await task.value
+        try await awaitEnd(of: task, "the informer, after stop()")
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(!informer.hasSynced)
     }
@@ -132,7 +133,7 @@ struct InformerTests {
         #expect(informer.subscriberCount == 1)
         let reader = Task { for await _ in events {} }
         reader.cancel()
-        await reader.value
+        try await awaitEnd(of: reader, "the cancelled subscriber's loop")
         #expect(informer.subscriberCount == 0)
         informer.stop()
     }

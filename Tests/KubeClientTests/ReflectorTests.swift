@@ -165,7 +165,7 @@ struct ReflectorTests {
         let task = Task { await reflector.run() }
         try await h.until { h.fake.openWatchCount == 1 }
         task.cancel()
-        await task.value
+        try await awaitEnd(of: task, "the reflector, cancelled")
         try await h.until { h.fake.openWatchCount == 0 }
         let calls = (h.fake.listCalls.count, h.fake.watchCalls.count)
         h.fake.upsert(Widget("b"))
@@ -181,7 +181,7 @@ struct ReflectorTests {
         let task = Task { await reflector.run() }
         try await h.until { h.clock.sleeperCount == 1 }
         task.cancel()
-        await task.value
+        try await awaitEnd(of: task, "the reflector, cancelled")
         #expect(h.clock.sleeperCount == 0)
         #expect(h.fake.listCalls.count == 1)
     }

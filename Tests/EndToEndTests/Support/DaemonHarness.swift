@@ -1,4 +1,5 @@
 import BerthDaemon
+import BerthTestSupport
 import FakeKube
 import Foundation
 import Logging
@@ -65,18 +66,21 @@ struct Harness {
         let daemon = Daemon(configuration: DaemonConfiguration(
             source: .files(manifests: [manifest], envFiles: []), kubeconfig: kubeconfig, environment: [:],
             logger: logger, reloadDebounce: .milliseconds(50), wakeSample: wakeSample))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await daemon.run() }
+        // Not a task group: a daemon that does not stop must fail the test, and a group would wait for it.
+        let run = Task { try await daemon.run() }
+        return try await withTaskCancellationHandler {
             do {
                 let result = try await body(daemon)
                 daemon.stop()
-                try await group.waitForAll()
+                try await awaitEnd(of: run, "the daemon, after stop()")
                 return result
             } catch {
                 daemon.stop()
-                try? await group.waitForAll()
+                _ = try? await awaitEnd(of: run, "the daemon, stopped after a failure")
                 throw error
             }
+        } onCancel: {
+            daemon.stop()
         }
     }
 

@@ -62,14 +62,7 @@ struct KubeconfigMissingFilesTests {
         try await ProcessWorld.with(scenario: ProcessEndToEndTests.scenario) { world in
             let kubeconfig = try FileKubeconfig(world)
             try kubeconfig.write("admin.crt")
-            let manifest = try world.write("forwards.yaml", """
-                apiVersion: berth/v1
-                kind: Forwards
-                forwards:
-                  - name: web
-                    service: web
-                    ports: [{local: 0, remote: http}]
-                """)
+            let manifest = try world.writeWebManifest()
             let up = try world.startBerth(["up", "-f", manifest, "--kubeconfig", kubeconfig.path, "--context", "admin"])
             defer { up.stop() }
             for (missing, entry) in [("ca.crt", #"cluster "fake-kube": field certificate-authority"#), ("admin.key", #"user "admin": field client-key"#)] {

@@ -59,13 +59,14 @@ struct Up: AsyncParsableCommand {
             source: .files(manifests: manifest.paths(), envFiles: manifest.envFiles),
             kubeconfig: kubeconfig, context: context,
             logger: Foreground.logger(level: live ? .warning : .info), localNames: localNames, metrics: registry))
-        let dashboardLine = SharedLine()
+        // Where the dashboard and /metrics listen, under the live table as `berth status` shows them above its own.
+        let serverLines = ServerLines()
         // On a terminal: clear the screen and redraw the whole status, as berth status shows it (transport,
         // sessions, connections), on every change and every second; the table is small.
         let liveTable = ClosureService {
             guard live else { return }
             for await status in daemon.liveStatusChanges() {
-                let screen = "\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n" + dashboardLine.text
+                let screen = "\u{1B}[H\u{1B}[2J" + StatusTable.render(status) + "\n" + serverLines.text
                 FileHandle.standardOutput.write(Data(screen.utf8))
             }
         }
@@ -73,11 +74,15 @@ struct Up: AsyncParsableCommand {
         let host = DaemonHost(daemon: daemon, logger: daemon.configuration.logger)
         let services: [any Service] = [liveTable] + WebServers.services(
             metrics: try web.metricsAddress, ui: try web.uiAddress, source: host, registry: registry,
-            logger: daemon.configuration.logger, onMetrics: { await host.publishMetrics($0) }
+            logger: daemon.configuration.logger,
+            onMetrics: { url in
+                await host.publishMetrics(url)
+                serverLines.set(metrics: "metrics: \(url)\n")
+            }
         ) { link in
             await host.publishDashboard(link)
             let line = "dashboard: \(link.urlWithToken)\n"
-            dashboardLine.text = line
+            serverLines.set(dashboard: line)
             FileHandle.standardError.write(Data(line.utf8))
         }
         do {
@@ -101,12 +106,16 @@ struct Up: AsyncParsableCommand {
     }
 }
 
-/// The dashboard's line under the live table, set once the dashboard listens.
-private final class SharedLine: Sendable {
-    private let line = Mutex("")
+/// The lines under the live table that say where the dashboard and /metrics listen, set as each starts.
+private final class ServerLines: Sendable {
+    private let lines = Mutex((dashboard: "", metrics: ""))
 
-    var text: String {
-        get { line.withLock { $0 } }
-        set { line.withLock { $0 = newValue } }
-    }
+    /// Sets the dashboard's line (with its newline).
+    func set(dashboard line: String) { lines.withLock { $0.dashboard = line } }
+
+    /// Sets the metrics line (with its newline).
+    func set(metrics line: String) { lines.withLock { $0.metrics = line } }
+
+    /// The dashboard's line, then the metrics line; empty when neither listens.
+    var text: String { lines.withLock { $0.dashboard + $0.metrics } }
 }

@@ -41,14 +41,11 @@ final class EchoHandler: ChannelInboundHandler, Sendable {
     }
 }
 
-/// `sink`: reads and discards everything; closes its side when the peer half-closes.
-final class SinkHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
+/// What `sink` and `source` do with what the peer sends: read it and drop it, and close when the peer half-closes
+/// or the connection fails.
+protocol DiscardsInput: ChannelInboundHandler where InboundIn == ByteBuffer {}
 
-    func channelActive(context: ChannelHandlerContext) {
-        context.read()
-    }
-
+extension DiscardsInput {
     func channelReadComplete(context: ChannelHandlerContext) {
         context.read()
     }
@@ -66,9 +63,18 @@ final class SinkHandler: ChannelInboundHandler, Sendable {
     }
 }
 
+/// `sink`: reads and discards everything; closes its side when the peer half-closes.
+final class SinkHandler: DiscardsInput, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.read()
+    }
+}
+
 /// `source`: streams a repeating byte pattern (0, 1, …, 255, 0, …) for as long as the peer reads it,
 /// writing only while the channel is writable.
-final class SourceHandler: ChannelInboundHandler {
+final class SourceHandler: DiscardsInput {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -85,22 +91,6 @@ final class SourceHandler: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         pump(context: context)
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.read()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? ChannelEvent, event == .inputClosed {
-            context.close(promise: nil)
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
     }
 
     private func pump(context: ChannelHandlerContext) {

@@ -34,21 +34,29 @@ extension APIServerCore {
         "\(object["metadata"]?["namespace"]?.stringValue ?? "")/\(object["metadata"]?["name"]?.stringValue ?? "")"
     }
 
-    func selectors(_ request: APIRequest, _ resource: ResourceKind) throws(FakeKubeError) -> (LabelSelector, FieldSelector) {
-        (
-            try LabelSelector(parsing: request.query["labelSelector"] ?? ""),
-            try FieldSelector(parsing: request.query["fieldSelector"] ?? "", resource: resource)
-        )
+    /// The request's label and field selectors, or the 400 answer that refuses them (lists and watches alike).
+    func selectors(_ request: APIRequest, _ resource: ResourceKind) -> Result<(LabelSelector, FieldSelector), SelectorRefusal> {
+        do throws(FakeKubeError) {
+            return .success((
+                try LabelSelector(parsing: request.query["labelSelector"] ?? ""),
+                try FieldSelector(parsing: request.query["fieldSelector"] ?? "", resource: resource)
+            ))
+        } catch {
+            return .failure(SelectorRefusal(response: .json(.badRequest, APIStatus.badRequest(error.description))))
+        }
+    }
+
+    /// A selector the API server cannot parse, as its answer.
+    struct SelectorRefusal: Error {
+        let response: APIResponse
     }
 
     func list(_ request: APIRequest, _ resource: ResourceKind, _ namespace: String?) -> APIResponse {
-        let parsed: (LabelSelector, FieldSelector)
-        do {
-            parsed = try selectors(request, resource)
-        } catch {
-            return .json(.badRequest, APIStatus.badRequest(error.description))
+        let (labels, fields): (LabelSelector, FieldSelector)
+        switch selectors(request, resource) {
+        case .success(let parsed): (labels, fields) = parsed
+        case .failure(let refusal): return refusal.response
         }
-        let (labels, fields) = parsed
         let requestedRV = request.query["resourceVersion"] ?? ""
         var token: ContinueToken?
         if let text = request.query["continue"], !text.isEmpty {
@@ -98,14 +106,12 @@ extension APIServerCore {
     }
 
     func watch(_ request: APIRequest, _ resource: ResourceKind, _ namespace: String?) -> APIResponse {
-        let parsed: (LabelSelector, FieldSelector)
-        do {
-            parsed = try selectors(request, resource)
-        } catch {
-            return .json(.badRequest, APIStatus.badRequest(error.description))
-        }
-        let (labels, fields) = parsed
         let rvText = request.query["resourceVersion"] ?? ""
+        let (labels, fields): (LabelSelector, FieldSelector)
+        switch selectors(request, resource) {
+        case .success(let parsed): (labels, fields) = parsed
+        case .failure(let refusal): return refusal.response
+        }
         let from: Int?
         if rvText.isEmpty || rvText == "0" {
             from = nil

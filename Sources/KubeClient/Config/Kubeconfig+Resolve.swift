@@ -49,11 +49,10 @@ extension Kubeconfig {
             throw fail("server", "must be an absolute https:// (or http://) URL with a host")
         }
         var tls = TLSSettings(insecureSkipVerify: cluster.insecureSkipTLSVerify, serverName: cluster.tlsServerName)
-        if let data = cluster.certificateAuthorityData {
-            tls.certificateAuthorityPEM = try checkedCertificates(data, fail: { fail("certificate-authority-data", $0) })
-        } else if let path = cluster.certificateAuthority {
-            let bytes = try readFile(path, fail: { fail("certificate-authority", $0) })
-            tls.certificateAuthorityPEM = try checkedCertificates(bytes, fail: { fail("certificate-authority", $0) })
+        if let authority = try inlineOrFile(
+            cluster.certificateAuthorityData, cluster.certificateAuthority, field: "certificate-authority", fail: fail)
+        {
+            tls.certificateAuthorityPEM = try checkedCertificates(authority.bytes, fail: { fail(authority.field, $0) })
         }
         if tls.insecureSkipVerify && tls.certificateAuthorityPEM != nil {
             throw fail("insecure-skip-tls-verify", "specifying a root certificates file with the insecure flag is not allowed")
@@ -115,22 +114,8 @@ extension Kubeconfig {
     static func resolveClientCertificate(
         _ user: KubeconfigUser, fail: (String, String) -> KubeClientError
     ) throws -> ClientCertificatePEM? {
-        var certificate: [UInt8]?
-        var certificateField = "client-certificate-data"
-        if let data = user.clientCertificateData {
-            certificate = data
-        } else if let path = user.clientCertificate {
-            certificateField = "client-certificate"
-            certificate = try readFile(path, fail: { fail("client-certificate", $0) })
-        }
-        var key: [UInt8]?
-        var keyField = "client-key-data"
-        if let data = user.clientKeyData {
-            key = data
-        } else if let path = user.clientKey {
-            keyField = "client-key"
-            key = try readFile(path, fail: { fail("client-key", $0) })
-        }
+        let certificate = try inlineOrFile(user.clientCertificateData, user.clientCertificate, field: "client-certificate", fail: fail)
+        let key = try inlineOrFile(user.clientKeyData, user.clientKey, field: "client-key", fail: fail)
         switch (certificate, key) {
         case (nil, nil):
             return nil
@@ -139,13 +124,13 @@ extension Kubeconfig {
         case (nil, .some):
             throw fail("client-certificate", "a client key needs a client certificate")
         case (.some(let certificate), .some(let key)):
-            _ = try checkedCertificates(certificate, fail: { fail(certificateField, $0) })
+            _ = try checkedCertificates(certificate.bytes, fail: { fail(certificate.field, $0) })
             do {
-                _ = try NIOSSLPrivateKey(bytes: key, format: .pem)
+                _ = try NIOSSLPrivateKey(bytes: key.bytes, format: .pem)
             } catch {
-                throw fail(keyField, "is not a PEM private key (RSA or EC)")
+                throw fail(key.field, "is not a PEM private key (RSA or EC)")
             }
-            return ClientCertificatePEM(certificate: certificate, key: key)
+            return ClientCertificatePEM(certificate: certificate.bytes, key: key.bytes)
         }
     }
 
@@ -153,6 +138,16 @@ extension Kubeconfig {
         let certificates = try? NIOSSLCertificate.fromPEMBytes(pem)
         guard let certificates, !certificates.isEmpty else { throw fail("holds no PEM certificate") }
         return pem
+    }
+
+    /// kubectl's rule for PEM material: `FIELD-data` (the bytes themselves) wins over `FIELD` (a file's path);
+    /// nil when neither is set. `field` in the answer is the one the bytes came from, for errors about them.
+    static func inlineOrFile(
+        _ data: [UInt8]?, _ path: String?, field: String, fail: (String, String) -> KubeClientError
+    ) throws -> (bytes: [UInt8], field: String)? {
+        if let data { return (data, field + "-data") }
+        guard let path else { return nil }
+        return (try readFile(path, fail: { fail(field, $0) }), field)
     }
 
     static func readFile(_ path: String, fail: (String) -> KubeClientError) throws -> [UInt8] {

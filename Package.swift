@@ -57,8 +57,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // The API's object types (Pod, Service, EndpointSlice, metadata, Status) as plain Codable values.
-        .target(name: "KubeAPI"),
+        // The API's object types (Pod, Service, EndpointSlice, metadata, Status) as plain Codable values, and the
+        // server's address and proxy, which KubeClient and KubePortForward share.
+        .target(name: "KubeAPI", dependencies: ["HostPortSyntax"]),
         // berth's metrics (docs/metrics.md): their names, one registry per daemon, the Prometheus text.
         .target(
             name: "BerthMetrics",

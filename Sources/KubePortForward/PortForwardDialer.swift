@@ -44,6 +44,7 @@ public struct PortForwardDialer: Sendable {
     private let basePath: String
     private let sslContext: NIOSSLContext?
     private let serverName: String?
+    private let defaultServerName: String?
     private let headers: @Sendable () async throws -> [(String, String)]
     private let group: any EventLoopGroup
     private let connector: APIServerConnector
@@ -79,14 +80,12 @@ public struct PortForwardDialer: Sendable {
         localEOFGrace: TimeAmount = .seconds(5),
         logger: Logger
     ) throws(PortForwardError) {
-        guard let url = URL(string: server), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
-            let host = url.host, !host.isEmpty
-        else { throw .serverURLInvalid(server) }
-        useTLS = scheme == "https"
-        // berth's one host parser (docs/architecture.md, "Hosts and ports") takes the brackets off an IPv6 host.
-        self.host = (try? NetworkHost(parsing: host))?.description ?? host
-        port = url.port ?? (useTLS ? 443 : 80)
-        basePath = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+        guard let address = ServerAddress(url: server) else { throw .serverURLInvalid(server) }
+        useTLS = address.isSecure
+        host = address.host
+        port = address.port
+        basePath = address.basePath
+        defaultServerName = address.defaultServerName
         if useTLS {
             do {
                 let configuration = tls ?? .makeClientConfiguration()
@@ -156,7 +155,7 @@ public struct PortForwardDialer: Sendable {
         promise: EventLoopPromise<Output>,
         makeUpgrader: @escaping @Sendable () -> any NIOHTTPClientProtocolUpgrader
     ) async throws -> Output {
-        let (host, port, sni, sslContext) = (self.host, self.port, serverName ?? sniHost, self.sslContext)
+        let (host, port, sni, sslContext) = (self.host, self.port, serverName ?? defaultServerName, self.sslContext)
 
         let channel: any Channel
         do {
@@ -200,11 +199,6 @@ public struct PortForwardDialer: Sendable {
     }
 
     static let handshakeHandlerName = "berth.portforward.handshake"
-
-    /// SNI must be a host name, never an IP literal.
-    private var sniHost: String? {
-        IPAddress(host) == nil ? host : nil
-    }
 
     private func requestHead(for target: PortForwardTarget, extraHeaders: [(String, String)]) -> HTTPRequestHead {
         requestHead(

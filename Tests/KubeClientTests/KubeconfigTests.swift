@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 import Testing
 
 @testable import KubeClient

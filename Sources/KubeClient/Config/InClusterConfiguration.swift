@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 
 /// The configuration of a process running in a pod (docs/kubeconfig.md, "Which kubeconfig is read"): service host and
 /// port from the environment, token, CA and namespace from the service-account directory. The token file is re-read

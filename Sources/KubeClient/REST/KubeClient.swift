@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import BerthMetrics
 import Foundation
-import HostPortSyntax
 import KubeAPI
 import Logging
 import NIOCore
@@ -51,7 +50,7 @@ public final class KubeClient: Sendable {
         let provider = CredentialProvider(configuration: configuration, environment: environment, now: now, logger: logger)
         self.provider = provider
         let server = configuration.server
-        let serverName = configuration.tls.serverName ?? (IPAddress(server.host) == nil ? server.host : nil)
+        let serverName = configuration.tls.serverName ?? server.defaultServerName
         // kubectl's rule: the kubeconfig's proxy-url, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the server.
         let proxy = try configuration.proxy ?? ProxyEnvironment.proxy(for: server, environment: environment)
         connectionInfo = ClusterConnectionInfo(

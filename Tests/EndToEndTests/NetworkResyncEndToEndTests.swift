@@ -16,7 +16,9 @@ struct NetworkResyncEndToEndTests {
             try await awaitWarm(world)
 
             try await world.fakeKube(post: "stats/reset")
-            try await world.fakeKube(post: "chaos/partition?seconds=3")
+            // 2 s: every informer's first retry (0.8 to 1.6 s after its watch was cut) is refused inside it and backs
+            // off again, and the second (at 2.4 to 4.8 s) finds the server back; a longer partition only adds backoff.
+            try await world.fakeKube(post: "chaos/partition?seconds=2")
             let recovered = try await world.awaitStats(within: .seconds(60), "every watch and warm stream back") { stats in
                 stats.openWatches == Self.informers && (stats.berthRequests["portforward pods"] ?? 0) >= Scenario.names.count
             }

@@ -174,13 +174,12 @@ extension Forward {
         if died {
             stats.count(.warmStreamDied)
             if quickly {
-                warmFailures += 1
                 let reason = cause.map { "\($0)" } ?? "the server closed the stream as soon as it was open"
                 if let endpoint {
                     noteUpstream(UpstreamFailure(BerthDaemonError.upstreamConnectFailed(
                         forward: configuration.name, endpoint: endpoint, reason: reason)))
                 }
-                scheduleWarmRetry(reason: reason)
+                warmRoundFailed(reason: reason)
                 return
             }
             logger.info("warm stream closed by the server while idle; replacing it")
@@ -210,12 +209,21 @@ extension Forward {
         guard lifecycle == .running, generation == self.generation else { return }
         warmOpening -= 1
         releaseWarmWaiters(keeping: warmOpening)
-        warmFailures += 1
         stats.count(.warmConnectFailed)
-        scheduleWarmRetry(reason: "\(error)")
+        warmRoundFailed(reason: "\(error)")
     }
 
-    /// Waits out the backoff of `warmFailures` failures in a row, then refills the pool.
+    /// A failed open (or a stream that died in probation) fails its round of opens: the first failure of a round
+    /// adds one step of backoff and schedules the retry; the others, while that retry is pending, are the same
+    /// round. A partition or a cut SPDY session fails every warm stream at once, and counting each of them
+    /// would grow the backoff one step per stream (six streams: 16 s instead of 0.5 s) for a single outage.
+    private func warmRoundFailed(reason: String) {
+        guard !warmRetryPending else { return }
+        warmFailures += 1
+        scheduleWarmRetry(reason: reason)
+    }
+
+    /// Waits out the backoff of `warmFailures` failed rounds in a row, then refills the pool.
     private func scheduleWarmRetry(reason: String) {
         let generation = self.generation
         let backoff = ExponentialBackoff(base: configuration.warmRetryDelay, cap: configuration.warmRetryMaxDelay)

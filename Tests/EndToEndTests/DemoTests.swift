@@ -13,11 +13,25 @@ import Testing
 @Suite struct DemoTests {
     @Test func demoCarriesTrafficAcrossPodDeletionsAndReportsRebinds() async throws {
         let lines = Lines()
-        let console = DemoConsole(mode: .plain) { lines.append($0) }
+        let (printed, sink) = AsyncStream.makeStream(of: String.self)
+        let console = DemoConsole(mode: .plain) { text in
+            lines.append(text)
+            sink.yield(text)
+        }
         let runner = DemoRunner(
-            options: .init(duration: .seconds(8), killEvery: .seconds(2), freePorts: true, progressEvery: .seconds(2)),
+            options: .init(duration: .seconds(30), killEvery: .seconds(1), freePorts: true, progressEvery: .seconds(1)),
             console: console, logger: Harness.quiet, clock: ContinuousClock())
-        let summary = try await runner.run()
+        let run = Task {
+            defer { sink.finish() }
+            return try await runner.run()
+        }
+        // A round of deletions and the first rebind it caused, printed as it happens: then Ctrl-C. The duration
+        // only bounds a demo that never rebinds.
+        for await text in printed where text.contains("rebound") {
+            runner.stop()
+            break
+        }
+        let summary = try await run.value
         let output = lines.text
 
         // The loop makes a request every 50 ms per port when replies are quick; a loaded debug build is slower.

@@ -61,17 +61,23 @@ import Testing
     /// (0.5 s, doubling): at most 2 in 3 s, where a loop would make hundreds.
     static let window = Duration.seconds(3)
     static let retriesAllowed = 3
+    /// The same schedule a fifth as long (100 ms, doubling), for a failure that takes no time of its own: at
+    /// most 2 retries in 600 ms, where a loop would make dozens.
+    static let fastRetryDelay = Duration.milliseconds(100)
+    static let fastWindow = fastRetryDelay * 6
 
     @Test func aWarmStreamToAPortNobodyServesIsRetriedWithBackoff() async throws {
         try await Harness.with { harness in
             let unserved = UpstreamEndpoint(namespace: "default", podName: "lone", podUID: "", port: 9999)
-            try await ForwardThroughAPI.with(kubeconfig: harness.kubeconfig, .init(name: "unserved"), endpoint: unserved) { forward in
+            try await ForwardThroughAPI.with(
+                kubeconfig: harness.kubeconfig, .init(name: "unserved", warmRetryDelay: Self.fastRetryDelay), endpoint: unserved
+            ) { forward in
                 try await eventually("the first open failed") { await forward.counters().upstreamFailure != nil }
                 let before = harness.server.stats().count(verb: "portforward")
                 // A rate is measured over a window: there is no event to wait for.
-                try await Task.sleep(for: Self.window)
+                try await Task.sleep(for: Self.fastWindow)
                 let retries = harness.server.stats().count(verb: "portforward") - before
-                #expect(retries <= Self.retriesAllowed, "\(retries) port-forward requests in \(Self.window)")
+                #expect(retries <= Self.retriesAllowed, "\(retries) port-forward requests in \(Self.fastWindow)")
                 let failure = try #require(await forward.counters().upstreamFailure)
                 #expect(failure.message.contains("error forwarding port 9999 to pod lone"), "\(failure.message)")
             }

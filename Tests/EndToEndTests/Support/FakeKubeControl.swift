@@ -9,7 +9,7 @@ extension ProcessWorld {
 
     /// `GET /fake/v1/stats`, decoded.
     func fakeKubeStats() async throws -> [String: Any] {
-        let output = try await run([try ReferenceClients.require("kubectl"), "--kubeconfig", kubeconfig, "get", "--raw", "/fake/v1/stats"])
+        let output = try await run([try ReferenceClients.require("kubectl"), "--kubeconfig", kubeconfig, "--request-timeout=10s", "get", "--raw", "/fake/v1/stats"])
         guard output.status == 0, let stats = try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any] else {
             throw Failure(description: "cannot read FakeKube's stats: \(output.stdout)\(output.stderr)")
         }
@@ -18,7 +18,7 @@ extension ProcessWorld {
 
     /// `POST /fake/v1/PATH` (a chaos action, or `stats/reset`).
     func fakeKube(post path: String) async throws {
-        let output = try await run([try ReferenceClients.require("kubectl"), "--kubeconfig", kubeconfig, "create", "--raw", "/fake/v1/" + path, "-f", "/dev/null"])
+        let output = try await run([try ReferenceClients.require("kubectl"), "--kubeconfig", kubeconfig, "--request-timeout=10s", "create", "--raw", "/fake/v1/" + path, "-f", "/dev/null"])
         guard output.status == 0 else { throw Failure(description: "POST /fake/v1/\(path) failed: \(output.stdout)\(output.stderr)") }
     }
 

@@ -182,6 +182,25 @@ import Testing
         #expect(demo.stdout.contains("  berth demo\n") && !demo.stdout.contains("swift run"))
     }
 
+    /// `--env-file` on `berth diff` replaces the daemon's env files (docs/cli-daemon.md); its help says so, and
+    /// only its help: every other command keeps the shared line.
+    @Test func diffsEnvFileHelpSaysItOverridesTheDaemonsEnvFiles() async throws {
+        func envFileHelp(_ command: String) async throws -> String {
+            let help = try await BerthBinary.run([command, "--help"])
+            let words = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            guard let options = words.range(of: "OPTIONS:")?.upperBound,
+                  let start = words[options...].range(of: "--env-file <file> ")?.upperBound else { return "" }
+            return String(words[start...].prefix { $0 != "." })
+        }
+        let diff = try await envFileHelp("diff")
+        #expect(diff.contains("instead of the daemon's env files and environment"), "\(diff)")
+        for command in ["up", "validate"] {
+            let shared = try await envFileHelp(command)
+            #expect(shared.hasPrefix("A dotenv file of KEY=VALUE lines for ${VAR}; repeat"), "\(command): \(shared)")
+            #expect(!shared.contains("daemon"), "\(command): \(shared)")
+        }
+    }
+
     @Test func withoutADaemonStatusSaysSoOnStderrOrAsTheDocumentAsked() async throws {
         let directory = try TemporaryDirectory()
         let environment = ["HOME": directory.url.path, "XDG_RUNTIME_DIR": directory.url.path]

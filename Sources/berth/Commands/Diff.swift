@@ -3,6 +3,12 @@ import BerthDaemon
 import BerthManifest
 import Foundation
 
+/// `--env-file` on `berth diff`: it replaces what the daemon loaded with (`LoadInputs`).
+enum DiffEnvFiles: EnvFileHelp {
+    static let envFile = "A dotenv file for ${VAR}, instead of the daemon's env files and environment "
+        + "(with this shell's, which wins over all); repeat, later files win."
+}
+
 /// `berth diff`: what the daemon runs against what the manifest files say now.
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +26,7 @@ struct DiffCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var manifest: ManifestOptions
+    @OptionGroup var manifest: ManifestFileOptions<DiffEnvFiles>
 
     @Option(name: .shortAndLong, help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text

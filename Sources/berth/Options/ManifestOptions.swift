@@ -2,10 +2,24 @@ import ArgumentParser
 import Foundation
 import Yams
 
+/// What `--env-file` means to a command, for its help: a command that reads it differently says so.
+protocol EnvFileHelp {
+    /// The help line of `--env-file`.
+    static var envFile: String { get }
+}
+
+/// `--env-file` as every command but `diff` reads it: the variables of the files loaded.
+enum LoadedEnvFiles: EnvFileHelp {
+    static let envFile = "A dotenv file of KEY=VALUE lines for ${VAR}; repeat, later files win, the environment wins over all."
+}
+
 /// The options that name a manifest, shared by every subcommand that reads one (`validate`, `up`, …).
-struct ManifestOptions: ParsableArguments {
+typealias ManifestOptions = ManifestFileOptions<LoadedEnvFiles>
+
+/// The options that name a manifest, with the help of `--env-file` that `Help` gives.
+struct ManifestFileOptions<Help: EnvFileHelp>: ParsableArguments {
     /// Used when no file is named.
-    static let defaultFile = "forwards.yaml"
+    static var defaultFile: String { "forwards.yaml" }
 
     @Option(
         name: [.customShort("f"), .customLong("file")],
@@ -13,10 +27,7 @@ struct ManifestOptions: ParsableArguments {
     )
     var files: [String] = []
 
-    @Option(
-        name: .customLong("env-file"),
-        help: ArgumentHelp("A dotenv file of KEY=VALUE lines for ${VAR}; repeat, later files win, the environment wins over all.", valueName: "file")
-    )
+    @Option(name: .customLong("env-file"), help: ArgumentHelp(Help.envFile, valueName: "file"))
     var envFiles: [String] = []
 
     /// The files to load, `forwards.yaml` when none were named.

@@ -38,8 +38,7 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var streams: [UInt32: StreamInfo] = [:]
     private var pairs: [String: Pair] = [:]
-    private var blockingPairs: Set<String> = []
-    private var readHeld = false
+    private var readGate = SessionReadGate<String>()
     private var closing = false
 
     init(pod: PortForwardPod, registry: PortForwardRegistry, logger: Logger) {
@@ -67,11 +66,7 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
 
     // Read gating: a pod that cannot take more bytes pauses the whole session (SPDY here has no flow control).
     func read(context: ChannelHandlerContext) {
-        if blockingPairs.isEmpty {
-            context.read()
-        } else {
-            readHeld = true
-        }
+        if readGate.mayRead() { context.read() }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -175,7 +170,6 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
     private func finishPair(_ requestID: String, peerReset: UInt32?) {
         guard let pair = pairs.removeValue(forKey: requestID) else { return }
         pair.timeout?.cancel()
-        blockingPairs.remove(requestID)
         if let link = pair.link {
             link.close()
             registry.streamClosed(on: context?.channel)
@@ -189,7 +183,7 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
             if error != peerReset { write(.data(streamID: error, fin: true, payload: ByteBuffer()), flush: false) }
         }
         context?.flush()
-        releaseHeldRead()
+        if readGate.set(requestID, blocking: false) { context?.read() }
     }
 
     private func pairingTimedOut(_ requestID: String) {
@@ -202,18 +196,7 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
     }
 
     private func updateBlocking(_ requestID: String) {
-        if pairs[requestID]?.link?.isBlocking == true {
-            blockingPairs.insert(requestID)
-        } else {
-            blockingPairs.remove(requestID)
-            releaseHeldRead()
-        }
-    }
-
-    private func releaseHeldRead() {
-        guard readHeld, blockingPairs.isEmpty, let context else { return }
-        readHeld = false
-        context.read()
+        if readGate.set(requestID, blocking: pairs[requestID]?.link?.isBlocking == true) { context?.read() }
     }
 
     private func write(_ frame: SPDYFrame, flush: Bool) {
@@ -231,7 +214,7 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
         let all = pairs
         pairs = [:]
         streams = [:]
-        blockingPairs = []
+        readGate.removeAll()
         for pair in all.values {
             pair.timeout?.cancel()
             if let link = pair.link {

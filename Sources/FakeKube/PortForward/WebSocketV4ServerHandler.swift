@@ -21,8 +21,7 @@ final class WebSocketV4ServerHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var links: [PodLink?] = []
     private var remaining = 0
-    private var blocking: Set<Int> = []
-    private var readHeld = false
+    private var readGate = SessionReadGate<Int>()
     /// The channel of a fragmented message in progress: only its first frame carries the channel byte.
     private var continuationChannel: UInt8?
     private var closeSent = false
@@ -65,7 +64,7 @@ final class WebSocketV4ServerHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if blocking.isEmpty { context.read() } else { readHeld = true }
+        if readGate.mayRead() { context.read() }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -131,25 +130,13 @@ final class WebSocketV4ServerHandler: ChannelDuplexHandler {
         links[index] = nil
         link.close()
         registry.streamClosed(on: context?.channel)
-        blocking.remove(index)
-        releaseHeldRead()
+        if readGate.set(index, blocking: false) { context?.read() }
         remaining -= 1
         if remaining == 0 { sendClose(code: .normalClosure) }
     }
 
     private func updateBlocking(_ index: Int) {
-        if index < links.count, links[index]?.isBlocking == true {
-            blocking.insert(index)
-        } else {
-            blocking.remove(index)
-            releaseHeldRead()
-        }
-    }
-
-    private func releaseHeldRead() {
-        guard readHeld, blocking.isEmpty, let context else { return }
-        readHeld = false
-        context.read()
+        if readGate.set(index, blocking: index < links.count && links[index]?.isBlocking == true) { context?.read() }
     }
 
     /// Sends `[channel][payload]` without copying the payload: the channel byte rides as extension data.
@@ -179,7 +166,7 @@ final class WebSocketV4ServerHandler: ChannelDuplexHandler {
     private func endAll() {
         let open = links.compactMap { $0 }
         links = links.map { _ in nil }
-        blocking = []
+        readGate.removeAll()
         for link in open {
             link.close()
             registry.streamClosed(on: context?.channel)

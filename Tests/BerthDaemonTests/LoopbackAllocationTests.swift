@@ -72,16 +72,65 @@ import Glibc
         let given = try #require(keeper.assignAddresses(manifest)["web"]?.address)
         #expect(given != first && range.contains(given))
     }
+
+    /// The kernel hands `/proc/net/tcp` out a page (a few dozen sockets) per read: a listener past the first page
+    /// must still count.
+    @Test func listenersPastTheFirstPageOfTheTableAreFound() throws {
+        let addresses = (1...64).map { "127.66.0.\($0)" }
+        let listeners = try addresses.map { try TCPListener(address: $0) }
+        defer { for listener in listeners { listener.close() } }
+        let found = ListeningAddresses.current()
+        #expect(addresses.filter { !found.contains($0) } == [])
+    }
+
+    /// The socket tables change while they are read, so a pass can miss a listener: an address whose port the
+    /// forward would bind is still skipped when binding it fails. Here the tables miss the listener entirely.
+    @Test func anAddressTheTablesMissedIsSkippedWhenItsPortIsInUse() async throws {
+        let allocator = LoopbackAllocator(range: range)
+        let first = try #require(allocator.assign(["web"], kept: [:], remembered: [:]) { _ in false }["web"])
+        let listener = try TCPListener(address: first)
+        defer { listener.close() }
+        let port = try Self.port(of: listener)
+        #expect(ListeningAddresses.isInUse(address: first, port: port))
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("berth-no-proc-\(UUID().uuidString.prefix(8))").path
+        var settings = LocalNameKeeper.Settings(hostsFile: nil, blockID: "t", addressBook: nil)
+        settings.procNet = empty
+        let keeper = LocalNameKeeper(settings: settings, logger: quietLogger)
+        let manifest = Manifest(forwards: [
+            ForwardSpec(name: "web", target: .service("web"), ports: [PortMapping(local: port, remote: .number(80))], names: true, ownAddress: true)
+        ])
+        let given = try #require(keeper.assignAddresses(manifest)["web"]?.address)
+        #expect(given != first && range.contains(given))
+    }
+
+    @Test func aListenerOnIPv6AnyCountsForEveryIPv4Address() {
+        let table = """
+              sl  local_address                         remote_address                        st
+               0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A
+            """
+        #expect(ListeningAddresses.listeners(in: table) == [.init(address: "0.0.0.0", port: 8080)])
+    }
+
+    static func port(of listener: TCPListener) throws -> Int {
+        var sin = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &sin) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener.fd, $0, &length) }
+        }
+        try #require(named == 0)
+        return Int(UInt16(bigEndian: sin.sin_port))
+    }
 }
 
-/// A listening TCP socket on `address`, port chosen by the system.
+/// A listening TCP socket on `address`, on `port` (0: chosen by the system).
 struct TCPListener {
     let fd: Int32
 
-    init(address: String) throws {
+    init(address: String, port: Int = 0) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var sin = sockaddr_in()
         sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = in_port_t(UInt16(port)).bigEndian
         sin.sin_addr.s_addr = inet_addr(address)
         let bound = withUnsafePointer(to: &sin) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

@@ -23,6 +23,8 @@ public final class LocalNameKeeper: Sendable {
         public var installCommand: String
         /// What a user runs to remove the block by hand, shown when berth stops and cannot.
         public var uninstallCommand: String
+        /// Where the kernel's socket tables are read (tests point it elsewhere).
+        var procNet = "/proc/net"
 
         /// Creates settings.
         public init(
@@ -64,17 +66,26 @@ public final class LocalNameKeeper: Sendable {
     /// `manifest` with every enabled forward that has names and no address given its own loopback address.
     public func assignAddresses(_ manifest: Manifest) -> Manifest {
         let wanting = manifest.forwards.filter { $0.enabled && $0.ownAddress }.map(\.name)
+        // The TCP ports those forwards will bind; a bind that would fail there shows an address is taken.
+        let ports = Set(manifest.forwards.filter { $0.enabled && $0.ownAddress }.flatMap(\.ports)
+            .filter { $0.protocol == .tcp && $0.local > 0 }.map(\.local))
         guard !wanting.isEmpty || state.withLock({ !$0.assigned.isEmpty }) else { return manifest }
         let allocator = LoopbackAllocator(range: manifest.defaults.addressRange)
         let (addresses, remember) = state.withLock { state -> ([String: String], [String: String]?) in
             let remembered = state.remembered ?? settings.addressBook?.read() ?? [:]
             var taken: Set<String>?
+            var everywhere: Set<Int> = []
             let addresses = allocator.assign(wanting, kept: state.assigned, remembered: remembered) { address in
                 // Read once, and only when a forward needs a new address.
                 if taken == nil {
-                    taken = ListeningAddresses.current().union(settings.addressBook?.othersAddresses() ?? [])
+                    let listeners = ListeningAddresses.listeners(procNet: settings.procNet)
+                    everywhere = Set(listeners.filter { $0.address == "0.0.0.0" }.map(\.port))
+                    taken = Set(listeners.map(\.address)).union(settings.addressBook?.othersAddresses() ?? [])
                 }
-                return taken?.contains(address) ?? false
+                if taken?.contains(address) ?? false { return true }
+                // A listener the tables missed (they change while read) still fails a bind: try the next address.
+                // A port taken on every address says nothing about this one.
+                return ports.subtracting(everywhere).contains { ListeningAddresses.isInUse(address: address, port: $0) }
             }
             state.assigned = addresses
             let updated = remembered.merging(addresses) { _, new in new }

@@ -95,4 +95,40 @@ import Testing
         let subset = try #require(EndpointsBuilder.endpoints(service: dns, pods: pods)["subsets"]?.arrayValue?.first)
         #expect(subset["ports"]?.arrayValue?.map { $0["protocol"]?.stringValue } == ["UDP", "TCP", "TCP"])
     }
+
+    /// The endpoint controllers look a named target port up by name and protocol (the container port's
+    /// protocol is TCP when unset), as the `protocol` of the service port says; a port of another protocol
+    /// with that name is not it, and a pod without a match has no such port in its slice.
+    @Test func aNamedTargetPortResolvesToTheContainerPortOfTheServicePortsProtocol() throws {
+        let dns: JSON = [
+            "metadata": ["name": "dns", "namespace": "default", "uid": "dns-uid"],
+            "spec": [
+                "selector": ["app": "dns"],
+                "ports": [
+                    ["name": "udp", "port": 53, "targetPort": "dns", "protocol": "UDP"],
+                    ["name": "tcp", "port": 53, "targetPort": "dns", "protocol": "TCP"],
+                    ["name": "stats", "port": 9000, "targetPort": "stats", "protocol": "UDP"],
+                ],
+            ],
+        ]
+        let pod: JSON = [
+            "metadata": ["name": "a", "namespace": "default", "uid": "uid-a", "labels": ["app": "dns"]],
+            "spec": [
+                "containers": [
+                    [
+                        "name": "c",
+                        "ports": [
+                            ["name": "dns", "containerPort": 5353, "protocol": "UDP"], ["name": "dns", "containerPort": 5354],
+                            ["name": "stats", "containerPort": 9001, "protocol": "TCP"],
+                        ],
+                    ]
+                ]
+            ],
+            "status": ["phase": "Running", "podIP": "10.0.0.1", "conditions": [["type": "Ready", "status": "True"]]],
+        ]
+        let slice = try #require(EndpointsBuilder.slices(service: dns, pods: [pod]).first)
+        #expect(slice["ports"] == [["name": "udp", "port": 5353, "protocol": "UDP"], ["name": "tcp", "port": 5354, "protocol": "TCP"]])
+        let subset = try #require(EndpointsBuilder.endpoints(service: dns, pods: [pod])["subsets"]?.arrayValue?.first)
+        #expect(subset["ports"] == slice["ports"])
+    }
 }

@@ -44,7 +44,7 @@ enum EndpointsBuilder {
                 let portProtocol = servicePort["protocol"]?.stringValue ?? "TCP"
                 switch servicePort["targetPort"] {
                 case .some(.string(let portName)):
-                    if let resolved = containerPort(named: portName, in: pod) {
+                    if let resolved = containerPort(named: portName, protocol: portProtocol, in: pod) {
                         ports.append(PortMapping(name: name, port: resolved, protocol: portProtocol))
                     }
                 case .some(let target) where (target.intValue ?? 0) > 0:
@@ -156,10 +156,12 @@ enum EndpointsBuilder {
         return object
     }
 
-    /// The number of a pod's container port with this name, or nil.
-    static func containerPort(named name: String, in pod: JSON) -> Int? {
+    /// The number of a pod's container port with this name and protocol (`TCP` when unset), or nil: the
+    /// endpoint controllers match both, so a UDP port never answers a TCP service port of the same name.
+    static func containerPort(named name: String, protocol wanted: String, in pod: JSON) -> Int? {
         for container in pod["spec"]?["containers"]?.arrayValue ?? [] {
-            for port in container["ports"]?.arrayValue ?? [] where port["name"]?.stringValue == name {
+            for port in container["ports"]?.arrayValue ?? []
+            where port["name"]?.stringValue == name && (port["protocol"]?.stringValue ?? "TCP") == wanted {
                 return port["containerPort"]?.intValue
             }
         }

@@ -2,7 +2,7 @@ import Foundation
 
 extension FakeKubeServer {
     /// A kubeconfig with one cluster (CA embedded), the users `admin` (client certificate), `admin-token`
-    /// (bearer token), `readonly` and `forwarder` (bearer tokens), a context named after each user, and `user`'s
+    /// (bearer token), `readonly`, `forwarder` and `namespaced` (bearer tokens), a context named after each user, and `user`'s
     /// context current. It holds credentials: write it only where the user can read it alone.
     public func kubeconfigYAML(user: User = .admin) -> String {
         func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
@@ -38,6 +38,9 @@ extension FakeKubeServer {
               - name: forwarder
                 user:
                   token: \(forwarderToken)
+              - name: namespaced
+                user:
+                  token: \(namespacedToken)
             contexts:
             \(contexts)
             current-context: \(user.rawValue)

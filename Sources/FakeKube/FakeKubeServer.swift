@@ -40,6 +40,8 @@ public final class FakeKubeServer: Sendable {
         case readonly
         /// May read everything and port-forward; forbidden every write (creating a pod among them).
         case forwarder
+        /// May do everything inside a namespace; forbidden at the cluster scope (listing pods across namespaces).
+        case namespaced
     }
 
     private struct Listener: ~Copyable {
@@ -268,6 +270,9 @@ public final class FakeKubeServer: Sendable {
 
     /// The bearer token of `forwarder`.
     public var forwarderToken: String { users.forwarderToken }
+
+    /// The bearer token of `namespaced`.
+    public var namespacedToken: String { users.namespacedToken }
 
     /// One object as the API serves it (without kind/apiVersion), or nil.
     public func object(_ resource: ResourceKind, namespace: String, name: String) -> JSON? {

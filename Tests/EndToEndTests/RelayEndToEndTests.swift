@@ -139,6 +139,35 @@ struct RelayEndToEndTests {
         }
     }
 
+    /// A user whose role is bound in each namespace, not at the cluster scope, may not list pods across
+    /// namespaces: after `kill -9`, the next `berth up` cannot look for its orphans, says once in its log that
+    /// they stay (docs/relay.md), and runs its forward all the same; the orphan in the old namespace is there.
+    @Test func whenPodsMayNotBeListedAcrossNamespacesTheOrphansStayAndTheLogSaysSo() async throws {
+        try await ProcessWorld.with(scenario: Self.scenario) { world in
+            let manifest = try world.write("forwards.yaml", Self.manifest(namespace: "old"))
+            let first = try world.startBerth(["up", "-f", manifest], log: "first.log")
+            defer { first.stop() }
+            let readyOld = try await world.awaitStatus(manifest, "orders-db Ready in old") { $0.phase("orders-db") == "Ready" }
+            let orphan = try #require(readyOld.pod("orders-db"))
+            first.signal(SIGKILL)
+            #expect(await first.wait() == 128 + SIGKILL)
+
+            _ = try world.write("forwards.yaml", Self.manifest(namespace: "shop"))
+            let second = try world.startBerth(["up", "-f", manifest, "--context", "namespaced"], log: "second.log")
+            defer { second.stop() }
+            let ready = try await world.awaitStatus(manifest, "orders-db Ready in shop as namespaced") {
+                $0.phase("orders-db") == "Ready" && $0.pid == Int(second.pid)
+            }
+            try await Self.expectEcho(port: try #require(ready.localPort("orders-db")), bytes: 1024)
+            let log = try await world.awaitFile("second.log", contains: "cannot list pods in every namespace (forbidden)")
+            let said = log.split(separator: "\n").filter { $0.contains("cannot list pods in every namespace") }
+            #expect(said.count == 1 && said.first?.contains("cluster=namespaced") == true, "\(said)")
+            #expect(!log.contains("relay orphans not looked for"), "\(log)")
+            #expect(try await world.relayPods(namespace: "old").map(\.name) == [orphan], "the orphan stays")
+            #expect(try await world.berth(["down", "-f", manifest]).status == 0)
+        }
+    }
+
     @Test func twoDaemonsInOneNamespaceNeverDeleteEachOthersRelay() async throws {
         try await ProcessWorld.with(scenario: Self.scenario) { world in
             try FileManager.default.createDirectory(atPath: world.directory + "/a", withIntermediateDirectories: true)

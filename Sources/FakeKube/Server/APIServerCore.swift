@@ -88,7 +88,7 @@ final class APIServerCore: Sendable {
         namespace: String?
     ) -> APIResponse? {
         let resourceName = subresource.map { "\(resource.rawValue)/\($0)" } ?? resource.rawValue
-        guard users.allows(user: user, verb: verb, resource: resourceName) else {
+        guard users.allows(user: user, verb: verb, resource: resourceName, namespace: namespace) else {
             return .json(
                 .forbidden,
                 APIStatus.forbidden(
@@ -161,7 +161,7 @@ final class APIServerCore: Sendable {
         }
         guard let user else { return reject(.unauthorized, APIStatus.unauthorized) }
         let verb = method == .POST ? "create" : "get"
-        guard users.allows(user: user, verb: verb, resource: "pods/portforward") else {
+        guard users.allows(user: user, verb: verb, resource: "pods/portforward", namespace: namespace) else {
             return reject(
                 .forbidden,
                 APIStatus.forbidden(

@@ -6,18 +6,22 @@ import NIOSSL
 /// Who may do what: `admin` (client certificate CN=admin, or the admin bearer token) may do everything;
 /// `readonly` (its bearer token) may get, list and watch, and nothing else, in particular not
 /// `pods/portforward`; `forwarder` (its bearer token) may get, list, watch and port-forward, and write nothing
-/// (a user who may forward to pods but not create one).
+/// (a user who may forward to pods but not create one); `namespaced` (its bearer token) may do everything inside
+/// a namespace and nothing at the cluster scope (a RoleBinding in each namespace, no ClusterRoleBinding): no list
+/// or watch across namespaces.
 struct Users: Sendable {
     static let admin = "admin"
     static let readonly = "readonly"
     static let forwarder = "forwarder"
+    static let namespaced = "namespaced"
 
     let adminToken: String
     let readonlyToken: String
     let forwarderToken: String
+    let namespacedToken: String
 
     static func generate() -> Users {
-        Users(adminToken: randomToken(), readonlyToken: randomToken(), forwarderToken: randomToken())
+        Users(adminToken: randomToken(), readonlyToken: randomToken(), forwarderToken: randomToken(), namespacedToken: randomToken())
     }
 
     private static func randomToken() -> String {
@@ -36,6 +40,7 @@ struct Users: Sendable {
             case adminToken: return Self.admin
             case readonlyToken: return Self.readonly
             case forwarderToken: return Self.forwarder
+            case namespacedToken: return Self.namespaced
             default: return nil
             }
         }
@@ -45,13 +50,15 @@ struct Users: Sendable {
         return name == Self.admin ? Self.admin : nil
     }
 
-    /// Whether `user` may perform `verb` on a resource (`pods/portforward` for port-forwards).
-    func allows(user: String, verb: String, resource: String) -> Bool {
+    /// Whether `user` may perform `verb` on a resource (`pods/portforward` for port-forwards) in `namespace`
+    /// (nil: at the cluster scope, a list or watch across namespaces among them).
+    func allows(user: String, verb: String, resource: String, namespace: String?) -> Bool {
         if user == Self.admin { return true }
         let reads = ["get", "list", "watch"].contains(verb)
         switch user {
         case Self.readonly: return reads && !resource.contains("/portforward")
         case Self.forwarder: return reads || (verb == "create" && resource == "pods/portforward")
+        case Self.namespaced: return namespace != nil
         default: return false
         }
     }

@@ -49,6 +49,17 @@ import Testing
         #expect(registry.openStreams == 0)
     }
 
+    /// What PodLinkSession gives both session handlers is theirs, not NIO's pass-through default: an error closes the
+    /// session, and its end leaves no stream counted open.
+    @Test func aSessionErrorClosesTheSession() throws {
+        let (channel, registry) = try session()
+        try channel.writeInbound(syn(1, "error"))
+        struct Broken: Error {}
+        channel.pipeline.fireErrorCaught(Broken())
+        #expect(!channel.isActive)
+        #expect(registry.openStreams == 0)
+    }
+
     @Test func streamsArePairedByRequestIDNotByAdjacentIDs() throws {
         let (channel, _) = try session()
         try channel.writeInbound(syn(1, "error", requestID: "0"))

@@ -8,7 +8,7 @@ import SPDY
 // error stream, because kubectl keeps the local socket open until the error stream ends.
 
 /// Serves one SPDY session (direct, or tunnelled in WebSocket) for one pod.
-final class SPDYSessionHandler: ChannelDuplexHandler {
+final class SPDYSessionHandler: PodLinkSession {
     typealias InboundIn = SPDYFrame
     typealias OutboundIn = SPDYFrame
     typealias OutboundOut = SPDYFrame
@@ -32,13 +32,14 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
         init(port: Int) { self.port = port }
     }
 
-    private let pod: PortForwardPod
+    let pod: PortForwardPod
     private let registry: PortForwardRegistry
-    private let logger: Logger
-    private var context: ChannelHandlerContext?
+    let logger: Logger
+    let failureMessage: Logger.Message = "port-forward session failed"
+    var context: ChannelHandlerContext?
     private var streams: [UInt32: StreamInfo] = [:]
     private var pairs: [String: Pair] = [:]
-    private var readGate = SessionReadGate<String>()
+    var readGate = SessionReadGate<String>()
     private var closing = false
 
     init(pod: PortForwardPod, registry: PortForwardRegistry, logger: Logger) {
@@ -49,32 +50,8 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        endAll()
-        self.context = nil
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        endAll()
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("port-forward session failed", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
-        context.close(promise: nil)
-    }
-
-    // Read gating: a pod that cannot take more bytes pauses the whole session (SPDY here has no flow control).
-    func read(context: ChannelHandlerContext) {
-        if readGate.mayRead() { context.read() }
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            for pair in pairs.values { pair.link?.resumeReading() }
-        }
-        context.fireChannelWritabilityChanged()
-    }
+    // Ending links, read gating (SPDY here has no flow control) and resuming links: PodLinkSession.
+    var openLinks: [PodLink] { pairs.values.compactMap(\.link) }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -209,7 +186,7 @@ final class SPDYSessionHandler: ChannelDuplexHandler {
     }
 
     /// The session is over (EOF, GOAWAY, chaos): drop every pod connection.
-    private func endAll() {
+    func endAll() {
         closing = true
         let all = pairs
         pairs = [:]

@@ -9,19 +9,20 @@ import NIOWebSocket
 // quiet, and the WebSocket closes (1000) once every port is finished.
 
 /// Serves one v4 WebSocket for one pod and the ports of its `ports` query.
-final class WebSocketV4ServerHandler: ChannelDuplexHandler {
+final class WebSocketV4ServerHandler: PodLinkSession {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    private let pod: PortForwardPod
+    let pod: PortForwardPod
     private let ports: [Int]
     private let registry: PortForwardRegistry
-    private let logger: Logger
-    private var context: ChannelHandlerContext?
+    let logger: Logger
+    let failureMessage: Logger.Message = "v4 port-forward failed"
+    var context: ChannelHandlerContext?
     private var links: [PodLink?] = []
     private var remaining = 0
-    private var readGate = SessionReadGate<Int>()
+    var readGate = SessionReadGate<Int>()
     /// The channel of a fragmented message in progress: only its first frame carries the channel byte.
     private var continuationChannel: UInt8?
     private var closeSent = false
@@ -48,31 +49,8 @@ final class WebSocketV4ServerHandler: ChannelDuplexHandler {
         links = ports.indices.map { startPort($0, context: context) }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        endAll()
-        self.context = nil
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        endAll()
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("v4 port-forward failed", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
-        context.close(promise: nil)
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if readGate.mayRead() { context.read() }
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            for link in links { link?.resumeReading() }
-        }
-        context.fireChannelWritabilityChanged()
-    }
+    // Ending links, read gating and resuming links: PodLinkSession.
+    var openLinks: [PodLink] { links.compactMap { $0 } }
 
     private func startPort(_ index: Int, context: ChannelHandlerContext) -> PodLink {
         registry.streamOpened(on: context.channel)
@@ -163,7 +141,7 @@ final class WebSocketV4ServerHandler: ChannelDuplexHandler {
             .whenComplete { _ in channel.close(promise: nil) }
     }
 
-    private func endAll() {
+    func endAll() {
         let open = links.compactMap { $0 }
         links = links.map { _ in nil }
         readGate.removeAll()

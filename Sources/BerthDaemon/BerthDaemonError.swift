@@ -21,6 +21,9 @@ public enum BerthDaemonError: Error, Sendable, Equatable, CustomStringConvertibl
     case bindFailed(address: String, port: Int, reason: String)
     /// Opening an upstream stream to the pod failed.
     case upstreamConnectFailed(forward: String, endpoint: UpstreamEndpoint, reason: String)
+    /// The API server (or its proxy) could not be reached to open a stream: refused, reset, timed out. Waiting
+    /// can fix it (a partition, a restarting API server), so the forward rebinds rather than fails.
+    case apiServerUnreachable(forward: String, endpoint: UpstreamEndpoint, reason: String)
     /// The API server refused the stream (RBAC, credentials, the pod): retrying cannot help until something
     /// outside berth changes. `reason` is the status word (`Forbidden`, `Unauthorized`, `NotFound`) and
     /// `message` says what to grant or fix, with the API server's own message.
@@ -95,7 +98,8 @@ public enum BerthDaemonError: Error, Sendable, Equatable, CustomStringConvertibl
             "cannot listen on \(address):\(port): the address is not assigned to this machine"
         case .bindFailed(let address, let port, let reason):
             "cannot listen on \(address):\(port): \(reason)"
-        case .upstreamConnectFailed(let forward, let endpoint, let reason):
+        case .upstreamConnectFailed(let forward, let endpoint, let reason),
+            .apiServerUnreachable(let forward, let endpoint, let reason):
             "forward \(forward): cannot open a stream to \(endpoint): \(reason)"
         case .upstreamRefused(let forward, let endpoint, _, let message):
             "forward \(forward): cannot open a stream to \(endpoint): \(message)"

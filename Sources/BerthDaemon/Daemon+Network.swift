@@ -2,6 +2,7 @@ import AsyncAlgorithms
 import KubeAPI
 import KubeClient
 import Logging
+import Reconcile
 
 extension Daemon {
     /// Watches links, addresses and routes (the platform's network events) and the machine waking from sleep;
@@ -38,7 +39,7 @@ extension Daemon {
     }
 
     /// True when some cluster answers at all (an error status is an answer; a transport error is not).
-    private static func apiServerAnswers(_ clients: [KubeClient]) async -> Bool {
+    static func apiServerAnswers(_ clients: [KubeClient]) async -> Bool {
         if clients.isEmpty { return true }
         for client in clients {
             do {
@@ -51,5 +52,34 @@ extension Daemon {
             }
         }
         return false
+    }
+}
+
+extension Daemon {
+    /// When a forward's streams find the API server unreachable (a partition, an API server restart), probes it
+    /// until it answers, then restarts failing watches, sessions and warm streams at once, as after a network
+    /// change, rather than leaving each to a backoff that grew while the server was away (up to 30 s). It waits
+    /// a second of quiet after the first forward found it unreachable, then probes every 250 ms doubling to 2 s:
+    /// one GET per probe, only while the server is away. Not counted as a network resync (docs/controller.md,
+    /// "When the API server cannot be reached").
+    func recoverWhenTheAPIServerAnswers() async {
+        let logger = configuration.logger
+        await Self.recover(changes: unreachable.stream, clock: configuration.clock, logger: logger, probe: { [clusters] in
+            await Self.apiServerAnswers(clusters.resolvedClients)
+        }, onAnswer: { [weak self] in
+            logger.info("the API server answers again; restarting failing streams and watches")
+            await self?.restartStreamsAndWatches()
+        })
+    }
+
+    /// Opens the injected clock's existential for the generic settler.
+    private static func recover<C: Clock<Duration>>(
+        changes: AsyncStream<NetworkChange>, clock: C, logger: Logger,
+        probe: @escaping @Sendable () async -> Bool, onAnswer: @escaping @Sendable () async -> Void
+    ) async {
+        let configuration = SettleStateMachine<C.Instant>.Configuration(
+            settleWindow: .seconds(1), probeBackoff: ExponentialBackoff(base: .milliseconds(250), cap: .seconds(2)))
+        let settler = NetworkSettler(configuration: configuration, clock: clock, logger: logger, probe: probe)
+        await settler.run(changes: changes, onResync: onAnswer)
     }
 }

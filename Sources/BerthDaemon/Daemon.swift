@@ -27,6 +27,8 @@ public final class Daemon: Service, Sendable {
     let relays: RelayManager
     /// The Kubernetes clients' counters; a resync counts the watches it starts over there too.
     let apiMetrics: APIMetrics
+    /// Forwards whose streams found the API server unreachable (docs/controller.md); see `recoverWhenTheAPIServerAnswers`.
+    let unreachable: (stream: AsyncStream<NetworkChange>, continuation: AsyncStream<NetworkChange>.Continuation)
     private let stopRequest = OneShotSignal()
     /// Whether `loadManifest()` has succeeded, so that `run()` does not read the files a second time.
     private let manifestLoaded = Mutex(false)
@@ -63,6 +65,8 @@ public final class Daemon: Service, Sendable {
         let owner = configuration.relayOwner
             ?? RelayOwner.id(user: NSUserName(), host: ProcessInfo.processInfo.hostName, manifests: paths)
         let relays = RelayManager(owner: owner, logger: logger, enqueue: { queue.add($0) })
+        let unreachable = AsyncStream<NetworkChange>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.unreachable = unreachable
         self.relays = relays
         self.manifest = manifest
         self.apiMetrics = apiMetrics
@@ -75,7 +79,8 @@ public final class Daemon: Service, Sendable {
         self.reconciler = ForwardReconciler(
             desired: manifest, observed: observed, clusters: clusters, supervisor: supervisor, statuses: statuses,
             eventLoopGroup: configuration.eventLoopGroup, clock: configuration.clock, metrics: configuration.metrics,
-            logger: logger, upstreamChanged: { queue.add($0) }, relays: relays)
+            logger: logger, upstreamChanged: { queue.add($0) }, relays: relays,
+            apiServerUnreachable: { unreachable.continuation.yield(NetworkChange(kind: .apiServerUnreachable)) })
     }
 
     /// Loads and validates the manifest files, once: `DaemonHost` calls it before it announces the daemon
@@ -121,6 +126,7 @@ public final class Daemon: Service, Sendable {
             if self.configuration.watchNetwork {
                 group.addTask { await self.settleNetworkChanges() }
             }
+            group.addTask { await self.recoverWhenTheAPIServerAnswers() }
             group.addTask {
                 await self.manifest.watch { old, new, errors in
                     self.statuses.setManifestErrors(errors)
@@ -167,6 +173,12 @@ public final class Daemon: Service, Sendable {
     public func resync() async {
         statuses.recordResync()
         configuration.metrics.networkResyncs.increment()
+        await restartStreamsAndWatches()
+    }
+
+    /// Starts over what a broken path to the API server left failing: informers waiting out a backoff, sessions
+    /// that may be dead, warm streams waiting out a backoff; then looks at every forward again.
+    func restartStreamsAndWatches() async {
         let restarted = observed.restartFailing()
         // Each starts over with a new informer, whose first watch its reflector does not count as a restart.
         apiMetrics.watchRestarts.increment(by: restarted)

@@ -22,7 +22,9 @@ struct APIServerConnector: Sendable {
     /// Connects on `loop` and runs `install` on the event loop with a channel whose bytes reach the API server:
     /// directly in the channel initializer, or once the proxy has opened the tunnel (then the channel is
     /// already active when `install` adds its handlers).
-    /// - Throws: `PortForwardError.connectFailed`, naming the proxy when the proxy was the step that failed.
+    /// - Throws: `PortForwardError.unreachable` when the server or the proxy cannot be reached, and
+    ///   `PortForwardError.connectFailed` when the proxy refuses the tunnel; either names the proxy when the proxy
+    ///   was the step that failed.
     func connect(
         on loop: any EventLoop, install: @escaping @Sendable (any Channel) throws -> Void
     ) async throws(PortForwardError) -> any Channel {
@@ -30,7 +32,7 @@ struct APIServerConnector: Sendable {
             do {
                 return try await Self.connect(bootstrap(on: loop, initializer: install), host: host, port: port)
             } catch {
-                throw .connectFailed(host: host, port: port, reason: "\(error)")
+                throw .unreachable(host: host, port: port, reason: "\(error)")
             }
         }
         let proxyName = "the HTTP proxy \(HostPort.format(host: proxy.host, port: proxy.port))"
@@ -54,7 +56,7 @@ struct APIServerConnector: Sendable {
                 host: proxy.host, port: proxy.port)
         } catch {
             tunnel.fail(error)
-            throw .connectFailed(host: self.host, port: self.port, reason: "cannot reach \(proxyName): \(error)")
+            throw .unreachable(host: self.host, port: self.port, reason: "cannot reach \(proxyName): \(error)")
         }
         do {
             try await tunnel.futureResult.get()

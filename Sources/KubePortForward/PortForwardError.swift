@@ -8,7 +8,11 @@ public enum PortForwardError: Error, Equatable, CustomStringConvertible, Sendabl
     case tlsConfigurationInvalid(String)
     /// The request headers (credentials) could not be produced.
     case credentialsFailed(String)
-    /// TCP or TLS connect to the API server failed.
+    /// The API server (or the HTTP proxy in front of it) could not be reached: the TCP connect was refused,
+    /// reset or timed out, or the name did not resolve. Waiting may fix it (a partition, a restarting server).
+    case unreachable(host: String, port: Int, reason: String)
+    /// Connecting to the API server failed in a way waiting does not fix: the TLS handshake, or a proxy that
+    /// answered but would not open the tunnel.
     case connectFailed(host: String, port: Int, reason: String)
     /// The server answered the upgrade with a non-101 HTTP status. `status` is the decoded Kubernetes `Status`
     /// when the body was one; `message` is its message (e.g. `pods "x" is forbidden: User "u" cannot get
@@ -37,7 +41,8 @@ public enum PortForwardError: Error, Equatable, CustomStringConvertible, Sendabl
         case .serverURLInvalid(let url): "port-forward: invalid API server URL \(url)"
         case .tlsConfigurationInvalid(let reason): "port-forward: TLS configuration invalid: \(reason)"
         case .credentialsFailed(let reason): "port-forward: could not obtain credentials: \(reason)"
-        case .connectFailed(let host, let port, let reason): "port-forward: cannot connect to API server \(host):\(port): \(reason)"
+        case .unreachable(let host, let port, let reason), .connectFailed(let host, let port, let reason):
+            "port-forward: cannot connect to API server \(host):\(port): \(reason)"
         case .upgradeRejected(let code, let status, let message):
             "port-forward: upgrade rejected with HTTP \(code)\(status?.reason.map { " (\($0))" } ?? ""): \(message)"
         case .protocolNotNegotiated(let got):

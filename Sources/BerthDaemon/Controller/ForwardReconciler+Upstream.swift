@@ -14,7 +14,8 @@ extension ForwardReconciler {
 
     /// How long streams to a pod that looks Ready may fail before the forward says `Failed`. A pod being
     /// deleted fails its streams a moment before the watch reports it; until then, and for a pod the API
-    /// no longer has (NotFound), the forward is `Rebinding`: `Failed` is for what a person must fix.
+    /// no longer has (NotFound) or an API server that cannot be reached (ClusterUnreachable), the forward is
+    /// `Rebinding`: `Failed` is for what a person must fix.
     static let upstreamFailureGrace: Duration = .seconds(3)
 
     /// When `failure` is a rebind rather than `Failed`, the delay after which to look again; nil for `Failed`.
@@ -24,6 +25,14 @@ extension ForwardReconciler {
             return nil  // the API server refused: a person must grant or log in
         case .notFound:
             return Self.upstreamFailureGrace  // the pod is gone; its deletion event is on its way
+        case .clusterUnreachable:
+            // The API server is down or out of reach (a partition, a restart): waiting fixes it, and the daemon
+            // restarts streams and watches the moment it answers again. Said once per spell.
+            if entries[name]?.unreachableSaid == false {
+                entries[name]?.unreachableSaid = true
+                apiServerUnreachable()
+            }
+            return Self.upstreamFailureGrace
         default:
             let now = elapsed.now()
             let since = entries[name]?.upstreamFailingSince ?? now

@@ -65,6 +65,8 @@ public actor ForwardReconciler: Reconciler {
         var failedRetries = 0
         /// When streams to the chosen pod started failing (reset when they work or the pod changes).
         var upstreamFailingSince: Duration?
+        /// Whether `apiServerUnreachable` was told of the forward's current unreachable spell.
+        var unreachableSaid = false
     }
 
     /// How soon a forward Failed for want of an endpoint is looked at again. An informer event usually comes
@@ -86,6 +88,9 @@ public actor ForwardReconciler: Reconciler {
     let metrics: BerthMetrics
     /// Asks for another reconcile of a forward whose upstream started or stopped failing.
     let upstreamChanged: @Sendable (String) -> Void
+    /// Told once per forward when its streams start failing because the API server cannot be reached, so the
+    /// daemon can restart streams and watches as soon as it answers again rather than after their backoffs.
+    let apiServerUnreachable: @Sendable () -> Void
     /// The relay pods that carry `host` targets and UDP ports (docs/relay.md).
     let relays: RelayManager
     var entries: [String: Entry] = [:]
@@ -100,13 +105,16 @@ public actor ForwardReconciler: Reconciler {
     ///   - metrics: where the forwards' phases, rebinds and connections are counted.
     ///   - upstreamChanged: enqueues a forward whose streams to the pod started or stopped failing.
     ///   - relays: runs the relay pods of forwards that need one; a manager of its own (owner `test`) when nil.
+    ///   - apiServerUnreachable: told when a forward's streams start failing because the API server cannot be
+    ///     reached (docs/controller.md, "When the API server cannot be reached").
     public init(
         desired: ManifestSource, observed: ObservedState, clusters: ClusterRegistry, supervisor: ForwardSupervisor,
         statuses: StatusStore, eventLoopGroup: any EventLoopGroup, clock: any Clock<Duration>,
         metrics: BerthMetrics = BerthMetrics(), logger: Logger, upstreamChanged: @escaping @Sendable (String) -> Void = { _ in },
-        relays: RelayManager? = nil
+        relays: RelayManager? = nil, apiServerUnreachable: @escaping @Sendable () -> Void = {}
     ) {
         self.metrics = metrics
+        self.apiServerUnreachable = apiServerUnreachable
         self.upstreamChanged = upstreamChanged
         self.relays = relays ?? RelayManager(owner: "test", logger: logger, enqueue: upstreamChanged)
         self.desired = desired
@@ -209,6 +217,7 @@ public actor ForwardReconciler: Reconciler {
             await setEndpoint(name, endpoint, namespace: namespace)
             guard let failure = await upstreamFailure(of: name) else {
                 entries[name]?.upstreamFailingSince = nil
+                entries[name]?.unreachableSaid = false
                 publish(status(spec, cluster: cluster.id, namespace: namespace, phase: .ready))
                 return .done
             }

@@ -86,6 +86,9 @@ public struct PortForwardUpstreamConnector: UpstreamConnector {
         if let (reason, message) = Self.refusal(error) {
             return .upstreamRefused(forward: forward, endpoint: endpoint, reason: reason, message: message)
         }
+        if case PortForwardError.unreachable = error {
+            return .apiServerUnreachable(forward: forward, endpoint: endpoint, reason: Self.reason(for: error))
+        }
         return .upstreamConnectFailed(forward: forward, endpoint: endpoint, reason: Self.reason(for: error))
     }
 

@@ -3,7 +3,8 @@
 /// so a user sees the API server's or the kubelet's own words rather than a bare "connection closed".
 public struct UpstreamFailure: Sendable, Equatable, CustomStringConvertible {
     /// A status word: `Forbidden`, `Unauthorized` or `NotFound` when the API server refused the stream,
-    /// else `PortForwardFailed` (the kubelet's error for the pod port, a broken connection).
+    /// `ClusterUnreachable` when it could not be reached at all, else `PortForwardFailed` (the kubelet's error
+    /// for the pod port, a broken connection).
     public var reason: ForwardReason
     /// What failed and why, in words a user can act on.
     public var message: String
@@ -21,6 +22,8 @@ public struct UpstreamFailure: Sendable, Equatable, CustomStringConvertible {
             self.init(reason: reason, message: message)
         case BerthDaemonError.upstreamConnectFailed(_, let endpoint, let reason):
             self.init(reason: .portForwardFailed, message: "cannot open a stream to \(endpoint): \(reason)")
+        case BerthDaemonError.apiServerUnreachable(_, let endpoint, let reason):
+            self.init(reason: .clusterUnreachable, message: "cannot open a stream to \(endpoint): \(reason)")
         default:
             self.init(reason: .portForwardFailed, message: "\(error)")
         }

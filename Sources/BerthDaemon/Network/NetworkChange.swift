@@ -19,6 +19,9 @@ public struct NetworkChange: Sendable, Hashable, CustomStringConvertible {
         case unknown
         /// The machine slept and woke up (the wall clock jumped ahead of the monotonic clock).
         case wake
+        /// A forward's stream could not reach the API server (refused, reset, timed out): whatever broke the
+        /// path may mend without a local network event (a partition, an API server restart).
+        case apiServerUnreachable
     }
 
     /// What changed.

@@ -1,0 +1,53 @@
+import BerthDaemon
+import BerthTestSupport
+import FakeKube
+import Synchronization
+import Testing
+
+/// An API server that goes away for a few seconds (a partition, a restart) and comes back: streams to the pod
+/// cannot be opened meanwhile, which waiting fixes, so the forward is `Rebinding` with `ClusterUnreachable`, never
+/// `Failed`, and it is Ready again as soon as the server answers, not after a backoff that grew meanwhile
+/// (docs/controller.md, "When the API server cannot be reached"). Found by `hack/soak`: after an API-server restart
+/// every forward showed `Failed` for 17 s, its six warm streams' failures having grown the retry delay to 16 s.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct APIServerAwayEndToEndTests {
+    @Test func aForwardRebindsWhileTheAPIServerIsAwayAndIsReadyOnceItAnswers() async throws {
+        try await Harness.with { harness in
+            try harness.writeManifest("""
+                apiVersion: berth/v1
+                kind: Forwards
+                forwards:
+                  - name: lone
+                    pod: lone
+                    ports: [{local: 0, remote: 7000}]
+                """)
+            let log = LogLines()
+            try await harness.withDaemon(logger: log.logger) { daemon in
+                let ready = try await awaitStatus(daemon, "lone Ready") { $0.isPhase("lone", .ready) }
+                let port = try #require(ready.port("lone"))
+                let shown = Mutex<[String]>([])
+                let changes = daemon.statusChanges()
+                let collector = Task {
+                    for await status in changes {
+                        guard let forward = status["lone"] else { continue }
+                        let seen = "\(forward.phase.rawValue) \(forward.reason.map { "\($0)" } ?? "") \(forward.message ?? "")"
+                        shown.withLock { if $0.last != seen { $0.append(seen) } }
+                    }
+                }
+                defer { collector.cancel() }
+
+                harness.server.partition(seconds: 4)
+                try await awaitStatus(daemon, "lone Rebinding for an unreachable API server") {
+                    $0["lone"]?.phase == .rebinding && $0["lone"]?.reason == .clusterUnreachable
+                }
+                try await awaitStatus(daemon, within: 60, "lone Ready again") { $0.isPhase("lone", .ready) }
+                let answer = try await TestHTTP.get(port: port)
+                #expect(answer.contains("\"pod\":\"lone\""), "\(answer.prefix(200))")
+
+                let states = shown.withLock { $0 }
+                #expect(!states.contains { $0.hasPrefix("Failed") }, "the forward showed Failed: \(states)")
+                #expect(log.lines.contains { $0.contains("the API server answers again") }, "\(log.lines.suffix(20))")
+            }
+        }
+    }
+}

@@ -26,17 +26,23 @@ import Testing
         await podA.stop()
     }
 
-    @Test(arguments: [(multiplexed: true, streams: 6), (multiplexed: false, streams: 1)])
-    func withoutAWarmSettingTheTransportDecidesHowManyStreamsWait(multiplexed: Bool, streams: Int) async throws {
-        #expect(ForwardConfiguration.defaultWarmStreams(multiplexed: multiplexed) == streams)
+    @Test(arguments: [(multiplexed: true, inUse: 6), (multiplexed: false, inUse: 1)])
+    func withoutAWarmSettingTheTransportAndUseDecideHowManyStreamsWait(multiplexed: Bool, inUse: Int) async throws {
+        #expect(ForwardConfiguration.defaultWarmStreams(multiplexed: multiplexed, inUse: true) == inUse)
+        #expect(ForwardConfiguration.defaultWarmStreams(multiplexed: multiplexed, inUse: false) == 1)
         let podA = try await TestServer.start(.echo(greeting: nil))
         let connector = CountingConnector(servers: [pod("a"): podA], multiplexed: multiplexed)
         try await withForward(.init(name: "default", warmStreams: nil), connector: connector, endpoint: pod("a")) { forward in
-            try await eventually("\(streams) warm streams ready") { await forward.counters().warmStreamsReady == streams }
-            #expect(connector.connectCalls == streams, "no more than the default are opened")
+            // Idle: one warm stream, whatever the transport (each holds a connection to the pod).
+            try await eventually("1 warm stream ready") { await forward.counters().warmStreamsReady == 1 }
+            #expect(connector.connectCalls == 1, "no more than the idle default are opened")
+            let port = forward.port
+            #expect(try await sendAndReadToEnd("first", port: port, "first") == "first")
+            // In use: the pool grows to the transport's default.
+            try await eventually("\(inUse) warm streams ready") { await forward.counters().warmStreamsReady == inUse }
+            #expect(connector.connectCalls == 1 + inUse, "no more than the in-use default are opened")
             guard multiplexed else { return }
             // A browser's burst of 6: every connection finds its stream open, none dials on the accept path.
-            let port = forward.port
             try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 1...6 {
                     group.addTask { try await sendAndReadToEnd("burst \(index)", port: port, "burst \(index)") }
@@ -46,7 +52,26 @@ import Testing
                 #expect(echoed == Set((1...6).map { "burst \($0)" }))
             }
             let counters = await forward.counters()
-            #expect(counters.connectsOnAcceptPath == 0 && counters.warmStreamsUsed == 6)
+            #expect(counters.connectsOnAcceptPath == 0 && counters.warmStreamsUsed == 7)
+        }
+        await podA.stop()
+    }
+
+    @Test func aForwardIdleAgainKeepsOneWarmStreamOnceTheExtraOnesAgeOut() async throws {
+        let podA = try await TestServer.start(.echo(greeting: nil))
+        let connector = CountingConnector(servers: [pod("a"): podA], multiplexed: true)
+        let configuration = ForwardConfiguration(
+            name: "idle", warmStreams: nil, warmStreamMaxIdle: .seconds(5), warmInUseWindow: .milliseconds(500))
+        try await withForward(configuration, connector: connector, endpoint: pod("a")) { forward in
+            try await eventually("1 warm stream ready") { await forward.counters().warmStreamsReady == 1 }
+            #expect(try await sendAndReadToEnd("one", port: forward.port, "one") == "one")
+            try await eventually("6 warm streams ready") { await forward.counters().warmStreamsReady == 6 }
+            #expect(connector.connectCalls == 7)
+            // No connection since: as the six age out, only one is replaced.
+            try await eventually("one warm stream left", within: 20) {
+                let ready = await forward.counters().warmStreamsReady
+                return connector.connectCalls >= 8 && ready == 1
+            }
         }
         await podA.stop()
     }

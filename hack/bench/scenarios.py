@@ -228,12 +228,21 @@ def scale(ctx):
             time.sleep(idle)
             cpu = (cpu_seconds(pid) - before) / idle * 100
             rss = proc_status(pid, "VmHWM")
+            # What the API server carries for 1,000 idle forwards: its open connections (the sessions to the
+            # pods in use plus the watches, if berth shares sessions) and the streams inside them.
+            stats = ctx.cluster.stats()
         finally:
             up.stop()
         add(results, "berth", "all Ready s", elapsed)
         add(results, "berth", "peak RSS MB", rss / 1024.0 if rss else None)
         add(results, "berth", "idle CPU %", cpu)
-        log("scale run %d: ready in %s s, %s MB, %.2f%% CPU" % (run + 1, elapsed, rss and rss // 1024, cpu))
+        add(results, "berth", "API connections", stats["openConnections"])
+        add(results, "berth", "watches", stats["openWatches"])
+        add(results, "berth", "port-forward sessions", stats["portForward"]["openSessions"])
+        add(results, "berth", "port-forward streams", stats["portForward"]["openStreams"])
+        log("scale run %d: ready in %s s, %s MB, %.2f%% CPU, %d API connections (%d watches, %d sessions, %d streams)" % (
+            run + 1, elapsed, rss and rss // 1024, cpu, stats["openConnections"], stats["openWatches"],
+            stats["portForward"]["openSessions"], stats["portForward"]["openStreams"]))
     return results
 
 

@@ -93,6 +93,7 @@ extension Forward {
     func admit() -> (id: UInt64, route: Route?, outcome: HoldOutcome?) {
         nextConnectionID += 1
         stats.countConnection()
+        lastConnectionAt = elapsed.now()
         let id = nextConnectionID
         if let route = takeRoute() { return (id, route, nil) }
         guard lifecycle == .running else { return (id, nil, .stopped) }

@@ -2,9 +2,18 @@ import NIOCore
 import Reconcile
 
 extension Forward {
-    /// How many warm streams to keep now: the configured number, else the transport's default; none for an
-    /// endpoint that talks unasked.
-    var warmTarget: Int { warmTalksUnasked ? 0 : configuration.warmStreams(multiplexed: upstreamMultiplexed) }
+    /// How many warm streams to keep now: the configured number, else the transport's default for a forward in
+    /// use or idle; none for an endpoint that talks unasked.
+    var warmTarget: Int {
+        warmTalksUnasked ? 0 : configuration.warmStreams(multiplexed: upstreamMultiplexed, inUse: inUse)
+    }
+
+    /// Whether a connection came within `warmInUseWindow`. Past it, the streams above the idle default are not
+    /// replaced when they are used or age out.
+    var inUse: Bool {
+        guard let lastConnectionAt else { return false }
+        return elapsed.now() - lastConnectionAt < configuration.warmInUseWindow
+    }
 
     /// Opens warm streams until `warmTarget` are ready or opening for the current endpoint.
     func refillWarm() {

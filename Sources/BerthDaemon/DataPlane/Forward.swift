@@ -3,6 +3,7 @@ import DequeModule
 import Logging
 import Metrics
 import NIOCore
+import Reconcile
 
 /// One forward: a bound local listener whose accepted connections are bridged to the current
 /// upstream endpoint, each over its own upstream stream.
@@ -24,6 +25,8 @@ public actor Forward {
     nonisolated let listener: ForwardListener
     nonisolated let connector: any UpstreamConnector
     nonisolated let clock: any Clock<Duration>
+    /// `clock`'s time since the forward was made, for durations kept as state.
+    nonisolated let elapsed: ElapsedClock
     nonisolated let logger: Logger
     /// Told when `upstreamFailure` changes, so the owner can re-derive the forward's status.
     nonisolated let upstreamChanged: @Sendable () -> Void
@@ -58,6 +61,8 @@ public actor Forward {
     /// Connections that found the pool empty and wait for a stream being opened, oldest first.
     var warmWaiters = Deque<WarmWaiter>()
     var warmRetryPending = false
+    /// When the last connection came (`elapsed`), for the default number of warm streams.
+    var lastConnectionAt: Duration?
     var warmFailures = 0
     /// Set when a warm stream's pod sent more than it keeps before any client came; cleared by an endpoint change.
     var warmTalksUnasked = false
@@ -97,6 +102,7 @@ public actor Forward {
         self.configuration = configuration
         self.connector = connector
         self.clock = clock
+        self.elapsed = ElapsedClock(clock)
         var logger = logger
         logger[metadataKey: "forward"] = "\(configuration.name)"
         logger[metadataKey: "listen"] = "\(listener.address)"

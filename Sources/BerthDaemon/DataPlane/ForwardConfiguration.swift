@@ -24,6 +24,9 @@ public struct ForwardConfiguration: Sendable {
     /// before it opens its own. The stream in flight started earlier, so it is normally ready first;
     /// the limit only bounds the wait on a dial that hangs.
     public var warmStreamWaitLimit: Duration
+    /// How long after its last connection a forward counts as in use, for the default number of warm streams
+    /// over a multiplexed transport (`defaultWarmStreams(multiplexed:inUse:)`).
+    public var warmInUseWindow: Duration
 
     /// Creates a configuration with the documented defaults.
     public init(
@@ -35,7 +38,8 @@ public struct ForwardConfiguration: Sendable {
         warmStreamBufferLimit: Int = 64 * 1024,
         warmRetryDelay: Duration = .milliseconds(500),
         warmRetryMaxDelay: Duration = .seconds(30),
-        warmStreamWaitLimit: Duration = .seconds(1)
+        warmStreamWaitLimit: Duration = .seconds(1),
+        warmInUseWindow: Duration = .seconds(120)
     ) {
         self.name = name
         self.holdTimeout = holdTimeout
@@ -46,17 +50,21 @@ public struct ForwardConfiguration: Sendable {
         self.warmRetryDelay = warmRetryDelay
         self.warmRetryMaxDelay = warmRetryMaxDelay
         self.warmStreamWaitLimit = warmStreamWaitLimit
+        self.warmInUseWindow = warmInUseWindow
     }
 
-    /// Warm streams when the manifest sets none: 6 over a multiplexed transport (SPDY, either entry), where
-    /// a warm stream is a frame in a live session, so that a browser's burst of 6 connections needs no round
-    /// trip beyond its requests; 1 over v4 WebSockets, where each is a TLS connection of its own.
-    public static func defaultWarmStreams(multiplexed: Bool) -> Int {
-        multiplexed ? 6 : 1
+    /// Warm streams when the manifest sets none. Over a multiplexed transport (SPDY, either entry), where a warm
+    /// stream is a frame in a live session: 6 while the forward is in use (a connection within
+    /// `warmInUseWindow`), so that a browser's burst of 6 connections needs no round trip beyond its requests,
+    /// and 1 while it is idle: every warm stream makes the kubelet hold a connection to the pod, and a thousand
+    /// idle forwards need not hold six each. Over v4 WebSockets, where each is a TLS connection of its own: 1.
+    public static func defaultWarmStreams(multiplexed: Bool, inUse: Bool = true) -> Int {
+        multiplexed && inUse ? 6 : 1
     }
 
-    /// The warm streams to keep, given whether the last stream opened was multiplexed.
-    func warmStreams(multiplexed: Bool) -> Int {
-        warmStreams ?? Self.defaultWarmStreams(multiplexed: multiplexed)
+    /// The warm streams to keep, given whether the last stream opened was multiplexed and whether the forward
+    /// is in use.
+    func warmStreams(multiplexed: Bool, inUse: Bool) -> Int {
+        warmStreams ?? Self.defaultWarmStreams(multiplexed: multiplexed, inUse: inUse)
     }
 }

@@ -58,8 +58,9 @@ public struct SessionSettings: Sendable, Hashable {
     /// session that carried no stream for two intervals.
     public var pingInterval: TimeAmount
 
-    /// Defaults: 100 streams per session, a PING every 5 s (kubectl pings direct SPDY sessions every 5 s).
-    public init(maxStreams: Int = 100, pingInterval: TimeAmount = .seconds(5)) {
+    /// Defaults: 250 streams per session (what Go's HTTP/2 server allows per connection by default), a PING
+    /// every 5 s (kubectl pings direct SPDY sessions every 5 s).
+    public init(maxStreams: Int = 250, pingInterval: TimeAmount = .seconds(5)) {
         self.maxStreams = maxStreams
         self.pingInterval = pingInterval
     }

@@ -126,7 +126,9 @@ import Testing
                 #expect(status["taken"]?.reason == .portInUse)
                 #expect(status["taken"]?.message?.contains("\(squatter.port)") == true)
                 // The platform's port-holder lookup names the process holding the port: this one.
-                #expect(status["taken"]?.message?.contains("pid \(ProcessInfo.processInfo.processIdentifier)") == true)
+                #expect(
+                    status["taken"]?.message?.contains("pid \(ProcessInfo.processInfo.processIdentifier)") == true,
+                    "\(status["taken"]?.message ?? "")")
                 #expect(try await TestHTTP.get(port: try #require(status.port("web"))).contains("web-"))
             }
         }

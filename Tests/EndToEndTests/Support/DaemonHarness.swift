@@ -11,7 +11,16 @@ struct Harness {
     var kubeconfig: String { directory.appendingPathComponent("kubeconfig").path }
     var manifest: String { directory.appendingPathComponent("forwards.yaml").path }
 
-    static let quiet = Logger(label: "berth.e2e") { _ in SwiftLogNoOpLogHandler() }
+    /// Set `BERTH_TEST_LOG=1` (or a level: `BERTH_TEST_LOG=info`) to see the daemon's and FakeKube's logs when
+    /// debugging; `1` shows debug lines.
+    static let quiet: Logger = {
+        guard let level = ProcessInfo.processInfo.environment["BERTH_TEST_LOG"] else {
+            return Logger(label: "berth.e2e") { _ in SwiftLogNoOpLogHandler() }
+        }
+        var logger = Logger(label: "berth.e2e") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: level) ?? .debug
+        return logger
+    }()
 
     /// Deployment `web` (1 replica, named port `http` 8080) behind Service `web` (port 80 → `http`), StatefulSet `db`
     /// (port 5432) and a bare pod `lone` (label app=lone, port 7000); every port answers HTTP with its pod's name.

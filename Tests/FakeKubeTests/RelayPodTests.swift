@@ -72,7 +72,14 @@ import Testing
             let payload = Array("to the pod's IP".utf8)
             #expect(try await roundTrip(to: try relayPort(10002), payload: payload) == payload)
             #expect(try await roundTrip(to: try relayPort(10003), payload: payload) == payload)
-            #expect(try await roundTrip(to: try relayPort(10004), payload: payload) == [], "an unknown host: closed at once")
+            // An unknown host: closed at once, before the relay reads what the client sent, so the client sees an
+            // end of stream or, when its bytes arrived first, a reset (a socket closed with unread bytes); no bytes.
+            let unknownHost = try relayPort(10004)
+            do {
+                #expect(try await roundTrip(to: unknownHost, payload: payload) == [], "an unknown host: closed at once")
+            } catch {
+                #expect("\(error)".contains("reset by peer"), "an unknown host: \(error)")
+            }
 
             let address = try relayPort(10000)
             #expect(try await client.request(.DELETE, "/api/v1/namespaces/default/pods/berth-relay-test").status == .ok)

@@ -162,6 +162,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -215,6 +216,7 @@ let package = Package(
             dependencies: [
                 "KubeAPI", "KubePortForward", "FakeKube", "SPDY", "BerthTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -264,7 +266,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BerthDaemon", "FakeKube", "KubePortForward", "berth", "BerthTestSupport", "BerthWeb", "BerthMetrics",
+                "BerthDaemon", "BerthManifest", "FakeKube", "KubePortForward", "berth", "BerthTestSupport", "BerthWeb",
+                "BerthMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

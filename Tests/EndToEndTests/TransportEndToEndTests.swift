@@ -163,6 +163,38 @@ struct TransportEndToEndTests {
         }
     }
 
+    @Test func everyForwardToAPodSharesOneSessionWhicheverLoopServesIt() async throws {
+        // The daemon's group has a loop per core; forwards that were spread over them round-robin opened a
+        // session to the pod per loop, so the API server carried loops × pods connections.
+        #expect(Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count > 1, "this test needs two loops")
+        try await Harness.with { harness in
+            try harness.writeManifest("""
+                apiVersion: berth/v1
+                kind: Forwards
+                forwards:
+                  - {name: a, pod: lone, ports: [{local: 0, remote: 7000}], transport: spdy, warm: 1}
+                  - {name: b, pod: lone, ports: [{local: 0, remote: 7000}], transport: spdy, warm: 1}
+                  - {name: c, pod: lone, ports: [{local: 0, remote: 7000}], transport: spdy, warm: 1}
+                  - {name: d, pod: lone, ports: [{local: 0, remote: 7000}], transport: spdy, warm: 1}
+                """)
+            try await harness.withDaemon { daemon in
+                let names = ["a", "b", "c", "d"]
+                try await awaitStatus(daemon, "four forwards Ready") { status in names.allSatisfy { status.isPhase($0, .ready) } }
+                try await eventually("each forward's warm stream open") { await daemon.status()["a"]?.sessions?.streams == 4 }
+                let warm = await daemon.status()
+                for name in names {
+                    #expect(warm[name]?.sessions?.sessions == 1, "\(name) shares the one session to the pod")
+                }
+                #expect(harness.server.stats().openPortForwardSessions == 1)
+                for name in names {
+                    let answer = try await TestHTTP.get(port: try #require(warm.port(name)))
+                    #expect(answer.contains(#""pod":"lone""#))
+                }
+                #expect(harness.server.stats().totalPortForwardSessions == 1)
+            }
+        }
+    }
+
     @Test func aPinnedTransportNeverFallsBack() async throws {
         try await Harness.with { harness in
             harness.server.setRefuseWebSockets(true)

@@ -15,8 +15,9 @@ extension ForwardReconciler {
     /// Makes the bound listeners match the spec's ports. A changed remote port keeps its listener (only the
     /// endpoint moves); a changed local port or address moves it; changed hold/warm settings rebuild it; ports no
     /// longer listed close. Returns the first bind failure; the ports that did bind keep serving.
-    func converge(listenersOf spec: ForwardSpec, cluster: ClusterRegistry.Cluster) async -> ListenFailure? {
+    func converge(listenersOf spec: ForwardSpec, cluster: ClusterRegistry.Cluster, namespace: String) async -> ListenFailure? {
         let name = spec.name
+        let loop = Self.loop(of: eventLoopGroup, cluster: cluster.id, namespace: namespace)
         var current = entries[name]?.ports.compactMap { $0 } ?? []
         var currentUDP = Array((entries[name]?.udpPorts ?? [:]).values)
         var nextUDP: [Int: RunningUDPPort] = [:]
@@ -36,7 +37,7 @@ extension ForwardReconciler {
                     logger[metadataKey: "forward"] = "\(spec.name)"
                     let port = try await UDPRelayPort.bind(
                         host: host, port: mapping.local, connector: connector(spec, cluster: cluster, logger: logger),
-                        eventLoop: eventLoopGroup.next(), metrics: forwardMetrics(spec.name), logger: logger)
+                        eventLoop: loop, metrics: forwardMetrics(spec.name), logger: logger)
                     nextUDP[place] = RunningUDPPort(requestedAddress: spec.address, requestedLocal: mapping.local, port: port)
                     logger.info("listening", metadata: ["local": "\(port.localAddress)/udp", "remote": "\(mapping.remote)"])
                 } catch {
@@ -57,7 +58,7 @@ extension ForwardReconciler {
                 await current.remove(at: index).stop()
             }
             do {
-                next.append(try await start(spec, mapping: mapping, host: host, cluster: cluster))
+                next.append(try await start(spec, mapping: mapping, host: host, cluster: cluster, on: loop))
             } catch {
                 next.append(nil)
                 failure = failure ?? Self.listenFailure(error)
@@ -75,8 +76,23 @@ extension ForwardReconciler {
         return failure
     }
 
-    private func start(_ spec: ForwardSpec, mapping: PortMapping, host: String, cluster: ClusterRegistry.Cluster) async throws -> RunningPort {
-        let loop = eventLoopGroup.next()
+    /// The event loop that serves every forward to `namespace` of `cluster`: its listeners, connections and
+    /// streams. A session to a pod lives on one loop and serves only streams on that loop, so giving each
+    /// namespace one loop lets every forward to a pod share one session (and one TLS connection) to it, however
+    /// many forwards name it; namespaces spread over the loops by a hash that is the same in every run.
+    static func loop(of group: any EventLoopGroup, cluster: String, namespace: String) -> any EventLoop {
+        let loops = Array(group.makeIterator())
+        guard loops.count > 1 else { return loops.first ?? group.next() }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: Swift's Hasher is seeded anew in every process.
+        for byte in "\(cluster)/\(namespace)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return loops[Int(hash % UInt64(loops.count))]
+    }
+
+    private func start(
+        _ spec: ForwardSpec, mapping: PortMapping, host: String, cluster: ClusterRegistry.Cluster, on loop: any EventLoop
+    ) async throws -> RunningPort {
         let listener = try await ForwardListener.bind(host: host, port: mapping.local, eventLoop: loop)
         var logger = logger
         logger[metadataKey: "forward"] = "\(spec.name)"

@@ -164,7 +164,7 @@ public actor ForwardReconciler: Reconciler {
         let resources = ObservedState.resources(for: spec.target, localNames: spec.names)
         observed.require(forward: name, scope: scope, resources: resources)
 
-        if let failure = await converge(listenersOf: spec, cluster: cluster) {
+        if let failure = await converge(listenersOf: spec, cluster: cluster, namespace: namespace) {
             record(name, error: failure.message)
             publish(failed(spec, cluster: cluster.id, namespace: namespace, reason: failure.reason, message: failure.message))
             return .error(BerthDaemonError.listenFailed(forward: name, reason: failure.message))

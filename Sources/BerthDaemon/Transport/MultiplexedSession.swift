@@ -23,7 +23,8 @@ public protocol MultiplexedSession: AnyObject, Sendable {
 }
 
 /// Which sessions may be shared: the same cluster, the same pod (by UID, so a recreated pod gets new
-/// sessions) and the same event loop (a stream's channel must be on its forward's loop).
+/// sessions) and the same event loop (a stream's channel must be on its forward's loop; the reconciler gives
+/// every forward to a namespace one loop, so all forwards to a pod share its sessions).
 public struct SessionKey: Hashable, Sendable, CustomStringConvertible {
     /// The cluster (kubeconfig context name).
     public var cluster: String

@@ -98,69 +98,24 @@ public enum KubectlImport {
             return ImportResult(notes: ["\(place): `\(text)` names no target; skipped"])
         }
         let target: ForwardTarget
-        let targetName: String
-        switch Self.target(targetWord) {
-        case .success(let parsed): (target, targetName) = parsed
+        switch TargetSyntax.target(targetWord) {
+        case .success(let parsed): target = parsed
         case .failure(let problem): return ImportResult(notes: ["\(place): \(problem.message); skipped"])
         }
         var ports: [PortMapping] = []
         for word in positional.dropFirst() {
-            switch port(word) {
+            switch PortSyntax.mapping(word, .kubectl) {
             case .success(let mapping): ports.append(mapping)
-            case .failure(let problem): notes.append("\(place): \(problem.message); that port is left out")
+            case .failure(let problem): notes.append("\(place): port \"\(word)\": \(problem.message); that port is left out")
             }
         }
         guard !ports.isEmpty else {
             return ImportResult(notes: notes + ["\(place): `\(text)` names no port berth can forward; skipped"])
         }
         let forward = ImportedForward(
-            suggestedName: targetName, context: context, namespace: namespace, target: target, ports: ports,
+            suggestedName: target.name ?? targetWord, context: context, namespace: namespace, target: target, ports: ports,
             address: address, origin: origin)
         return ImportResult(forwards: [forward], notes: notes)
-    }
-
-    /// Why a target or port word cannot be imported.
-    struct Problem: Error {
-        var message: String
-    }
-
-    /// kubectl's `TYPE/NAME` (or a bare pod name) as a berth target and the name it suggests.
-    static func target(_ word: String) -> Result<(ForwardTarget, String), Problem> {
-        let parts = word.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return word.isEmpty ? .failure(Problem(message: "empty target")) : .success((.pod(word), word)) }
-        let (type, name) = (parts[0].lowercased(), parts[1])
-        switch type.split(separator: ".").first.map(String.init) ?? type {
-        case "svc", "service", "services": return .success((.service(name), name))
-        case "pod", "pods", "po": return .success((.pod(name), name))
-        case "deploy", "deployment", "deployments": return .success((.deployment(name), name))
-        case "sts", "statefulset", "statefulsets": return .success((.statefulSet(name), name))
-        default:
-            return .failure(Problem(message: "target \(word): berth forwards to services, pods, deployments and statefulsets, not \(type)"))
-        }
-    }
-
-    /// kubectl's `[LOCAL]:REMOTE` or `REMOTE`; a missing local port becomes 0 (a free port, as kubectl picks one).
-    static func port(_ word: String) -> Result<PortMapping, Problem> {
-        let parts = word.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        let remoteText = parts.last ?? ""
-        let remote: RemotePort
-        if let number = Int(remoteText) {
-            guard (1...65535).contains(number) else { return .failure(Problem(message: "remote port \(number) is not in 1-65535")) }
-            remote = .number(number)
-        } else if !remoteText.isEmpty, !remoteText.contains("$") {
-            remote = .name(remoteText)
-        } else {
-            return .failure(Problem(message: "port \(word) names no remote port berth can read"))
-        }
-        guard parts.count == 2 else {
-            if case .number(let number) = remote { return .success(PortMapping(local: number, remote: remote)) }
-            return .success(PortMapping(local: 0, remote: remote))
-        }
-        if parts[0].isEmpty { return .success(PortMapping(local: 0, remote: remote)) }
-        guard let local = Int(parts[0]), (0...65535).contains(local) else {
-            return .failure(Problem(message: "local port \(parts[0]) in \(word) is not a number in 0-65535"))
-        }
-        return .success(PortMapping(local: local, remote: remote))
     }
 
     private static func basename(_ path: String) -> String {

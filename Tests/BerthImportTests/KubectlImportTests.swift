@@ -76,4 +76,51 @@ import Testing
         #expect(rendered.text.contains("  # disabled: local port 8080 is already taken by 'web' above"))
         #expect(rendered.notes == ["web-2: written with enabled: false, local port 8080 is already taken by 'web' above (kubectl (argument 2): kubectl --context prod port-forward svc/web 8080:80)"])
     }
+
+    /// kubectl's port words have no `/tcp` or `/udp` and its port names follow the same rule as berth's: a word
+    /// kubectl itself would refuse is left out and said, so the printed manifest still validates.
+    @Test func aPortWordKubectlWouldRefuseIsLeftOutAndSaid() throws {
+        let result = KubectlImport.parse(
+            "kubectl port-forward svc/web 8080:80/tcp 5353:53/udp 8081:Not_A_Name 9090:9090 $PORT", source: "argument 1")
+        let web = try #require(try Rendered(result).forward("web"))
+        #expect(web.ports == [PortMapping(local: 9090, remote: .number(9090))])
+        // Four refused words, and the `$` that is copied as written is said once.
+        #expect(result.notes.count == 5, "\(result.notes)")
+        for word in ["8080:80/tcp", "5353:53/udp"] {
+            #expect(result.notes.contains("argument 1: port \"\(word)\": kubectl port-forward takes no /tcp or /udp suffix (it carries tcp only); that port is left out"), "\(result.notes)")
+        }
+        #expect(result.notes.contains { $0.hasPrefix("argument 1: port \"8081:Not_A_Name\": 'Not_A_Name' is not a valid remote port") }, "\(result.notes)")
+        #expect(result.notes.contains { $0.hasPrefix("argument 1: port \"$PORT\": ") && $0.hasSuffix("; that port is left out") }, "\(result.notes)")
+    }
+
+    /// A lone port name: kubectl listens on the number it stands for, which berth learns only from the cluster, so
+    /// the import asks for any free port; `:NAME` says so outright.
+    @Test func aLonePortNameOrAMissingLocalPortMeansAnyFreePort() throws {
+        let result = KubectlImport.parse("kubectl port-forward pod/web-0 http :metrics 5432", source: "argument 1")
+        #expect(result.notes.isEmpty, "\(result.notes)")
+        let web = try #require(try Rendered(result).forward("web-0"))
+        #expect(web.ports == [
+            PortMapping(local: 0, remote: .name("http")), PortMapping(local: 0, remote: .name("metrics")),
+            PortMapping(local: 5432, remote: .number(5432)),
+        ])
+    }
+
+    /// kubectl's `TYPE.GROUP/NAME` with the group deployments and statefulsets are in; another group is another
+    /// resource, and a target with an empty type or name is no target.
+    @Test func aTargetsGroupMustBeItsOwn() throws {
+        let result = KubectlImport.parse("""
+            kubectl port-forward deployments.v1.apps/api 8080:80
+            kubectl port-forward statefulset.apps/db 5432
+            kubectl port-forward deployment.example.com/api 8081:80
+            kubectl port-forward svc/ 8082:80
+            kubectl port-forward /web 8083:80
+            """, source: "lines")
+        let rendered = try Rendered(result)
+        #expect(rendered.manifest.forwards.map(\.target) == [.deployment("api"), .statefulSet("db")])
+        #expect(result.notes == [
+            "lines:3: target deployment.example.com/api: deployments are in group apps, not example.com; skipped",
+            "lines:4: target svc/: no name after the /; write TYPE/NAME, e.g. svc/web; skipped",
+            "lines:5: target /web: no type before the /; write TYPE/NAME, e.g. svc/web; skipped",
+        ])
+    }
 }

@@ -155,6 +155,32 @@ import Testing
     }
 }
 
+/// `berth forward` and `berth import kubectl` read a kubectl target with one parser: kubectl's spellings work in
+/// both (a bare name is a pod, `TYPE.GROUP/NAME` names the group), and both refuse the same words alike.
+@Suite struct TargetSyntaxCLITests {
+    @Test(arguments: ["deployment.apps/api", "deployments.v1.apps/api", "Deploy/api", "statefulset.apps/db", "po/web-0", "web-0"])
+    func forwardTakesEveryKubectlSpellingOfATarget(target: String) async throws {
+        // Past parsing to the kubeconfig, absent here: not a usage error.
+        let forward = try await BerthBinary.run(["forward", "--kubeconfig", "/nonexistent/kc", target, "8080:80"])
+        #expect(forward.status == 1, "\(forward.stderr)")
+        #expect(forward.stderr.contains("/nonexistent/kc"), "\(forward.stderr)")
+    }
+
+    @Test(arguments: [
+        ("rs/legacy", "target rs/legacy: berth forwards to services, pods, deployments and statefulsets, not rs"),
+        ("deployment.example.com/api", "target deployment.example.com/api: deployments are in group apps, not example.com"),
+        ("svc/", "target svc/: no name after the /; write TYPE/NAME, e.g. svc/web"),
+    ])
+    func forwardAndImportRefuseATargetWithTheSameWords(target: String, message: String) async throws {
+        let forward = try await BerthBinary.run(["forward", target, "8080:80"])
+        #expect(forward.status == 2, "\(forward.stderr)")
+        #expect(forward.stderr.hasPrefix("error: \(message)\n"), "\(forward.stderr)")
+        let imported = try await BerthBinary.run(["import", "kubectl", "kubectl port-forward \(target) 8080:80"])
+        #expect(imported.status == 1, "\(imported.stderr)")
+        #expect(imported.stderr.hasPrefix("berth import: argument 1: \(message); skipped\n"), "\(imported.stderr)")
+    }
+}
+
 /// One style for every command (kubectl's): `error:` lines on stderr, data on stdout, the same `-o` names,
 /// help that reads well in 80 columns.
 @Suite struct CLIStyleTests {

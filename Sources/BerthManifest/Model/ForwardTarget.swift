@@ -15,6 +15,14 @@ public enum ForwardTarget: Hashable, Sendable {
     /// (docs/relay.md); lowercase, as the manifest check left it.
     case host(String)
 
+    /// The one name the target names (a service's, a pod's, …, a host); nil for a selector, which names labels.
+    public var name: String? {
+        switch self {
+        case .service(let name), .pod(let name), .deployment(let name), .statefulSet(let name), .host(let name): name
+        case .selector: nil
+        }
+    }
+
     /// The manifest key that declares this kind of target (`service`, `pod`, …).
     public var kind: String {
         switch self {
@@ -31,12 +39,8 @@ public enum ForwardTarget: Hashable, Sendable {
 extension ForwardTarget: CustomStringConvertible {
     /// kubectl-like text: `service/web`, `selector/app=api,tier=backend` (keys sorted), `host/db.example.com`.
     public var description: String {
-        switch self {
-        case .service(let name), .pod(let name), .deployment(let name), .statefulSet(let name), .host(let name):
-            return "\(kind)/\(name)"
-        case .selector(let labels):
-            let pairs = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            return "selector/" + pairs.joined(separator: ",")
-        }
+        guard case .selector(let labels) = self else { return "\(kind)/\(name ?? "")" }
+        let pairs = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return "selector/" + pairs.joined(separator: ",")
     }
 }

@@ -1,9 +1,21 @@
-/// The one syntax of a port as text, shared by the manifest's `ports:` strings and `berth forward`'s PORT
-/// arguments, so both accept and refuse the same things with the same words (docs/manifest.md, "ports").
+/// The one syntax of a port as text, shared by the manifest's `ports:` strings, `berth forward`'s PORT
+/// arguments and `berth import kubectl`'s port words, so all accept and refuse the same things with the same words
+/// (docs/manifest.md, "ports"; docs/import.md).
 ///
 /// `LOCAL:REMOTE[/PROTOCOL]`, `REMOTE[/PROTOCOL]` (a number: the same local port) or `:REMOTE` (any free
 /// local port); REMOTE is a number 1–65535 or a port name; PROTOCOL is `tcp` (the default) or `udp`.
+/// kubectl's words (`Dialect.kubectl`) differ in two ways only: no `/PROTOCOL`, and a lone port name is allowed.
 public enum PortSyntax {
+    /// Whose port words are read.
+    public enum Dialect: Sendable {
+        /// berth's own (the manifest, `berth forward`): `/tcp` or `/udp` may follow; a lone port name is refused,
+        /// as it says nothing of the local port.
+        case berth
+        /// `kubectl port-forward`'s: no `/PROTOCOL` (kubectl carries tcp only); a lone port name listens on any
+        /// free port, as berth cannot know before it reaches the cluster the number kubectl would listen on.
+        case kubectl
+    }
+
     /// Why a port text was refused: the kind of manifest error and a message a user can act on.
     public struct Failure: Error, Hashable, Sendable {
         /// `invalidValue` (kept a field so a refusal can name another kind).
@@ -21,11 +33,14 @@ public enum PortSyntax {
         }
     }
 
-    /// Parses `text` (`8080:80`, `8080:http`, `:http`, `5432`, `8080:80/tcp`).
-    public static func mapping(_ text: String) -> Result<PortMapping, Failure> {
+    /// Parses `text` (`8080:80`, `8080:http`, `:http`, `5432`, `8080:80/tcp`; with `.kubectl`, `http` too).
+    public static func mapping(_ text: String, _ dialect: Dialect = .berth) -> Result<PortMapping, Failure> {
         var body = Substring(text)
         var proto = PortProtocol.tcp
         if let slash = body.lastIndex(of: "/") {
+            guard dialect == .berth else {
+                return .failure(Failure("kubectl port-forward takes no /tcp or /udp suffix (it carries tcp only)"))
+            }
             switch portProtocol(String(body[body.index(after: slash)...])) {
             case .success(let parsed): proto = parsed
             case .failure(let failure): return .failure(failure)
@@ -34,6 +49,8 @@ public enum PortSyntax {
         }
         let parts = body.split(separator: ":", omittingEmptySubsequences: false)
         switch parts.count {
+        case 1 where dialect == .kubectl && !parts[0].allSatisfy(\.isASCIIDigit):
+            return remote(String(parts[0])).map { PortMapping(local: 0, remote: $0) }
         case 1:
             guard !parts[0].isEmpty, parts[0].allSatisfy(\.isASCIIDigit), let number = Int(parts[0]) else {
                 return .failure(Failure("'\(text)' needs a local port: write LOCAL:\(parts[0]), or 0:\(parts[0]) for any free port"))

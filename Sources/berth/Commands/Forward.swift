@@ -10,8 +10,9 @@ struct ForwardCommand: AsyncParsableCommand {
         commandName: "forward",
         abstract: "Forward local ports to a service, pod, deployment or statefulset, across pod restarts.",
         discussion: """
-            TARGET is svc/NAME, pod/NAME, deploy/NAME or sts/NAME. PORT is LOCAL:REMOTE, REMOTE (same local \
-            port) or :REMOTE (a free local port); REMOTE is a number or a port name, optionally followed by /tcp.
+            TARGET is svc/NAME, pod/NAME (or NAME alone), deploy/NAME or sts/NAME, in any of kubectl's \
+            spellings (deployment.apps/NAME too). PORT is LOCAL:REMOTE, REMOTE (same local port) or :REMOTE (a \
+            free local port); REMOTE is a number or a port name, optionally followed by /tcp.
 
             A target that does not exist yet is waited for. Errors that waiting cannot fix (the local port is in \
             use, an unusable kubeconfig or context, a bad --address, a port the target does not have, access \
@@ -41,7 +42,7 @@ struct ForwardCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How connections reach the pod through the API server.", valueName: "transport"))
     var transport: TransportChoice = .auto
 
-    @Argument(help: ArgumentHelp("svc/NAME, pod/NAME, deploy/NAME or sts/NAME.", valueName: "target"))
+    @Argument(help: ArgumentHelp("svc/NAME, pod/NAME or NAME, deploy/NAME or sts/NAME.", valueName: "target"))
     var target: String
 
     @Argument(help: ArgumentHelp("LOCAL:REMOTE, REMOTE or :REMOTE; repeat for more ports.", valueName: "port"))

@@ -3,19 +3,12 @@ import BerthManifest
 
 /// Parses kubectl-style target and port arguments of `berth forward`.
 enum ForwardArguments {
-    /// `svc/NAME`, `pod/NAME`, `deploy/NAME`, `sts/NAME` (and kubectl's longer spellings).
+    /// `svc/NAME`, `deployment.apps/NAME`, a bare pod name: kubectl's target words, by the one parser
+    /// `berth import kubectl` uses too.
     static func target(_ text: String) throws -> ForwardTarget {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2, !parts[1].isEmpty else {
-            throw ValidationError("target \"\(text)\" must be TYPE/NAME, e.g. svc/web, pod/web-0, deploy/api, sts/db")
-        }
-        switch parts[0].lowercased() {
-        case "svc", "service", "services": return .service(parts[1])
-        case "pod", "po", "pods": return .pod(parts[1])
-        case "deploy", "deployment", "deployments": return .deployment(parts[1])
-        case "sts", "statefulset", "statefulsets": return .statefulSet(parts[1])
-        default:
-            throw ValidationError("target type \"\(parts[0])\" is not one of svc, pod, deploy, sts")
+        switch TargetSyntax.target(text) {
+        case .success(let target): return target
+        case .failure(let failure): throw ValidationError(failure.message)
         }
     }
 

@@ -84,9 +84,6 @@ struct ForwardConsole {
     }
 
     private static func name(of target: ForwardTarget) -> String {
-        switch target {
-        case .service(let name), .pod(let name), .deployment(let name), .statefulSet(let name), .host(let name): name
-        case .selector: target.description
-        }
+        target.name ?? target.description
     }
 }

@@ -1,7 +1,6 @@
 import BerthDaemon
 import BerthTestSupport
 import FakeKube
-import Synchronization
 import Testing
 
 /// An API server that goes away for a few seconds (a partition, a restart) and comes back: streams to the pod
@@ -25,16 +24,8 @@ struct APIServerAwayEndToEndTests {
             try await harness.withDaemon(logger: log.logger) { daemon in
                 let ready = try await awaitStatus(daemon, "lone Ready") { $0.isPhase("lone", .ready) }
                 let port = try #require(ready.port("lone"))
-                let shown = Mutex<[String]>([])
-                let changes = daemon.statusChanges()
-                let collector = Task {
-                    for await status in changes {
-                        guard let forward = status["lone"] else { continue }
-                        let seen = "\(forward.phase.rawValue) \(forward.reason.map { "\($0)" } ?? "") \(forward.message ?? "")"
-                        shown.withLock { if $0.last != seen { $0.append(seen) } }
-                    }
-                }
-                defer { collector.cancel() }
+                let recorder = ForwardStateRecorder("lone", of: daemon)
+                defer { recorder.stop() }
 
                 harness.server.partition(seconds: 4)
                 try await awaitStatus(daemon, "lone Rebinding for an unreachable API server") {
@@ -44,7 +35,7 @@ struct APIServerAwayEndToEndTests {
                 let answer = try await TestHTTP.get(port: port)
                 #expect(answer.contains("\"pod\":\"lone\""), "\(answer.prefix(200))")
 
-                let states = shown.withLock { $0 }
+                let states = recorder.states
                 #expect(!states.contains { $0.hasPrefix("Failed") }, "the forward showed Failed: \(states)")
                 #expect(log.lines.contains { $0.contains("the API server answers again") }, "\(log.lines.suffix(20))")
             }

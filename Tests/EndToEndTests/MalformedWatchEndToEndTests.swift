@@ -1,8 +1,6 @@
 import BerthDaemon
 import BerthTestSupport
 import FakeKube
-import Logging
-import Synchronization
 import Testing
 
 /// Malformed watch events on berth's live watches, sent by the API server itself (FakeKube's
@@ -34,17 +32,8 @@ struct MalformedWatchEndToEndTests {
             try await harness.withDaemon(logger: log.logger) { daemon in
                 let ready = try await awaitStatus(daemon, "lone Ready") { $0.isPhase("lone", .ready) }
                 let port = try #require(ready.port("lone"))
-                // Every state the forward shows from here on (a change in reason or message counts too).
-                let shown = Mutex<[String]>([])
-                let changes = daemon.statusChanges()
-                let collector = Task {
-                    for await status in changes {
-                        guard let forward = status["lone"] else { continue }
-                        let seen = "\(forward.phase.rawValue) \(forward.reason.map { "\($0)" } ?? "") \(forward.message ?? "")"
-                        shown.withLock { if $0.last != seen { $0.append(seen) } }
-                    }
-                }
-                defer { collector.cancel() }
+                let recorder = ForwardStateRecorder("lone", of: daemon)
+                defer { recorder.stop() }
                 let server = harness.server
                 // Ready comes with the first list; the watch opens right after it.
                 try await eventually("the pods watch is open") {
@@ -58,7 +47,7 @@ struct MalformedWatchEndToEndTests {
                 let answer = try await TestHTTP.get(port: port)
                 #expect(answer.contains("\"pod\":\"lone\""), "\(answer.prefix(200))")
                 #expect(await daemon.status().isPhase("lone", .ready))
-                let states = shown.withLock { $0 }
+                let states = recorder.states
                 let lines = log.lines.filter { $0.contains(Self.says(malformed)) }
                 #expect(!lines.isEmpty, "the log does not name the problem")
                 #expect(lines.contains { $0.contains("/pods") }, "the log names the request: \(lines)")
@@ -67,34 +56,6 @@ struct MalformedWatchEndToEndTests {
                 #expect(states.allSatisfy { $0.hasPrefix("Ready") }, "the forward left Ready: \(states)")
                 #expect(lines.count == 1, "\(lines)")
             }
-        }
-    }
-}
-
-/// Every log line at info level and above, message and metadata, for tests of what berth tells its user.
-final class LogLines: Sendable {
-    private let stored = Mutex<[String]>([])
-
-    var lines: [String] { stored.withLock { $0 } }
-
-    var logger: Logger {
-        Logger(label: "berth.test") { _ in Handler(capture: self) }
-    }
-
-    private struct Handler: LogHandler {
-        let capture: LogLines
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            capture.stored.withLock { $0.append("\(event.level) \(event.message) \(fields)") }
         }
     }
 }

@@ -49,12 +49,13 @@ let package = Package(
             dependencies: ["BerthManifest", "KubeAPI", "KubeClient", .product(name: "Logging", package: "swift-log")]
         ),
         // What tests of every module share: a manual clock, `eventually`, reading a child process's pipe, and
-        // loopback TCP streams for byte-exact echo round trips.
+        // loopback TCP streams for byte-exact echo round trips, a logger that records its lines.
         .target(
             name: "BerthTestSupport",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The API's object types (Pod, Service, EndpointSlice, metadata, Status) as plain Codable values, and the

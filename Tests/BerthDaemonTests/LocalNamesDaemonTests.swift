@@ -3,7 +3,6 @@ import BerthTestSupport
 import BerthManifest
 import Foundation
 import Logging
-import Synchronization
 import Testing
 
 /// The daemon's block of the hosts file and its forwards' own addresses, without a cluster: the forwards fail
@@ -153,7 +152,7 @@ import Testing
             let path = dir + "/forwards.yaml"
             try manifest("  - {name: web, service: web, ports: [\"80\"]}\n  - {name: api, service: api, ports: [\"80\"]}\n")
                 .write(toFile: path, atomically: true, encoding: .utf8)
-            let logs = LogCapture()
+            let logs = LogLines()
             let daemon = daemon(path, in: dir, hostsFile: unwritableHostsFile, logger: logs.logger)
             try await running(daemon) {
                 let status = try await awaitStatus(daemon, "names marked not installed") { status in
@@ -168,32 +167,6 @@ import Testing
                 #expect(notices.first?.contains("sudo berth hosts --install") == true)
                 #expect(StatusTable.render(status).contains("sudo berth hosts --install"))
             }
-        }
-    }
-}
-
-/// Collects log messages, for tests of what berth tells its user.
-final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    var messages: [String] { lines.withLock { $0 } }
-
-    var logger: Logger {
-        Logger(label: "berth.test") { _ in Handler(capture: self) }
-    }
-
-    private struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            capture.lines.withLock { $0.append("\(event.message)") }
         }
     }
 }

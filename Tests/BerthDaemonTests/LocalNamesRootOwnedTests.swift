@@ -87,7 +87,7 @@ import Glibc
             let path = dir + "/forwards.yaml"
             try base.manifest("  - {name: web, service: web, ports: [\"80\"]}\n").write(toFile: path, atomically: true, encoding: .utf8)
             let etc = try hostsDirectory(dir)
-            let logs = LogCapture()
+            let logs = LogLines()
             let daemon = base.daemon(path, in: dir, hostsFile: etc + "/hosts", logger: logs.logger)
             let id = ManifestSet(paths: [path]).id
             try await withUnwritableDirectory(etc) {

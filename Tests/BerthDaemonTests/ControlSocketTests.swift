@@ -87,7 +87,7 @@ struct ControlSocketTests {
         try await withTemporaryDirectory { dir in
             let socket = dir + "/run/berth/test.sock"
             try FileManager.default.createDirectory(atPath: dir + "/run/berth", withIntermediateDirectories: true)
-            Self.leaveStaleSocket(at: socket)
+            try leaveStaleSocket(at: socket)
             #expect(fileMode(socket)?.type == S_IFSOCK)
             try await serving(in: dir) { socket in
                 let answer: Answer = try await ControlClient(path: socket).call(Ask(verb: "hello", name: "again"))
@@ -135,22 +135,6 @@ struct ControlSocketTests {
                 try await HostClient(path: path).down()
             }
         }
-    }
-
-    /// Binds a Unix socket and closes it without unlinking: what a `kill -9`ed daemon leaves behind.
-    static func leaveStaleSocket(at path: String) {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8)
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        close(fd)
     }
 }
 

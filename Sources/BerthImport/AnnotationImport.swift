@@ -48,8 +48,9 @@ public enum AnnotationImport {
         for entry in configs.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
             // The alias may itself contain '-': the last two fields are the ports.
             let fields = entry.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count >= 3, let local = Int(fields[fields.count - 2]), (0...65535).contains(local),
-                  let remote = remotePort(fields[fields.count - 1]) else {
+            guard fields.count >= 3, let number = Int(fields[fields.count - 2]),
+                  case .success(let local) = PortSyntax.localNumber(number),
+                  case .success(let remote) = PortSyntax.remote(fields[fields.count - 1]) else {
                 result.notes.append("service \(place): \(kftrayConfigs) entry \"\(entry)\" is not ALIAS-LOCALPORT-TARGETPORT; skipped")
                 continue
             }
@@ -106,21 +107,17 @@ public enum AnnotationImport {
         return result
     }
 
-    /// k9s's `[CONTAINER::][LOCAL:]PORT`: the local port when written, and the container port (number or name).
+    /// k9s's `[CONTAINER::][LOCAL:]PORT`, by kubectl's port words (an empty LOCAL is any free port): the local
+    /// port when written, and the container port (number or name).
     static func k9sSpec(_ spec: String) -> (Int?, IntOrString)? {
         var text = Substring(spec)
         if let range = text.range(of: "::") { text = text[range.upperBound...] }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard (1...2).contains(parts.count), let last = parts.last, !last.isEmpty else { return nil }
-        let port: IntOrString = Int(last).map { .int($0) } ?? .string(last)
-        guard parts.count == 2 else { return (nil, port) }
-        guard let local = Int(parts[0]), (0...65535).contains(local) else { return nil }
-        return (local, port)
-    }
-
-    private static func remotePort(_ text: String) -> RemotePort? {
-        if let number = Int(text) { return (1...65535).contains(number) ? .number(number) : nil }
-        return text.isEmpty ? nil : .name(text)
+        guard case .success(let mapping) = PortSyntax.mapping(String(text), .kubectl) else { return nil }
+        let port: IntOrString = switch mapping.remote {
+        case .number(let number): .int(number)
+        case .name(let name): .string(name)
+        }
+        return (text.contains(":") ? mapping.local : nil, port)
     }
 
     private static func describe(_ service: Service, _ context: String?) -> String {

@@ -67,4 +67,29 @@ import Testing
         #expect(result.notes.count == 2)
         #expect(result.notes.allSatisfy { $0.hasPrefix("service shop/db: ") && $0.hasSuffix("; skipped") })
     }
+
+    /// Ports are read by the manifest's own port rules: one the manifest would refuse (a port name that is not
+    /// one, a number out of range) is noted and skipped, never written into a manifest that does not validate.
+    @Test func aPortTheManifestWouldRefuseIsNotedNotWritten() throws {
+        let web = service(
+            "web",
+            annotations: [
+                "kftray.app/enabled": "true", "kftray.app/configs": "bad-8080-Bad_Name, far-8081-70000, ok-8082-80",
+                "k9scli.io/port-forwards": "web::8083:Bad_Name,web::99999,web::8084:80,web:::9901",
+            ],
+            ports: [ServicePort(name: "http", port: 80)])
+        let result = AnnotationImport.parse([web], context: nil)
+        let rendered = try Rendered(result)
+        #expect(rendered.manifest.forwards.map(\.name) == ["ok", "web", "web-pods"])
+        #expect(rendered.forward("ok")?.ports == [PortMapping(local: 8082, remote: .number(80))])
+        #expect(rendered.forward("web")?.ports == [PortMapping(local: 8084, remote: .number(80))])
+        // `:PORT`, a local port left empty: any free one, as in kubectl's words.
+        #expect(rendered.forward("web-pods")?.ports == [PortMapping(local: 0, remote: .number(9901))])
+        #expect(result.notes == [
+            "service shop/web: kftray.app/configs entry \"bad-8080-Bad_Name\" is not ALIAS-LOCALPORT-TARGETPORT; skipped",
+            "service shop/web: kftray.app/configs entry \"far-8081-70000\" is not ALIAS-LOCALPORT-TARGETPORT; skipped",
+            "service shop/web: k9scli.io/port-forwards entry \"web::8083:Bad_Name\" is not [CONTAINER::][LOCAL:]PORT; skipped",
+            "service shop/web: k9scli.io/port-forwards entry \"web::99999\" is not [CONTAINER::][LOCAL:]PORT; skipped",
+        ])
+    }
 }

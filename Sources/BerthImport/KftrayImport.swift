@@ -96,8 +96,17 @@ public enum KftrayImport {
         case "udp": portProtocol = .udp  // through berth's relay pod (docs/relay.md)
         case let other: return skip(label, "protocol \(other): berth carries TCP and UDP")
         }
-        guard let remote = config.remotePort, (1...65535).contains(remote) else { return skip(label, "no remote_port") }
+        guard let remote = config.remotePort else { return skip(label, "no remote_port") }
         let local = config.localPort.flatMap { $0 == 0 ? nil : $0 } ?? remote
+        // Held to the manifest's own rules, so that what is printed validates.
+        let checked = PortSyntax.localNumber(local).flatMap { local in
+            PortSyntax.remoteNumber(remote).map { PortMapping(local: local, remote: .number($0), protocol: portProtocol) }
+        }
+        let mapping: PortMapping
+        switch checked {
+        case .success(let checked): mapping = checked
+        case .failure(let failure): return skip(label, failure.message)
+        }
         if config.domainEnabled?.value == true {
             notes.append("\(label): domain_enabled: berth does not edit /etc/hosts; use 127.0.0.1:\(local)")
         }
@@ -114,7 +123,7 @@ public enum KftrayImport {
             suggestedName: config.alias ?? config.service ?? "pod-\(remote)",
             context: config.context.flatMap { $0.isEmpty ? nil : $0 },
             namespace: config.namespace.flatMap { $0.isEmpty ? nil : $0 },
-            target: target, ports: [PortMapping(local: local, remote: .number(remote), protocol: portProtocol)], address: address,
+            target: target, ports: [mapping], address: address,
             origin: origin)
         return ImportResult(forwards: [forward], notes: notes)
     }

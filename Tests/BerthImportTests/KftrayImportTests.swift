@@ -93,6 +93,22 @@ import Testing
         #expect(notes.last?.hasPrefix("shop-frontend-2: written with enabled: false, local port 8080") == true)
     }
 
+    /// Ports are held to the manifest's own rules: a config whose port the manifest would refuse is skipped with
+    /// the manifest's words, never printed into a manifest that does not validate.
+    @Test func aPortOutOfRangeIsSkippedWithTheManifestsWords() throws {
+        let configs = #"""
+            [{"alias": "far", "service": "web", "local_port": 70000, "remote_port": 80},
+             {"alias": "zero", "service": "web", "local_port": 8080, "remote_port": 0},
+             {"alias": "ok", "service": "web", "local_port": 8082, "remote_port": 80, "protocol": "TCP"}]
+            """#
+        let result = try KftrayImport.parse(Data(configs.utf8), source: "ports.json")
+        #expect(try Rendered(result).manifest.forwards.map(\.name) == ["ok"])
+        #expect(result.notes == [
+            "ports.json entry 1 (far): skipped, local port 70000 is out of range 0-65535 (0 picks a free port)",
+            "ports.json entry 2 (zero): skipped, remote port 0 is out of range 1-65535",
+        ])
+    }
+
     @Test func aFileThatIsNotAnExportIsRefusedWithItsName() {
         #expect(throws: KftrayImport.FormatError.self) {
             try KftrayImport.parse(Data(#"{"configs": 1}"#.utf8), source: "wrong.json")

@@ -33,6 +33,9 @@ public actor Forward {
     /// Every byte of the forward's connections, also counted in its metrics.
     nonisolated let bytes: ByteCounters
     nonisolated var eventLoop: any EventLoop { listener.eventLoop }
+    /// The forward's decisions run on its listener's event loop, where its bytes move (docs/data-plane.md,
+    /// "Threads"): actor methods called from a connection's task, itself on that loop, hop no thread.
+    public nonisolated let unownedExecutor: UnownedSerialExecutor
 
     /// The first wait before a connection whose stream never reached the pod tries the same endpoint again
     /// (a newer endpoint is taken at once); it doubles up to `longestRetryDelay`, within the connection's hold.
@@ -99,6 +102,7 @@ public actor Forward {
         self.bytes = ByteCounters(inMetric: metrics.bytesIn, outMetric: metrics.bytesOut)
         self.upstreamChanged = upstreamChanged
         self.listener = listener
+        self.unownedExecutor = listener.eventLoop.executor.asUnownedSerialExecutor()
         self.configuration = configuration
         self.connector = connector
         self.clock = clock
@@ -116,17 +120,20 @@ public actor Forward {
         try await start(jobs: jobSink)
         // The reconciler says "listening" once per port, with the remote port; this is the data plane's own view.
         logger.debug("forward listening")
-        try await listener.serverChannel.executeThenClose { inbound in
-            await withDiscardingTaskGroup { group in
-                group.addTask {
-                    await self.acceptLoop(inbound)
+        // Every task of the forward prefers the listener's loop; child tasks inherit the preference.
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop)) {
+            try await listener.serverChannel.executeThenClose { inbound in
+                await withDiscardingTaskGroup { group in
+                    group.addTask {
+                        await self.acceptLoop(inbound)
+                    }
+                    // Children are added only here; the stream ends on cancellation or a dead listener.
+                    for await job in jobStream {
+                        group.addTask { await job() }
+                    }
+                    await self.shutdown()
+                    group.cancelAll()
                 }
-                // Children are added only here; the stream ends on cancellation or a dead listener.
-                for await job in jobStream {
-                    group.addTask { await job() }
-                }
-                await self.shutdown()
-                group.cancelAll()
             }
         }
         logger.info("forward stopped")

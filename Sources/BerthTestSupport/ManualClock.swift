@@ -36,6 +36,8 @@ public final class ManualClock: Clock, Sendable {
         /// Tests waiting for the sleepers to reach some condition.
         var watchers: [(condition: @Sendable ([Sleeper]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
         var nextID: UInt64 = 0
+        /// What each sleep cancelled before its deadline still had to run.
+        var cancelledRemainders: [Duration] = []
 
         mutating func takeSatisfiedWatchers() -> [CheckedContinuation<Void, Never>] {
             let sleepers = self.sleepers
@@ -62,6 +64,11 @@ public final class ManualClock: Clock, Sendable {
     /// The number of tasks currently sleeping on this clock.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
+    /// How long each sleep cancelled before its deadline still had to run, in the order they were cancelled.
+    /// The Swift runtime keeps a cancelled `Task.sleep` (its task and timer) until that deadline
+    /// (swiftlang/swift#60441), so code that cancels long sleeps often holds memory for them meanwhile.
+    public var cancelledSleepRemainders: [Duration] { state.withLock { $0.cancelledRemainders } }
+
     /// The earliest deadline among current sleepers.
     public var nextDeadline: Instant? { state.withLock { $0.sleepers.map(\.deadline).min() } }
 
@@ -87,7 +94,9 @@ public final class ManualClock: Clock, Sendable {
         } onCancel: {
             let sleeper = state.withLock { state -> Sleeper? in
                 guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.sleepers.remove(at: index)
+                let sleeper = state.sleepers.remove(at: index)
+                state.cancelledRemainders.append(state.now.duration(to: sleeper.deadline))
+                return sleeper
             }
             sleeper?.continuation.resume(throwing: CancellationError())
         }

@@ -90,6 +90,7 @@ func withForward<T: Sendable>(
     connector: any UpstreamConnector,
     endpoint: UpstreamEndpoint? = nil,
     metrics: ForwardMetrics? = nil,
+    clock: any Clock<Duration> = ContinuousClock(),
     upstreamChanged: @escaping @Sendable () -> Void = {},
     _ body: (Forward) async throws -> T
 ) async throws -> T {
@@ -99,8 +100,8 @@ func withForward<T: Sendable>(
         eventLoop: MultiThreadedEventLoopGroup.singleton.next()
     )
     let forward = Forward(
-        listener: listener, configuration: configuration, connector: connector, logger: quietLogger, metrics: metrics,
-        upstreamChanged: upstreamChanged)
+        listener: listener, configuration: configuration, connector: connector, clock: clock, logger: quietLogger,
+        metrics: metrics, upstreamChanged: upstreamChanged)
     if let endpoint { await forward.setEndpoint(endpoint) }
     // Not a task group: a forward that does not end when cancelled must fail the test, and a group would wait for it.
     let run = Task { try await forward.run() }

@@ -138,6 +138,40 @@ import Testing
         await podA.stop()
     }
 
+    @Test func usingWarmStreamsCancelsNoLongSleepAndTheyStillAgeOut() async throws {
+        // A sleep cancelled early stays allocated until its deadline (swiftlang/swift#60441): a sleep of
+        // `warmStreamMaxIdle` per stream, cancelled when the stream was used, grew berth's heap through every busy
+        // spell (about 1,900 such sleeps, 1.1 MB, after three minutes of the chaos soak).
+        let podA = try await TestServer.start(.echo(greeting: nil))
+        let connector = CountingConnector(servers: [pod("a"): podA])
+        let clock = ManualClock()
+        let configuration = ForwardConfiguration(name: "used", warmStreams: 1, warmStreamMaxIdle: .seconds(240))
+        try await withForward(configuration, connector: connector, endpoint: pod("a"), clock: clock) { forward in
+            let port = forward.port
+            for round in 1...10 {
+                try await eventually("warm stream \(round) ready") { await forward.counters().warmStreamsReady == 1 }
+                // Past its probation (the only sleep due within a second): now it only waits to be used.
+                await clock.waitForSleeper(dueBy: clock.now.advanced(by: Forward.shortestHealthyWarmLife))
+                clock.advance(by: Forward.shortestHealthyWarmLife * 2)
+                #expect(try await sendAndReadToEnd("round \(round)", port: port, "round \(round)") == "round \(round)")
+            }
+            #expect(await forward.counters().warmStreamsUsed == 10)
+            let long = clock.cancelledSleepRemainders.filter { $0 > .seconds(5) }
+            #expect(long.isEmpty, "sleeps cancelled with this much time left: \(long)")
+
+            // The stream ready now is still closed and replaced once it has waited its maximum idle time.
+            try await eventually("warm stream 11 ready") { await forward.counters().warmStreamsReady == 1 }
+            #expect(connector.connectCalls == 11)
+            clock.advance(by: configuration.warmStreamMaxIdle)
+            try await eventually("aged out and replaced") {
+                let ready = await forward.counters().warmStreamsReady
+                return connector.connectCalls == 12 && ready == 1
+            }
+            #expect(await forward.counters().errorCount(.warmStreamDied) == 0)
+        }
+        await podA.stop()
+    }
+
     @Test func anEndpointChangeRebuildsWarmStreamsForTheNewPod() async throws {
         let podA = try await TestServer.start(.echo(greeting: "A"))
         let podB = try await TestServer.start(.echo(greeting: "B"))

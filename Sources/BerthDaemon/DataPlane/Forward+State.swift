@@ -48,6 +48,8 @@ extension Forward {
         var id: UInt64
         var stream: UpstreamStream
         var exit: EventLoopFuture<StandbyExit>
+        /// When it went into the pool (`elapsed`); it is closed `warmStreamMaxIdle` later if still there.
+        var readyAt: Duration
     }
 
     /// Totals that only the actor writes; each is also recorded in the forward's metrics as it happens.

@@ -59,8 +59,8 @@ extension Forward {
         // A stream the server closes at once (a kubelet that connects to the pod port only after the
         // port prefixes, and finds nothing listening) is a failed open, not an idle timeout: it is retried
         // with backoff, never in a tight loop. One that lives through the probation proves opens work.
-        let maxIdle = configuration.warmStreamMaxIdle
-        let probation = min(Self.shortestHealthyWarmLife, maxIdle)
+        // Its age is not watched here but by `ageWarmStreams`, which closes it when its time is up.
+        let probation = min(Self.shortestHealthyWarmLife, configuration.warmStreamMaxIdle)
         let clock = self.clock
         await withTaskGroup(of: StandbyExit?.self) { group in
             group.addTask { try? await exit.get() }
@@ -72,16 +72,12 @@ extension Forward {
             let diedYoung = outcome != nil
             if outcome == nil {
                 await self.warmStreamWorked()
-                if maxIdle > probation {
-                    group.addTask {
-                        try? await clock.sleep(for: maxIdle - probation)
-                        return nil
-                    }
-                    outcome = await group.next() ?? nil
-                }
+                // Only the wait on `exit` is left: the stream is handed out, dies, or is closed (aged out, a new
+                // endpoint, the forward stopping), which ends it.
+                outcome = await group.next() ?? nil
             }
             group.cancelAll()
-            // Retired inside the group: closing the stream is what ends the wait on `exit`.
+            // A stream already taken out of the pool (aged out, say) is not retired again: see `retireWarm`.
             switch outcome {
             case .handedOut:
                 await self.warmStreamWorked()
@@ -90,10 +86,56 @@ extension Forward {
             case .overflowed:
                 await self.stopWarmingTalkingEndpoint(id: id)
             case nil:
-                // Aged out (or the forward is stopping): close it before the kubelet would.
                 await self.retireWarm(id: id, died: false)
             }
         }
+    }
+
+    /// Closes each warm stream once it has waited `warmStreamMaxIdle` in the pool, before the kubelet's idle
+    /// timeout would, and opens its replacement. One loop per forward, running while the pool holds a stream:
+    /// it sleeps until the oldest stream's time is up (the pool is in the order the streams became ready, and
+    /// every stream waits as long), and a stream handed out meanwhile leaves that sleep alone.
+    ///
+    /// Not a sleep per stream, cancelled when the stream is used: the Swift runtime keeps a cancelled sleep (its
+    /// task and dispatch timer, about 600 bytes) until its deadline would have passed (swiftlang/swift#60441),
+    /// so the daemon's heap held one per warm stream used in the last `warmStreamMaxIdle` (4 minutes), and grew
+    /// through the first 4 minutes of every busy or churning spell.
+    nonisolated func ageWarmStreams() async {
+        let elapsed = self.elapsed
+        while let deadline = await nextWarmAgeLimit() {
+            do {
+                try await elapsed.sleepUntil(deadline)
+            } catch {
+                return  // cancelled: the forward is stopping
+            }
+            await retireAgedWarmStreams()
+        }
+    }
+
+    /// Starts `ageWarmStreams` unless it runs already.
+    func startWarmAger() {
+        guard !warmAgerRunning, !warm.isEmpty else { return }
+        warmAgerRunning = spawn { await self.ageWarmStreams() }
+    }
+
+    /// When the oldest warm stream's time is up; nil (and the ager ends) once the pool is empty.
+    private func nextWarmAgeLimit() -> Duration? {
+        guard lifecycle == .running, let oldest = warm.first else {
+            warmAgerRunning = false
+            return nil
+        }
+        return oldest.readyAt + configuration.warmStreamMaxIdle
+    }
+
+    /// Closes the warm streams whose time is up. Having lived that long, they prove opens work, as a probation does.
+    private func retireAgedWarmStreams() {
+        let now = elapsed.now()
+        var retired = false
+        while let oldest = warm.first, oldest.readyAt + configuration.warmStreamMaxIdle <= now {
+            retireWarm(id: oldest.id, died: false)
+            retired = true
+        }
+        if retired { warmStreamWorked() }
     }
 
     /// Adds a freshly opened stream to the pool; nil if it was opened for an endpoint now gone.
@@ -105,7 +147,7 @@ extension Forward {
         guard lifecycle == .running, generation == self.generation else { return nil }
         warmOpening -= 1
         nextWarmID += 1
-        let ready = WarmStream(id: nextWarmID, stream: stream, exit: exit)
+        let ready = WarmStream(id: nextWarmID, stream: stream, exit: exit, readyAt: elapsed.now())
         if let waiter = warmWaiters.popFirst() {
             // A connection is already waiting for this very stream: hand it over and open the next one.
             waiter.continuation.resume(returning: ready)
@@ -113,6 +155,7 @@ extension Forward {
             return nextWarmID
         }
         warm.append(ready)
+        startWarmAger()
         logger.debug("warm stream ready", metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "warm": "\(warm.count)"])
         return nextWarmID
     }

@@ -64,6 +64,8 @@ public actor Forward {
     /// Connections that found the pool empty and wait for a stream being opened, oldest first.
     var warmWaiters = Deque<WarmWaiter>()
     var warmRetryPending = false
+    /// Whether `ageWarmStreams` runs (it ends once the pool is empty).
+    var warmAgerRunning = false
     /// When the last connection came (`elapsed`), for the default number of warm streams.
     var lastConnectionAt: Duration?
     var warmFailures = 0

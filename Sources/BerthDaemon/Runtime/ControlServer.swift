@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,6 +16,7 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
     /// The socket's path.
     public let path: String
     private let channel: NIOAsyncChannel<any Channel, Never>
+    private let unserved: UnservedConnections
     private let logger: Logger
 
     /// Binds the control socket at `path`, creating its directory (0700) if needed.
@@ -25,10 +27,22 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) async throws(BerthDaemonError) -> ControlServer {
+        try await bind(path: path, eventLoopGroup: eventLoopGroup, logger: logger, accepted: { _ in })
+    }
+
+    /// ``bind(path:eventLoopGroup:logger:)``, telling `accepted` of every connection as it is accepted (tests
+    /// keep weak references to see that nothing holds a connection once it closed).
+    static func bind(
+        path: String,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger,
+        accepted: @escaping @Sendable (any Channel) -> Void
+    ) async throws(BerthDaemonError) -> ControlServer {
         let directory = (path as NSString).deletingLastPathComponent
         try RuntimeDirectory(path: directory).prepare()
         try removeStaleSocket(at: path, logger: logger)
         let channel: NIOAsyncChannel<any Channel, Never>
+        let unserved = UnservedConnections()
         do {
             // Connections are handed out as plain channels, not yet reading, and wrapped for async use
             // only by the task that serves them: a connection still queued when serving stops is then
@@ -41,20 +55,24 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
                         try child.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(LineFrameDecoder(maxLineLength: ControlProtocol.maxLineLength))
                         )
-                        child.parent?.closeFuture.whenComplete { _ in child.close(promise: nil) }
+                        unserved.insert(child)
+                        accepted(child)
                         return child
                     }
                 }
         } catch {
             throw .controlSocketBindFailed(path: path, reason: "\(error)")
         }
+        // One callback for the listener's life, not one per connection: a callback on the listener's close
+        // holding each connection kept every connection ever accepted until the daemon stopped.
+        channel.channel.closeFuture.whenComplete { _ in unserved.closeAll() }
         // The directory is already private; the mode is belt and braces for a directory someone loosened.
         guard chmod(path, 0o600) == 0 else {
             let reason = BerthDaemonError.reason(errno)
             try? await channel.channel.close()
             throw .controlSocketBindFailed(path: path, reason: "chmod 0600: \(reason)")
         }
-        return ControlServer(path: path, channel: channel, logger: logger)
+        return ControlServer(path: path, channel: channel, unserved: unserved, logger: logger)
     }
 
     /// Answers requests with `handler` until the calling task is cancelled; then closes and removes the socket.
@@ -78,6 +96,7 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
     }
 
     private func handle(_ child: any Channel, _ handler: @Sendable (Request) async -> Response) async {
+        unserved.remove(child)
         do {
             let connection = try await child.eventLoop.submit {
                 let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
@@ -118,5 +137,41 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
             logger.info("removing stale control socket", metadata: ["path": "\(path)"])
             unlink(path)
         }
+    }
+}
+
+/// The connections accepted and not yet taken by a serving task: the ones the listener closes should it close
+/// first (a connection still queued when serving stops). A task takes its connection out as it starts.
+private final class UnservedConnections: Sendable {
+    private struct State {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var listenerClosed = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Adds a connection just accepted; one accepted as the listener closes is closed at once.
+    func insert(_ channel: any Channel) {
+        let closeNow = state.withLock { state -> Bool in
+            guard !state.listenerClosed else { return true }
+            state.channels[ObjectIdentifier(channel)] = channel
+            return false
+        }
+        if closeNow { channel.close(promise: nil) }
+    }
+
+    /// Takes out a connection a task serves from now on.
+    func remove(_ channel: any Channel) {
+        _ = state.withLock { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// The listener closed: closes every connection no task took.
+    func closeAll() {
+        let channels = state.withLock { state in
+            state.listenerClosed = true
+            defer { state.channels = [:] }
+            return Array(state.channels.values)
+        }
+        for channel in channels { channel.close(promise: nil) }
     }
 }

@@ -1,5 +1,6 @@
 import BerthTestSupport
 import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -55,5 +56,28 @@ struct ControlConnectionReleaseTests {
                 group.cancelAll()
             }
         }
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct UnservedConnectionsTests {
+    /// A connection still queued when serving stops is closed with the listener; one a task took is that task's.
+    @Test func theListenerClosingClosesOnlyWhatNoTaskTookAndWhatComesLater() async throws {
+        let server = try await TestServer.start(.echo(greeting: nil))
+        func connect() async throws -> any Channel {
+            try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(to: server.address).get()
+        }
+        let (taken, queued, late) = (try await connect(), try await connect(), try await connect())
+        let unserved = UnservedConnections()
+        unserved.insert(taken)
+        unserved.insert(queued)
+        unserved.remove(taken)
+        unserved.closeAll()
+        try await queued.closeFuture.get()
+        #expect(taken.isActive, "a connection a task took is left to it")
+        unserved.insert(late)
+        try await late.closeFuture.get()
+        try await taken.close()
+        await server.stop()
     }
 }

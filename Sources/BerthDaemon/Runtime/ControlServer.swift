@@ -142,7 +142,7 @@ public struct ControlServer<Request: Codable & Sendable, Response: Codable & Sen
 
 /// The connections accepted and not yet taken by a serving task: the ones the listener closes should it close
 /// first (a connection still queued when serving stops). A task takes its connection out as it starts.
-private final class UnservedConnections: Sendable {
+final class UnservedConnections: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
         var listenerClosed = false

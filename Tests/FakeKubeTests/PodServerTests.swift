@@ -1,3 +1,4 @@
+import BerthTestSupport
 import FakeKube
 import Foundation
 import NIOCore
@@ -28,6 +29,28 @@ import Testing
             #expect(echoed == payload)
 
             #expect(server.localAddress(namespace: "other", pod: "lone", containerPort: 9999) == nil)
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+
+    /// A keep-alive client that half-closes (curl closing its socket when it exits) gets its answer and then the
+    /// pod's close, as from a real HTTP server: a pod that kept the connection would keep every forward to it open.
+    @Test func anHTTPPodClosesAKeepAliveConnectionOnceTheClientHalfCloses() async throws {
+        let server = try await FakeKubeServer.start(scenario: TestScenarios.small)
+        do {
+            let web = try #require(server.objects(.pods, namespace: "default").first { $0["metadata"]?["labels"]?["app"] == "web" })
+            let webName = try #require(web["metadata"]?["name"]?.stringValue)
+            let http = try #require(server.localAddress(namespace: "default", pod: webName, containerPort: 8080))
+            let twoRequests = Array("GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+            // roundTrip half-closes after its bytes and reads until the server closes.
+            let exchange = Task { try await roundTrip(to: http, payload: twoRequests) }
+            let answer = String(decoding: try await awaitEnd(of: exchange, within: 10, "a keep-alive exchange the client half-closed"), as: UTF8.self)
+            #expect(answer.components(separatedBy: "HTTP/1.1 200 OK").count == 3, "both answers arrive before the close: \(answer)")
+            #expect(answer.contains("\"/one\"") && answer.contains("\"/two\""))
+            #expect(!answer.contains("Connection: close"), "the requests asked for keep-alive")
         } catch {
             await server.shutdown()
             throw error

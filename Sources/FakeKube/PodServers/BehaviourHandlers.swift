@@ -102,7 +102,9 @@ final class SourceHandler: DiscardsInput {
 }
 
 /// `http`: answers every request with JSON naming the pod, its namespace and the port, keeping the
-/// connection alive when the client asks for it.
+/// connection alive when the client asks for it, until the client half-closes: then it closes once the last
+/// answer is written, as real servers do (Go's net/http, nginx). A keep-alive connection whose client has gone
+/// (curl closes its socket when it exits) would otherwise stay open in the pod, and in every forward to it, for ever.
 final class PodHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -111,6 +113,8 @@ final class PodHTTPHandler: ChannelInboundHandler {
     private let pod: String
     private let port: Int
     private var head: HTTPRequestHead?
+    /// The write of the last answer, which a half-close waits for before closing.
+    private var lastAnswer: EventLoopFuture<Void>?
 
     init(namespace: String, pod: String, port: Int) {
         self.namespace = namespace
@@ -141,10 +145,24 @@ final class PodHTTPHandler: ChannelInboundHandler {
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            lastAnswer = done
             if !keepAlive {
                 done.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
             }
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The client sends no more requests: end the connection once its last answer is out.
+            let channel = context.channel
+            if let lastAnswer {
+                lastAnswer.whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -37,7 +37,6 @@ enum Pump {
         // Armed only when the stream can tell a dial failure and there is room to keep bytes; else said at once.
         let armed = upstream.neverReachedPod != nil && replayLimit > 0
         let (clientHalf, upstreamHalf) = PumpHandler.pair(
-            upstreamCanHalfClose: upstream.supportsHalfClose,
             counters: counters,
             replayLimit: replayLimit,
             neverReachedPod: upstream.neverReachedPod ?? { _ in false },

@@ -8,8 +8,9 @@ import NIOCore
 /// ever in flight beyond the partner's write-buffer watermark, so no buffer grows without bound.
 ///
 /// Half-close: the remote's EOF on one side becomes `close(mode: .output)` on the other, once that
-/// side's queued writes are flushed. A side that cannot half-close (WebSocket v4) keeps its output
-/// open instead, and the connection ends when its remote ends it.
+/// side's queued writes are flushed. A stream that cannot carry a FIN (WebSocket v4) is told all the same:
+/// it keeps reading, and ends the connection once the pod has been silent for a while (`localEOFGrace`), so
+/// a client that has gone never keeps its connection open for as long as the pod cares to wait.
 ///
 /// Replay (docs/data-plane.md, "Connection rules"): until the pod's first byte, the client half keeps a copy of
 /// what it passed on, up to a limit. Should the upstream then report that it never reached the pod (the kubelet
@@ -20,7 +21,6 @@ final class PumpHandler {
     private var context: ChannelHandlerContext?
     private var pendingRead = false
     private var inputClosed = false
-    private let canHalfClose: Bool
     private let count: (Int) -> Void
     /// Client half: what went upstream before the pod's first byte; nil once the pod spoke or past the limit.
     private var replayCopy: [ByteBuffer]?
@@ -31,8 +31,7 @@ final class PumpHandler {
     /// Upstream half: completed once, with the error when the client was taken out for a replay, else nil.
     private var replayed: EventLoopPromise<(any Error)?>?
 
-    private init(canHalfClose: Bool, count: @escaping (Int) -> Void) {
-        self.canHalfClose = canHalfClose
+    private init(count: @escaping (Int) -> Void) {
         self.count = count
     }
 
@@ -44,11 +43,11 @@ final class PumpHandler {
     /// Makes the two halves for a client channel and an upstream channel. With `replayed`, the client's bytes are
     /// kept (up to `replayLimit`) until the pod's first byte, for a replay when `neverReachedPod` says so.
     static func pair(
-        upstreamCanHalfClose: Bool, counters: [ByteCounters], replayLimit: Int = 0,
+        counters: [ByteCounters], replayLimit: Int = 0,
         neverReachedPod: @escaping (any Error) -> Bool = { _ in false }, replayed: EventLoopPromise<(any Error)?>? = nil
     ) -> (client: PumpHandler, upstream: PumpHandler) {
-        let client = PumpHandler(canHalfClose: true) { n in for c in counters { c.addIn(n) } }
-        let upstream = PumpHandler(canHalfClose: upstreamCanHalfClose) { n in for c in counters { c.addOut(n) } }
+        let client = PumpHandler { n in for c in counters { c.addIn(n) } }
+        let upstream = PumpHandler { n in for c in counters { c.addOut(n) } }
         client.partner = upstream
         upstream.partner = client
         if let replayed, replayLimit > 0 {
@@ -120,9 +119,10 @@ final class PumpHandler {
         }
     }
 
-    /// The partner's remote finished sending: pass the FIN on after everything queued is written.
+    /// The partner's remote finished sending: pass the FIN on after everything queued is written (to a stream
+    /// without half-close, as the local EOF it bounds its wait on; see the type's note).
     private func partnerInputClosed() {
-        guard let context, canHalfClose else { return }
+        guard let context else { return }
         let flushed = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(NIOAny(ByteBuffer()), promise: flushed)
         flushed.futureResult.assumeIsolated().whenComplete { _ in

@@ -28,13 +28,25 @@ public struct TCPUpstreamConnector: UpstreamConnector {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: supportsHalfClose)
             .channelOption(.autoRead, value: false)
-            .channelInitializer { channel in
+            .channelInitializer { [supportsHalfClose] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if !supportsHalfClose { try channel.pipeline.syncOperations.addHandler(NoFINHandler()) }
                     try UpstreamStream.addStandbyHandler(to: channel.pipeline.syncOperations)
                 }
             }
             .connect(to: address)
             .get()
         return UpstreamStream(channel: channel, supportsHalfClose: supportsHalfClose)
+    }
+}
+
+/// Makes a TCP stream one that cannot carry a FIN, as WebSocket v4: a local EOF (`close(mode: .output)`) is taken
+/// and nothing is sent; the connection ends when the server ends it.
+private final class NoFINHandler: ChannelOutboundHandler, Sendable {
+    typealias OutboundIn = ByteBuffer
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard mode == .output else { return context.close(mode: mode, promise: promise) }
+        promise?.succeed()
     }
 }

@@ -11,8 +11,9 @@ import NIOCore
 /// - When the remote side has finished sending: with `supportsHalfClose` the channel fires
 ///   `ChannelEvent.inputClosed` and stays writable; without it the channel closes.
 /// - With `supportsHalfClose`, `close(mode: .output)` sends end-of-stream and keeps reading.
-///   Without it (WebSocket v4 has no half-close) the data plane never asks for it: a client's EOF
-///   is then not passed on, and the connection ends when the pod ends it.
+///   Without it (WebSocket v4 has no half-close) the data plane asks for it all the same when the client
+///   has finished sending: the stream keeps reading and may end itself after the pod falls silent (v4's
+///   `localEOFGrace`), but must not cut off what the pod still sends.
 public struct UpstreamStream: Sendable {
     /// The channel carrying the bytes.
     public let channel: any Channel

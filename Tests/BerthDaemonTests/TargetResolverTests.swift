@@ -65,6 +65,17 @@ private enum Cluster {
         #expect(resolve(.service("web"), ports: [.name("http")], observed) == .endpoint(ResolvedEndpoint(pod: "web-2", uid: "uid-web-2", containerPorts: [9000])))
     }
 
+    /// Pods and slices come from separate watches: a slice can name a ready pod the pods store does not have yet.
+    /// The service's endpoint is then that pod, by the slice's UID, and it must count as live: the next reconcile
+    /// would otherwise close the connections just bridged to it, as if the pod were gone.
+    @Test func aPodOnlyASliceNamesYetIsTheEndpointAndCountsAsLive() {
+        let observed = ObservedObjects(
+            services: [Cluster.service], endpointSlices: [Cluster.slice([("web-2", true)])], pods: [Cluster.pod("web-1")])
+        #expect(resolve(.service("web"), observed) == .endpoint(ResolvedEndpoint(pod: "web-2", uid: "uid-web-2", containerPorts: [8080])))
+        #expect(observed.livePodUIDs == ["uid-web-1", "uid-web-2"])
+        #expect(ObservedObjects(pods: [Cluster.pod("web-1")]).livePodUIDs == ["uid-web-1"])
+    }
+
     @Test func serviceStaysWithTheEndpointInUseWhileReady() {
         let observed = ObservedObjects(
             services: [Cluster.service], endpointSlices: [Cluster.slice([("web-1", true), ("web-2", true)])],

@@ -1,4 +1,3 @@
-import KubeAPI
 extension ForwardReconciler {
     /// Why the forward's streams to its pod fail now (the first failing port), or nil when they work.
     ///
@@ -43,9 +42,10 @@ extension ForwardReconciler {
     }
 
     /// Closes the connections still bridged to pods that are gone from the API (force-deleted, or their grace
-    /// period over): their streams are dead. Connections to pods that still exist, terminating or not, drain.
-    func closeConnectionsToGonePods(_ name: String, pods: [Pod]) async {
-        let live = Set(pods.compactMap(\.metadata.uid))
+    /// period over): their streams are dead. Connections to pods that still exist, terminating or not, drain;
+    /// so do those to a pod only an EndpointSlice knows yet (`ObservedObjects.livePodUIDs`).
+    func closeConnectionsToGonePods(_ name: String, objects: ObservedObjects) async {
+        let live = objects.livePodUIDs
         for forward in entries[name]?.ports.flatMap({ $0?.forwards ?? [] }) ?? [] {
             await forward.closeConnections(exceptToPods: live, reason: "pod deleted")
         }

@@ -188,7 +188,7 @@ public actor ForwardReconciler: Reconciler {
         }
 
         let objects = observed.objects(in: scope)
-        await closeConnectionsToGonePods(name, pods: objects.pods)
+        await closeConnectionsToGonePods(name, objects: objects)
         var target = spec.target
         var ports = spec.ports
         if spec.needsRelay {

@@ -47,6 +47,21 @@ public struct ObservedObjects: Sendable {
     /// Pods of the namespace, in name order.
     public var pods: [Pod] { Self.inNameOrder(podsByName) }
 
+    /// The UIDs of the pods this view says exist: every pod of the pods store, and every pod an EndpointSlice
+    /// refers to. Pods and slices come from separate watches, so a slice can name a new pod before the pods
+    /// store has it; a service's endpoint is then that pod (its UID from the slice), and connections to it are
+    /// to a pod that exists, not to one that is gone.
+    public var livePodUIDs: Set<String> {
+        var uids = Set(podsByName.values.compactMap(\.metadata.uid))
+        for slice in endpointSlicesByName.values {
+            for endpoint in slice.endpoints ?? [] {
+                guard let reference = endpoint.targetRef, reference.kind == nil || reference.kind == "Pod", let uid = reference.uid else { continue }
+                uids.insert(uid)
+            }
+        }
+        return uids
+    }
+
     private static func byName<Object: KubeResource>(_ objects: [Object]) -> [String: Object] {
         var byName: [String: Object] = [:]
         for object in objects {

@@ -6,8 +6,9 @@ import Testing
 import Glibc
 #endif
 
-/// Real files in a temporary directory, watched through real inotify. Serialized because one test counts
-/// the process's inotify descriptors.
+/// Real files in a temporary directory, watched through real inotify. Serialized so that the suite does not
+/// load the machine under its own debounce and silence windows; the descriptor test needs no exclusivity (it
+/// counts only the descriptors that watch its own directory).
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct FileWatchTests {
     /// Long enough that a loaded machine (the whole suite runs in parallel) still writes a burst within it.

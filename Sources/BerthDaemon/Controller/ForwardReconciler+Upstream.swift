@@ -43,8 +43,10 @@ extension ForwardReconciler {
 
     /// Closes the connections still bridged to pods that are gone from the API (force-deleted, or their grace
     /// period over): their streams are dead. Connections to pods that still exist, terminating or not, drain;
-    /// so do those to a pod only an EndpointSlice knows yet (`ObservedObjects.livePodUIDs`).
+    /// so do those to a pod only an EndpointSlice knows yet (`ObservedObjects.livePodUIDs`). A pods store that
+    /// has not synced (a fresh informer still listing) says nothing about which pods are gone: nothing is closed.
     func closeConnectionsToGonePods(_ name: String, objects: ObservedObjects) async {
+        guard objects.synced.contains(.pods) else { return }
         let live = objects.livePodUIDs
         for forward in entries[name]?.ports.flatMap({ $0?.forwards ?? [] }) ?? [] {
             await forward.closeConnections(exceptToPods: live, reason: "pod deleted")

@@ -170,7 +170,12 @@ public actor ForwardReconciler: Reconciler {
             return .error(BerthDaemonError.listenFailed(forward: name, reason: failure.message))
         }
 
-        switch observed.health(of: scope, resources: resources) {
+        var health = observed.health(of: scope, resources: resources)
+        // Taken after the health check: an informer started over in between (`ObservedState.restartFailing`) has
+        // an empty store the snapshot says is not synced, and the forward waits for its list as for a first one.
+        let objects = observed.objects(in: scope)
+        if case .synced = health, !objects.synced.isSuperset(of: resources) { health = .syncing }
+        switch health {
         case .syncing:
             publish(status(spec, cluster: cluster.id, namespace: namespace, phase: .pending,
                                    reason: .cacheSyncing, message: "waiting for the first list of \(scope)"))
@@ -187,7 +192,6 @@ public actor ForwardReconciler: Reconciler {
             break
         }
 
-        let objects = observed.objects(in: scope)
         await closeConnectionsToGonePods(name, objects: objects)
         var target = spec.target
         var ports = spec.ports

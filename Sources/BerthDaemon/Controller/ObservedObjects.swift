@@ -16,28 +16,36 @@ public struct ObservedObjects: Sendable {
     public var deploymentsByName: [String: Deployment]
     /// StatefulSets of the namespace, by name (only read for statefulset targets).
     public var statefulSetsByName: [String: StatefulSet]
+    /// The stores whose contents here are a complete list. A store missing from it is empty or partial: a new
+    /// informer (a first lease, or one `ObservedState.restartFailing` started over) that has not listed yet, so
+    /// its objects' absence says nothing about the cluster.
+    public var synced: Set<ObservedState.Resource>
 
     /// Creates the view from the stores' objects by name.
     public init(
         servicesByName: [String: Service], endpointSlicesByName: [String: EndpointSlice], podsByName: [String: Pod],
-        deploymentsByName: [String: Deployment], statefulSetsByName: [String: StatefulSet]
+        deploymentsByName: [String: Deployment], statefulSetsByName: [String: StatefulSet],
+        synced: Set<ObservedState.Resource>
     ) {
         self.servicesByName = servicesByName
         self.endpointSlicesByName = endpointSlicesByName
         self.podsByName = podsByName
         self.deploymentsByName = deploymentsByName
         self.statefulSetsByName = statefulSetsByName
+        self.synced = synced
     }
 
-    /// Creates the view from lists of objects (tests); an object without a name is left out.
+    /// Creates the view from lists of objects (tests); an object without a name is left out. Every store counts
+    /// as synced unless `synced` says otherwise.
     public init(
         services: [Service] = [], endpointSlices: [EndpointSlice] = [], pods: [Pod] = [],
-        deployments: [Deployment] = [], statefulSets: [StatefulSet] = []
+        deployments: [Deployment] = [], statefulSets: [StatefulSet] = [],
+        synced: Set<ObservedState.Resource> = Set(ObservedState.Resource.allCases)
     ) {
         self.init(
             servicesByName: Self.byName(services), endpointSlicesByName: Self.byName(endpointSlices),
             podsByName: Self.byName(pods), deploymentsByName: Self.byName(deployments),
-            statefulSetsByName: Self.byName(statefulSets))
+            statefulSetsByName: Self.byName(statefulSets), synced: synced)
     }
 
     /// Services of the namespace, in name order.

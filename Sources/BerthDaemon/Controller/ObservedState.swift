@@ -135,12 +135,20 @@ public final class ObservedState: Sendable {
         tables.values.reduce(0) { $0 + $1.count }
     }
 
-    /// The stores of `scope`, as values keyed by name; empty for resources no forward leases there.
+    /// The stores of `scope`, as values keyed by name; empty for resources no forward leases there. Each store's
+    /// contents and whether it had synced are read together, from the informer leased at that moment: a
+    /// `restartFailing` since the last `health(of:resources:)` shows as a store missing from `synced`.
     public func objects(in scope: Scope) -> ObservedObjects {
-        ObservedObjects(
-            servicesByName: services.objects(scope), endpointSlicesByName: slices.objects(scope),
-            podsByName: pods.objects(scope), deploymentsByName: deployments.objects(scope),
-            statefulSetsByName: statefulSets.objects(scope))
+        let services = self.services.objects(scope), slices = self.slices.objects(scope), pods = self.pods.objects(scope)
+        let deployments = self.deployments.objects(scope), statefulSets = self.statefulSets.objects(scope)
+        let synced: [(Resource, Bool)] = [
+            (.services, services.synced), (.endpointSlices, slices.synced), (.pods, pods.synced),
+            (.deployments, deployments.synced), (.statefulSets, statefulSets.synced),
+        ]
+        return ObservedObjects(
+            servicesByName: services.byName, endpointSlicesByName: slices.byName, podsByName: pods.byName,
+            deploymentsByName: deployments.byName, statefulSetsByName: statefulSets.byName,
+            synced: Set(synced.filter(\.1).map(\.0)))
     }
 
     /// Whether every store of `resources` in `scope` is synced, or why not.
@@ -313,12 +321,14 @@ final class LeaseTable<Object: KubeResource>: ResourceLeases {
         try? await factory.run()
     }
 
-    /// `scope`'s objects by name (one namespace: names are unique).
-    func objects(_ scope: ObservedState.Scope) -> [String: Object] {
-        guard let informer = entries.withLock({ $0[scope]?.lease.informer }) else { return [:] }
+    /// `scope`'s objects by name (one namespace: names are unique), and whether they are a complete list: one
+    /// snapshot of the store, so both describe the same moment. Not synced when nobody leases the scope.
+    func objects(_ scope: ObservedState.Scope) -> (byName: [String: Object], synced: Bool) {
+        guard let informer = entries.withLock({ $0[scope]?.lease.informer }) else { return ([:], false) }
+        let snapshot = informer.snapshot()
         var byName: [String: Object] = [:]
-        for (key, object) in informer.snapshot().objects { byName[key.name] = object }
-        return byName
+        for (key, object) in snapshot.objects { byName[key.name] = object }
+        return (byName, snapshot.hasSynced)
     }
 
     private func key(_ scope: ObservedState.Scope) -> InformerKey {

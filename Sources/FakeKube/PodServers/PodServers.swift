@@ -16,6 +16,9 @@ final class PodServers: Sendable {
         var connections: [ObjectIdentifier: any Channel] = [:]
     }
 
+    /// How many connections each pod server lets the kernel queue before it accepts them.
+    static let listenBacklog: Int32 = 4096
+
     private let group: any EventLoopGroup
     private let pods = Mutex<[String: PodEntry]>([:])
 
@@ -118,6 +121,10 @@ final class PodServers: Sendable {
     ) -> EventLoopFuture<(channel: any Channel, address: SocketAddress)> {
         ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // A real pod's server takes the kernel's limit (Go's net/http asks for somaxconn); NIO's default of
+            // 128 overflowed when 200 clients connected at once through a forward, and every dropped SYN cost
+            // its client a 1 s retry.
+            .serverChannelOption(.backlog, value: Self.listenBacklog)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.autoRead, value: port.behaviour == .http)
             .childChannelInitializer { channel in

@@ -86,7 +86,7 @@ public final class RelayServer: Sendable {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.listenHost, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if route.kind == .udp {

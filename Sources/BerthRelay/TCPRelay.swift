@@ -38,7 +38,7 @@ enum TCPRelay {
     ) async throws -> Stream {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(10))
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Stream> = { channel in
             channel.eventLoop.makeCompletedFuture {

@@ -84,7 +84,7 @@ struct APIServerConnector: Sendable {
     private func bootstrap(on loop: any EventLoop, initializer: @escaping @Sendable (any Channel) throws -> Void) -> ClientBootstrap {
         ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try initializer(channel) }
             }

@@ -47,7 +47,9 @@ import Testing
         try await listener.serverChannel.executeThenClose { inbound in
             var iterator = inbound.makeAsyncIterator()
             let accepted = try #require(try await iterator.next())
-            #expect(try await accepted.getOption(.socketOption(.tcp_nodelay)).get() != 0)
+            #expect(try await accepted.getOption(.tcpOption(.tcp_nodelay)).get() != 0)
+            // TCP_NODELAY's number at the socket level is SO_DEBUG, which only a privileged process may set.
+            #expect(try await accepted.getOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_DEBUG))).get() == 0)
             #expect(try await accepted.getOption(.socketOption(.so_keepalive)).get() != 0)
             #expect(try await accepted.getOption(.allowRemoteHalfClosure).get())
             #expect(try await accepted.getOption(.autoRead).get() == false)

@@ -25,7 +25,7 @@ public struct TCPUpstreamConnector: UpstreamConnector {
             throw BerthDaemonError.upstreamConnectFailed(forward: "", endpoint: endpoint, reason: "no address for \(endpoint)")
         }
         let channel = try await ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: supportsHalfClose)
             .channelOption(.autoRead, value: false)
             .channelInitializer { [supportsHalfClose] channel in

@@ -63,7 +63,7 @@ enum DemoProbe {
     private static func bootstrap(_ group: any EventLoopGroup) -> ClientBootstrap {
         ClientBootstrap(group: group)
             .connectTimeout(.seconds(2))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
     }
 
     private static func httpGet(port: Int, group: any EventLoopGroup) async throws {

@@ -150,9 +150,10 @@ import Testing
             let port = forward.port
             for round in 1...10 {
                 try await eventually("warm stream \(round) ready") { await forward.counters().warmStreamsReady == 1 }
-                // Past its probation (the only sleep due within a second): now it only waits to be used.
-                await clock.waitForSleeper(dueBy: clock.now.advanced(by: Forward.shortestHealthyWarmLife))
-                clock.advance(by: Forward.shortestHealthyWarmLife * 2)
+                // A healthy forward's streams set no timer of their own (a probation is timed only while there are
+                // failures to clear): the one sleep is the ager's, until the oldest stream's maximum idle age.
+                await clock.waitForSleeper(dueBy: clock.now.advanced(by: configuration.warmStreamMaxIdle))
+                #expect(clock.sleeperCount == 1, "round \(round)")
                 #expect(try await sendAndReadToEnd("round \(round)", port: port, "round \(round)") == "round \(round)")
             }
             #expect(await forward.counters().warmStreamsUsed == 10)

@@ -51,43 +51,49 @@ extension Forward {
             await warmFailed(generation: generation, error: failure)
             return
         }
-        guard let id = await warmOpened(stream: stream, exit: exit, generation: generation) else {
+        guard let (id, readyAt, failuresToClear) = await warmOpened(stream: stream, exit: exit, generation: generation) else {
             stream.channel.close(promise: nil)
             return
         }
 
         // A stream the server closes at once (a kubelet that connects to the pod port only after the
         // port prefixes, and finds nothing listening) is a failed open, not an idle timeout: it is retried
-        // with backoff, never in a tight loop. One that lives through the probation proves opens work.
+        // with backoff, never in a tight loop. One that lives through the probation proves opens work, which
+        // clears the failures that came before; a stream opened with none to clear sets no timer for it.
         // Its age is not watched here but by `ageWarmStreams`, which closes it when its time is up.
         let probation = min(Self.shortestHealthyWarmLife, configuration.warmStreamMaxIdle)
-        let clock = self.clock
-        await withTaskGroup(of: StandbyExit?.self) { group in
-            group.addTask { try? await exit.get() }
-            group.addTask {
-                try? await clock.sleep(for: probation)
-                return nil
+        let outcome: StandbyExit?
+        if failuresToClear {
+            let clock = self.clock
+            outcome = await withTaskGroup(of: StandbyExit?.self) { group in
+                group.addTask { try? await exit.get() }
+                group.addTask {
+                    try? await clock.sleep(for: probation)
+                    return nil
+                }
+                var outcome = await group.next() ?? nil
+                if outcome == nil {
+                    await self.warmStreamWorked()
+                    // Only the wait on `exit` is left: the stream is handed out, dies, or is closed (aged out, a new
+                    // endpoint, the forward stopping), which ends it.
+                    outcome = await group.next() ?? nil
+                }
+                group.cancelAll()
+                return outcome
             }
-            var outcome = await group.next() ?? nil
-            let diedYoung = outcome != nil
-            if outcome == nil {
-                await self.warmStreamWorked()
-                // Only the wait on `exit` is left: the stream is handed out, dies, or is closed (aged out, a new
-                // endpoint, the forward stopping), which ends it.
-                outcome = await group.next() ?? nil
-            }
-            group.cancelAll()
-            // A stream already taken out of the pool (aged out, say) is not retired again: see `retireWarm`.
-            switch outcome {
-            case .handedOut:
-                await self.warmStreamWorked()
-            case .died(let cause):
-                await self.retireWarm(id: id, died: true, quickly: diedYoung, cause: cause)
-            case .overflowed:
-                await self.stopWarmingTalkingEndpoint(id: id)
-            case nil:
-                await self.retireWarm(id: id, died: false)
-            }
+        } else {
+            outcome = try? await exit.get()
+        }
+        // A stream already taken out of the pool (aged out, say) is not retired again: see `retireWarm`.
+        switch outcome {
+        case .handedOut:
+            await warmStreamWorked()
+        case .died(let cause):
+            await retireWarm(id: id, died: true, quickly: elapsed.now() - readyAt < probation, cause: cause)
+        case .overflowed:
+            await stopWarmingTalkingEndpoint(id: id)
+        case nil:
+            await retireWarm(id: id, died: false)
         }
     }
 
@@ -138,26 +144,28 @@ extension Forward {
         if retired { warmStreamWorked() }
     }
 
-    /// Adds a freshly opened stream to the pool; nil if it was opened for an endpoint now gone.
+    /// Adds a freshly opened stream to the pool; nil if it was opened for an endpoint now gone. Says when it became
+    /// ready, and whether there are failures that its living through the probation would clear.
     func warmOpened(
         stream: UpstreamStream,
         exit: EventLoopFuture<StandbyExit>,
         generation: UInt64
-    ) -> UInt64? {
+    ) -> (id: UInt64, readyAt: Duration, failuresToClear: Bool)? {
         guard lifecycle == .running, generation == self.generation else { return nil }
         warmOpening -= 1
         nextWarmID += 1
         let ready = WarmStream(id: nextWarmID, stream: stream, exit: exit, readyAt: elapsed.now())
+        let opened = (nextWarmID, ready.readyAt, warmFailures > 0 || upstreamFailure != nil)
         if let waiter = warmWaiters.popFirst() {
             // A connection is already waiting for this very stream: hand it over and open the next one.
             waiter.continuation.resume(returning: ready)
             refillWarm()
-            return nextWarmID
+            return opened
         }
         warm.append(ready)
         startWarmAger()
         logger.debug("warm stream ready", metadata: ["pod": "\(endpoint.map { "\($0)" } ?? "-")", "warm": "\(warm.count)"])
-        return nextWarmID
+        return opened
     }
 
     /// For a connection that found the pool empty: waits (at most `warmStreamWaitLimit`) for a stream

@@ -42,20 +42,37 @@ import Testing
 
     @Test func acceptedSocketsHaveNoDelayAndKeepaliveAndWaitForTheBridge() async throws {
         let listener = try await ForwardListener.bind(host: "127.0.0.1", port: 0, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let (accepted, taken) = AsyncStream.makeStream(of: (any Channel).self)
+        try await listener.startAccepting { taken.yield($0) }
         let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: listener.port).get()
-        try await listener.serverChannel.executeThenClose { inbound in
-            var iterator = inbound.makeAsyncIterator()
-            let accepted = try #require(try await iterator.next())
-            #expect(try await accepted.getOption(.tcpOption(.tcp_nodelay)).get() != 0)
-            // TCP_NODELAY's number at the socket level is SO_DEBUG, which only a privileged process may set.
-            #expect(try await accepted.getOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_DEBUG))).get() == 0)
-            #expect(try await accepted.getOption(.socketOption(.so_keepalive)).get() != 0)
-            #expect(try await accepted.getOption(.allowRemoteHalfClosure).get())
-            #expect(try await accepted.getOption(.autoRead).get() == false)
-            try await accepted.close()
-        }
+        var iterator = accepted.makeAsyncIterator()
+        let channel = try #require(await iterator.next())
+        #expect(channel.isActive, "a connection is handed over once active")
+        #expect(try await channel.getOption(.tcpOption(.tcp_nodelay)).get() != 0)
+        // TCP_NODELAY's number at the socket level is SO_DEBUG, which only a privileged process may set.
+        #expect(try await channel.getOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_DEBUG))).get() == 0)
+        #expect(try await channel.getOption(.socketOption(.so_keepalive)).get() != 0)
+        #expect(try await channel.getOption(.allowRemoteHalfClosure).get())
+        #expect(try await channel.getOption(.autoRead).get() == false)
+        try await channel.close()
+        await listener.close()
         // The client may already have seen the close.
+        try? await client.close()
+    }
+
+    @Test(.timeLimit(.minutes(1))) func nothingIsAcceptedBeforeAForwardTakesConnectionsAndTheKernelKeepsThemTillThen() async throws {
+        let listener = try await ForwardListener.bind(host: "127.0.0.1", port: 0, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        // The handshake completes in the kernel's queue; nothing in berth sees the connection yet.
+        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: listener.port).get()
+        let (accepted, taken) = AsyncStream.makeStream(of: (any Channel).self)
+        try await listener.startAccepting { taken.yield($0) }
+        var iterator = accepted.makeAsyncIterator()
+        let channel = try #require(await iterator.next())
+        #expect(channel.remoteAddress?.port == client.localAddress?.port)
+        try await channel.close()
+        await listener.close()
         try? await client.close()
     }
 }

@@ -57,6 +57,32 @@ import Testing
         await podA.stop()
     }
 
+    @Test func aUsedWarmStreamIsReplacedOnceThePodHasAnsweredNotAheadOfTheClientsBytes() async throws {
+        // The sink answers only once the client has finished sending.
+        let podA = try await TestServer.start(.sink)
+        let connector = CountingConnector(servers: [pod("a"): podA])
+        try await withForward(.init(name: "answer", warmStreams: 1), connector: connector, endpoint: pod("a")) { forward in
+            try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
+            try await withTimeout(30, "the exchange") {
+                let client = try await connectClient(port: forward.port)
+                try await client.executeThenClose { (inbound, outbound) async throws in
+                    try await outbound.write(TestPattern.bytes(at: 0, count: 7))
+                    try await eventually("the request passed on") { await forward.counters().bytesIn == 7 }
+                    // The pod has not answered yet: opening the replacement would compete with this exchange.
+                    #expect(connector.connectCalls == 1, "no replacement before the pod's first answer")
+                    outbound.finish()
+                    var reader = inbound.makeAsyncIterator()
+                    #expect(await reader.readToEnd() == "7 ok")
+                }
+            }
+            try await eventually("replaced once the pod answered") {
+                let ready = await forward.counters().warmStreamsReady
+                return connector.connectCalls == 2 && ready == 1
+            }
+        }
+        await podA.stop()
+    }
+
     @Test func aForwardIdleAgainKeepsOneWarmStreamOnceTheExtraOnesAgeOut() async throws {
         let podA = try await TestServer.start(.echo(greeting: nil))
         let connector = CountingConnector(servers: [pod("a"): podA], multiplexed: true)

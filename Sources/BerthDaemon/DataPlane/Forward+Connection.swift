@@ -3,16 +3,33 @@ import NIOCore
 import Reconcile
 
 extension Forward {
+    /// What `admit` said of a new connection: its id, and its route or why it has none (nil for both: it is held).
+    typealias Admission = (id: UInt64, route: Route?, outcome: HoldOutcome?)
+
+    /// How registering a connection and installing its pump went (`attach`).
+    enum Attached: Sendable {
+        /// Bytes flow. `replayed` says how the pump ended (see `Pump.bridge`).
+        case bridged(replayed: EventLoopFuture<(any Error)?>, counters: ByteCounters)
+        /// The forward is stopping, or the pump could not be installed: both channels are closed.
+        case closed
+        /// The stream had died before it could be used; nothing was changed.
+        case upstreamDead
+        /// The client went away before it could be bridged.
+        case clientGone
+    }
+
     /// Serves one accepted connection from arrival to close. Never throws: a failure closes this
-    /// connection only.
+    /// connection only. `admission` and `attached` are what `accept` did already, if it ran.
     ///
     /// The rule for upstream failures (docs/data-plane.md, "Connection rules"): a connection is closed for
     /// one only once its bytes may have reached a pod. A stream that could not be opened, or that died before
     /// the bridge, carried nothing to any pod, so the connection goes back to the hold queue, keeping every
     /// byte the client sent (they are still in its socket or its stand-by handler), and is bridged to the
     /// next endpoint, or to the same one on a retry, within its hold.
-    nonisolated func serve(_ client: any Channel) async {
-        let (id, firstRoute, firstOutcome) = await admit()
+    nonisolated func serve(
+        _ client: any Channel, admission: Admission? = nil, attached: Attached? = nil, resumingAfter failed: (any Error)? = nil
+    ) async {
+        let (id, firstRoute, firstOutcome) = if let admission { admission } else { await admit() }
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(id)"
         if let remote = client.remoteAddress { logger[metadataKey: "client"] = "\(remote)" }
@@ -35,13 +52,25 @@ extension Forward {
         }
 
         var failuresInARow = 0
+        var attached = attached
+        var resumed = failed.map { BridgeAttempt.neverReachedPod($0) }
         while true {
-            if route.warm == nil, await warmTarget > 0 {
+            if resumed == nil, attached == nil, route.warm == nil, await warmTarget > 0 {
                 route.warm = await waitForOpeningWarm(id: id, generation: route.generation)
             }
             logger[metadataKey: "pod"] = "\(route.endpoint)"
             var failure: (any Error)?
-            switch await bridge(client, id: id, along: route, logger: logger) {
+            let attempt: BridgeAttempt
+            if let first = resumed {
+                resumed = nil
+                attempt = first
+            } else if let done = attached, let stream = route.warm?.stream {
+                attached = nil
+                attempt = await follow(done, client: client, id: id, along: route, stream: stream, logger: logger)
+            } else {
+                attempt = await bridge(client, id: id, along: route, logger: logger)
+            }
+            switch attempt {
             case .done:
                 return
             case .warmStreamDead:
@@ -92,36 +121,66 @@ extension Forward {
                 return .neverReachedPod(error)
             }
         }
+        let attached = await attach(client, id: id, route: route, stream: stream)
+        return await follow(attached, client: client, id: id, along: route, stream: stream, logger: logger)
+    }
 
+    /// Registers a connection and installs its pump, on the loop with nothing in between: `closeConnections`
+    /// knows every connection that may pass bytes, and a dead stream is never handed out. A used warm stream is
+    /// replaced once the pod's first answer has reached the client (or a side ends), so that opening the replacement
+    /// keeps neither berth nor the API server from the client's first exchange; at once when the stream goes unused.
+    func attach(_ client: any Channel, id: UInt64, route: Route, stream: UpstreamStream) -> Attached {
         let counters = ByteCounters()
-        guard await register(id: id, route: route, client: client, upstream: stream.channel, counters: counters) else {
+        guard register(id: id, route: route, client: client, upstream: stream.channel, counters: counters) else {
             // The forward is stopping.
             client.close(promise: nil)
             stream.channel.close(promise: nil)
-            return .done
+            return .closed
         }
-        let allCounters = [counters, bytes]
-        let outcome: Pump.Outcome
         let replayed = eventLoop.makePromise(of: (any Error)?.self)
+        let onFirstAnswer: (@Sendable () -> Void)? = route.warm == nil ? nil : refillWarmOnFirstAnswer
+        let outcome: Pump.Outcome
         do {
-            outcome = try await eventLoop.submit {
-                try Pump.bridge(
-                    client: client, upstream: stream, counters: allCounters, replayLimit: Self.replayLimit, replayed: replayed)
-            }.get()
+            outcome = try Pump.bridge(
+                client: client, upstream: stream, counters: [counters, bytes], replayLimit: Self.replayLimit,
+                replayed: replayed, onFirstAnswer: onFirstAnswer)
         } catch {
-            logger.warning("cannot bridge connection", metadata: ["error": "\(error)"])
+            logger.warning("cannot bridge connection", metadata: ["connection": "\(id)", "error": "\(error)"])
             client.close(promise: nil)
             stream.channel.close(promise: nil)
-            await unregister(id: id)
-            return .done
-        }
-        if outcome != .bridged, await !unregister(id: id) {
-            // `closeConnections` closed it while the bridge was being set up: its pod is gone.
-            client.close(promise: nil)
-            stream.channel.close(promise: nil)
-            return .done
+            unregister(id: id)
+            refillWarm()
+            return .closed
         }
         switch outcome {
+        case .bridged:
+            noteBridged(route)
+            return .bridged(replayed: replayed.futureResult, counters: counters)
+        case .upstreamDead:
+            unregister(id: id)
+            refillWarm()
+            return .upstreamDead
+        case .clientGone:
+            unregister(id: id)
+            refillWarm()
+            return .clientGone
+        }
+    }
+
+    /// `refillWarm` from the pump, which runs on this forward's loop: at once, without a task.
+    private nonisolated var refillWarmOnFirstAnswer: @Sendable () -> Void {
+        { [self] in onLoop { $0.refillWarm() } }
+    }
+
+    /// Carries on from `attach`: a connection that was bridged is waited for until it ends.
+    private nonisolated func follow(
+        _ attached: Attached, client: any Channel, id: UInt64, along route: Route, stream: UpstreamStream, logger: Logger
+    ) async -> BridgeAttempt {
+        let counters: ByteCounters
+        let replayed: EventLoopFuture<(any Error)?>
+        switch attached {
+        case .closed:
+            return .done
         case .upstreamDead where route.warm != nil:
             await count(.warmStreamDied)
             logger.info("warm stream died before use; opening a fresh one")
@@ -134,19 +193,20 @@ extension Forward {
             return .neverReachedPod(failure)
         case .clientGone:
             logger.debug("client left before it was bridged")
+            client.close(promise: nil)
             stream.channel.close(promise: nil)
             return .done
-        case .bridged:
-            break
+        case .bridged(let pumpEnd, let connectionCounters):
+            replayed = pumpEnd
+            counters = connectionCounters
         }
 
-        await noteBridged(route)
         logger.debug("connection bridged", metadata: ["warm": "\(route.warm != nil)"])
         let neverReachedPod: (any Error)? = await withTaskCancellationHandler {
             try? await stream.channel.closeFuture.get()
             // The kubelet could not dial the pod port before the pod sent a byte: the client is back in stand-by,
             // with every byte it sent, and waits for the next stream.
-            if let cause = (try? await replayed.futureResult.get()) ?? nil { return cause }
+            if let cause = (try? await replayed.get()) ?? nil { return cause }
             try? await client.closeFuture.get()
             return nil
         } onCancel: {

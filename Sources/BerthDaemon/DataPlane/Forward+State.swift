@@ -83,16 +83,15 @@ extension Forward {
 
     // MARK: - Routing and holding
 
-    /// The route for a connection now, taking a warm stream if one is ready; nil without an endpoint.
+    /// The route for a connection now, taking a warm stream if one is ready; nil without an endpoint. The stream's
+    /// replacement is opened by `attach`, once the connection has used it.
     func takeRoute() -> Route? {
         guard let endpoint else { return nil }
-        let stream = warm.popFirst()
-        if stream != nil { refillWarm() }
-        return Route(endpoint: endpoint, generation: generation, warm: stream)
+        return Route(endpoint: endpoint, generation: generation, warm: warm.popFirst())
     }
 
     /// Routes a new connection, or queues it (without waiting yet) when there is no endpoint.
-    func admit() -> (id: UInt64, route: Route?, outcome: HoldOutcome?) {
+    func admit() -> Admission {
         nextConnectionID += 1
         stats.countConnection()
         lastConnectionAt = elapsed.now()

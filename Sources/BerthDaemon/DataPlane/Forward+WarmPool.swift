@@ -157,9 +157,8 @@ extension Forward {
         let ready = WarmStream(id: nextWarmID, stream: stream, exit: exit, readyAt: elapsed.now())
         let opened = (nextWarmID, ready.readyAt, warmFailures > 0 || upstreamFailure != nil)
         if let waiter = warmWaiters.popFirst() {
-            // A connection is already waiting for this very stream: hand it over and open the next one.
+            // A connection is already waiting for this very stream: hand it over (`attach` opens the next one).
             waiter.continuation.resume(returning: ready)
-            refillWarm()
             return opened
         }
         warm.append(ready)
@@ -194,7 +193,6 @@ extension Forward {
     private func awaitOpeningWarm(id: UInt64, generation: UInt64) async -> WarmStream? {
         guard lifecycle == .running, generation == self.generation else { return nil }
         if let stream = warm.popFirst() {
-            refillWarm()
             return stream
         }
         // Each stream in flight serves one waiter; a connection beyond them dials its own.

@@ -122,14 +122,16 @@ public actor Forward {
         try await start(jobs: jobSink)
         // The reconciler says "listening" once per port, with the remote port; this is the data plane's own view.
         logger.debug("forward listening")
-        // Every task of the forward prefers the listener's loop; child tasks inherit the preference.
-        try await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop)) {
-            try await listener.serverChannel.executeThenClose { inbound in
+        // No more connections can arrive once the listener is closed: stop the rest of the forward too.
+        listener.closeFuture.whenComplete { _ in
+            Task { await self.stopJobs() }
+        }
+        do {
+            // Every task of the forward prefers the listener's loop; child tasks inherit the preference.
+            try await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop)) {
+                try await listener.startAccepting { [self] client in onLoop { $0.accept(client) } }
                 await withDiscardingTaskGroup { group in
-                    group.addTask {
-                        await self.acceptLoop(inbound)
-                    }
-                    // Children are added only here; the stream ends on cancellation or a dead listener.
+                    // Children are added only here; the stream ends on cancellation or a closed listener.
                     for await job in jobStream {
                         group.addTask { await job() }
                     }
@@ -137,7 +139,12 @@ public actor Forward {
                     group.cancelAll()
                 }
             }
+        } catch {
+            await shutdown()
+            await listener.close()
+            throw error
         }
+        await listener.close()
         logger.info("forward stopped")
     }
 
@@ -225,22 +232,6 @@ public actor Forward {
         guard lifecycle == .running, let jobs else { return false }
         if case .terminated = jobs.yield(job) { return false }
         return true
-    }
-
-    private nonisolated func acceptLoop(_ inbound: NIOAsyncChannelInboundStream<any Channel>) async {
-        do {
-            for try await child in inbound {
-                if await !spawn({ await self.serve(child) }) {
-                    child.close(promise: nil)
-                }
-            }
-        } catch is CancellationError {
-            // The forward is stopping.
-        } catch {
-            logger.error("listener failed", metadata: ["error": "\(error)"])
-        }
-        // No more connections can arrive: stop the rest of the forward too.
-        await stopJobs()
     }
 
     private func stopJobs() {

@@ -19,9 +19,10 @@ enum Pump {
     /// With `replayed`, the client's first bytes are kept (up to `replayLimit`) until the pod's first byte, and
     /// `replayed` completes with the error when the stream turned out never to have reached the pod and the client
     /// was taken out of the pump, with those bytes, for another stream; with nil when the pump ended otherwise.
+    /// `onFirstAnswer` runs once the pod's first bytes have been passed on, or a side ends (see `PumpHandler`).
     static func bridge(
         client: any Channel, upstream: UpstreamStream, counters: [ByteCounters],
-        replayLimit: Int = 0, replayed: EventLoopPromise<(any Error)?>? = nil
+        replayLimit: Int = 0, replayed: EventLoopPromise<(any Error)?>? = nil, onFirstAnswer: (() -> Void)? = nil
     ) throws -> Outcome {
         client.eventLoop.preconditionInEventLoop()
         let clientStandby = client.standbyHandler
@@ -40,7 +41,8 @@ enum Pump {
             counters: counters,
             replayLimit: replayLimit,
             neverReachedPod: upstream.neverReachedPod ?? { _ in false },
-            replayed: armed ? replayed : nil
+            replayed: armed ? replayed : nil,
+            onFirstAnswer: onFirstAnswer
         )
         if !armed { replayed?.succeed(nil) }
         try upstream.channel.pipeline.syncOperations.addHandler(upstreamHalf)

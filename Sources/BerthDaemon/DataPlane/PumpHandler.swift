@@ -16,6 +16,10 @@ import NIOCore
 /// what it passed on, up to a limit. Should the upstream then report that it never reached the pod (the kubelet
 /// could not dial the pod port), the client is taken out of the pump with those bytes in a fresh stand-by
 /// handler, ready for another stream, and `replayed` says why; nothing is lost that never reached a pod.
+///
+/// First answer: `onFirstAnswer` runs once, on the loop, when the pump has passed the pod's first bytes on to the
+/// client, or when either side ends first. The forward opens a used warm stream's replacement then, so that neither
+/// berth nor the API server handles the replacement's frames while the client waits for its first answer.
 final class PumpHandler {
     private var partner: PumpHandler?
     private var context: ChannelHandlerContext?
@@ -30,6 +34,10 @@ final class PumpHandler {
     private var neverReachedPod: (any Error) -> Bool = { _ in false }
     /// Upstream half: completed once, with the error when the client was taken out for a replay, else nil.
     private var replayed: EventLoopPromise<(any Error)?>?
+    /// Shared by both halves: runs once, when the pod's first bytes have been passed on or either side ends.
+    private var firstAnswer: FirstAnswer?
+    /// Upstream half: passing bytes on is the first answer.
+    private var readIsAnswer = false
 
     private init(count: @escaping (Int) -> Void) {
         self.count = count
@@ -44,12 +52,19 @@ final class PumpHandler {
     /// kept (up to `replayLimit`) until the pod's first byte, for a replay when `neverReachedPod` says so.
     static func pair(
         counters: [ByteCounters], replayLimit: Int = 0,
-        neverReachedPod: @escaping (any Error) -> Bool = { _ in false }, replayed: EventLoopPromise<(any Error)?>? = nil
+        neverReachedPod: @escaping (any Error) -> Bool = { _ in false }, replayed: EventLoopPromise<(any Error)?>? = nil,
+        onFirstAnswer: (() -> Void)? = nil
     ) -> (client: PumpHandler, upstream: PumpHandler) {
         let client = PumpHandler { n in for c in counters { c.addIn(n) } }
         let upstream = PumpHandler { n in for c in counters { c.addOut(n) } }
         client.partner = upstream
         upstream.partner = client
+        if let onFirstAnswer {
+            let firstAnswer = FirstAnswer(onFirstAnswer)
+            client.firstAnswer = firstAnswer
+            upstream.firstAnswer = firstAnswer
+            upstream.readIsAnswer = true
+        }
         if let replayed, replayLimit > 0 {
             client.replayCopy = []
             client.replayLimit = replayLimit
@@ -170,11 +185,13 @@ extension PumpHandler: ChannelDuplexHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         partner?.partnerFlush()
+        if readIsAnswer { firstAnswer?.fire() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         partner?.partnerClosed()
         finishReplay(nil)
+        firstAnswer?.fire()
         context.fireChannelInactive()
     }
 
@@ -182,6 +199,7 @@ extension PumpHandler: ChannelDuplexHandler {
         if let event = event as? ChannelEvent, event == .inputClosed {
             inputClosed = true
             partner?.partnerInputClosed()
+            firstAnswer?.fire()
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -210,5 +228,20 @@ extension PumpHandler: ChannelDuplexHandler {
         } else {
             pendingRead = true
         }
+    }
+}
+
+/// A callback both halves of a pump share, run by whichever comes first. Used on the pump's one event loop only.
+private final class FirstAnswer {
+    private var callback: (() -> Void)?
+
+    init(_ callback: @escaping () -> Void) {
+        self.callback = callback
+    }
+
+    func fire() {
+        let callback = self.callback
+        self.callback = nil
+        callback?()
     }
 }

@@ -291,6 +291,21 @@ extension Forward {
 
     /// Opens an upstream stream and records how long it took.
     nonisolated func openStream(to endpoint: UpstreamEndpoint, onAcceptPath: Bool) async throws -> UpstreamStream {
+        let (stream, latency) = try await dial(endpoint)
+        do {
+            try await guardStream(stream, latency: latency, onAcceptPath: onAcceptPath)
+        } catch {
+            stream.channel.close(promise: nil)
+            let failure = await deathError(of: stream, to: endpoint, otherwise: error)
+            await noteUpstream(UpstreamFailure(failure))
+            throw failure
+        }
+        return stream
+    }
+
+    /// Connects a stream to `endpoint` on the forward's loop and times it; a failure is noted, and thrown in the
+    /// forward's words.
+    nonisolated func dial(_ endpoint: UpstreamEndpoint) async throws -> (stream: UpstreamStream, latency: Duration) {
         var result: Result<UpstreamStream, any Error> = .failure(CancellationError())
         let connector = self.connector
         let eventLoop = self.eventLoop
@@ -314,24 +329,19 @@ extension Forward {
             stream.channel.close(promise: nil)
             throw BerthDaemonError.upstreamOnWrongEventLoop(forward: configuration.name, endpoint: endpoint)
         }
-        do {
-            // Guard the stream at once: bytes and a FIN that arrive before the bridge are kept.
-            let limit = configuration.warmStreamBufferLimit
-            try await eventLoop.submit {
-                if stream.channel.standbyHandler == nil {
-                    try UpstreamStream.addStandbyHandler(to: stream.channel.pipeline.syncOperations, bufferLimit: limit)
-                }
-                // Closed before it could be used: nothing will ever tell the handler.
-                guard stream.channel.isActive else { throw ChannelError.ioOnClosedChannel }
-            }.get()
-        } catch {
-            stream.channel.close(promise: nil)
-            let failure = await deathError(of: stream, to: endpoint, otherwise: error)
-            await noteUpstream(UpstreamFailure(failure))
-            throw failure
+        return (stream, latency)
+    }
+
+    /// Guards a stream just opened, at once: bytes and a FIN that arrive before the bridge are kept in its stand-by
+    /// handler. Then records the open. On the loop (the actor's executor), so the stream's pipeline is at hand.
+    func guardStream(_ stream: UpstreamStream, latency: Duration, onAcceptPath: Bool) throws {
+        if stream.channel.standbyHandler == nil {
+            try UpstreamStream.addStandbyHandler(
+                to: stream.channel.pipeline.syncOperations, bufferLimit: configuration.warmStreamBufferLimit)
         }
-        await recordConnect(latency: latency, onAcceptPath: onAcceptPath, multiplexed: stream.multiplexed)
-        return stream
+        // Closed before it could be used: nothing will ever tell the handler.
+        guard stream.channel.isActive else { throw ChannelError.ioOnClosedChannel }
+        recordConnect(latency: latency, onAcceptPath: onAcceptPath, multiplexed: stream.multiplexed)
     }
 
     /// Why a stream died before use, in the words of whoever closed it (the kubelet's error for the pod

@@ -28,30 +28,23 @@ extension Forward {
     /// Opens one warm stream, puts it in the pool, then watches it until it is used, dies or ages out.
     nonisolated func openWarm(to endpoint: UpstreamEndpoint, generation: UInt64) async {
         let stream: UpstreamStream
+        let joined: (id: UInt64, readyAt: Duration, failuresToClear: Bool, exit: EventLoopFuture<StandbyExit>)?
         do {
-            stream = try await openStream(to: endpoint, onAcceptPath: false)
+            let dialled = try await dial(endpoint)
+            stream = dialled.stream
+            do {
+                joined = try await joinPool(stream, latency: dialled.latency, generation: generation)
+            } catch {
+                stream.channel.close(promise: nil)
+                let failure = await deathError(of: stream, to: endpoint, otherwise: error)
+                await noteUpstream(UpstreamFailure(failure))
+                throw failure
+            }
         } catch {
             await warmFailed(generation: generation, error: error)
             return
         }
-        let exit: EventLoopFuture<StandbyExit>
-        let bufferLimit = configuration.warmStreamBufferLimit
-        do {
-            exit = try await eventLoop.submit {
-                guard let standby = stream.channel.standbyHandler else { throw ChannelError.ioOnClosedChannel }
-                standby.becomeWarm(bufferLimit: bufferLimit)
-                // Reading while idle is how a server-side close is noticed.
-                try stream.channel.syncOptions?.setOption(.autoRead, value: true)
-                return standby.exitFuture
-            }.get()
-        } catch {
-            stream.channel.close(promise: nil)
-            let failure = await deathError(of: stream, to: endpoint, otherwise: error)
-            await noteUpstream(UpstreamFailure(failure))
-            await warmFailed(generation: generation, error: failure)
-            return
-        }
-        guard let (id, readyAt, failuresToClear) = await warmOpened(stream: stream, exit: exit, generation: generation) else {
+        guard let (id, readyAt, failuresToClear, exit) = joined else {
             stream.channel.close(promise: nil)
             return
         }
@@ -142,6 +135,19 @@ extension Forward {
             retired = true
         }
         if retired { warmStreamWorked() }
+    }
+
+    /// Guards a warm stream just opened, makes it read (reading while idle is how a server-side close is noticed),
+    /// and adds it to the pool, in one step on the loop; nil if it was opened for an endpoint now gone.
+    func joinPool(
+        _ stream: UpstreamStream, latency: Duration, generation: UInt64
+    ) throws -> (id: UInt64, readyAt: Duration, failuresToClear: Bool, exit: EventLoopFuture<StandbyExit>)? {
+        try guardStream(stream, latency: latency, onAcceptPath: false)
+        guard let standby = stream.channel.standbyHandler else { throw ChannelError.ioOnClosedChannel }
+        standby.becomeWarm(bufferLimit: configuration.warmStreamBufferLimit)
+        try stream.channel.syncOptions?.setOption(.autoRead, value: true)
+        guard let opened = warmOpened(stream: stream, exit: standby.exitFuture, generation: generation) else { return nil }
+        return (opened.id, opened.readyAt, opened.failuresToClear, standby.exitFuture)
     }
 
     /// Adds a freshly opened stream to the pool; nil if it was opened for an endpoint now gone. Says when it became

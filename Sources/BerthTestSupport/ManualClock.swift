@@ -139,6 +139,12 @@ public final class ManualClock: Clock, Sendable {
         await waitForSleepers { sleepers in sleepers.contains { $0.deadline <= deadline } }
     }
 
+    /// Returns once some task sleeps with a deadline at or after `deadline`: a long timer, whatever shorter ones
+    /// already sleep.
+    public func waitForSleeper(dueAtOrAfter deadline: Instant) async {
+        await waitForSleepers { sleepers in sleepers.contains { $0.deadline >= deadline } }
+    }
+
     private func waitForSleepers(where condition: @escaping @Sendable ([Sleeper]) -> Bool) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in

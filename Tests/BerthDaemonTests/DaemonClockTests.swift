@@ -21,6 +21,8 @@ import Testing
             try await eventually("the connection held", within: 10) {
                 await daemon.status().forwards.first?.connections.held == 1
             }
+            // The hold's timer starts when the connection's task runs, a moment after it is counted as held.
+            await clock.waitForSleeper(dueAtOrAfter: clock.now.advanced(by: .seconds(3599)))
             clock.advance(by: .seconds(3600))
             try await withTimeout(10, "the held connection closed once the manual hour passed") {
                 try await client.executeThenClose { (inbound, _) async throws in

@@ -7,6 +7,10 @@ import NIOWebSocket
 // SPDY codec above never knows it is tunnelled. A close frame reads as EOF.
 
 /// Bridges WebSocket binary messages to a byte stream, client side (masked sends).
+///
+/// What is written between two flushes goes out as one message: the SPDY codec writes a frame's header and payload,
+/// or a stream's two SYN_STREAMs, as separate buffers, and a message (with its mask and, below, its TLS record) per
+/// buffer cost berth and the API server a decode and a decryption each.
 final class WebSocketTunnelHandler: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = ByteBuffer
@@ -14,6 +18,9 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
     typealias OutboundOut = WebSocketFrame
 
     private var closeSent = false
+    /// Bytes written since the last flush, and the promise that completes when they are sent.
+    private var pending: ByteBuffer?
+    private var pendingPromise: EventLoopPromise<Void>?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
@@ -36,12 +43,28 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let buffer = unwrapOutboundIn(data)
+        var buffer = unwrapOutboundIn(data)
         guard buffer.readableBytes > 0 else {
             promise?.succeed()
             return
         }
-        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: buffer)), promise: promise)
+        if pending == nil {
+            pending = buffer
+        } else {
+            pending!.writeBuffer(&buffer)
+        }
+        if let promise {
+            if let pendingPromise {
+                pendingPromise.futureResult.cascade(to: promise)
+            } else {
+                pendingPromise = promise
+            }
+        }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        writePending(context: context)
+        context.flush()
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
@@ -49,7 +72,24 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
         context.close(mode: mode, promise: promise)
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        pending = nil
+        let promise = pendingPromise
+        pendingPromise = nil
+        promise?.fail(ChannelError.ioOnClosedChannel)
+    }
+
+    /// Hands what was written since the last flush down as one binary message.
+    private func writePending(context: ChannelHandlerContext) {
+        guard let buffer = pending else { return }
+        let promise = pendingPromise
+        pending = nil
+        pendingPromise = nil
+        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: buffer)), promise: promise)
+    }
+
     private func sendClose(context: ChannelHandlerContext) {
+        writePending(context: context)
         guard !closeSent, context.channel.isActive else { return }
         closeSent = true
         var body = context.channel.allocator.buffer(capacity: 2)

@@ -17,18 +17,21 @@ final class CountingConnector: UpstreamConnector {
     private let gate: ConnectGate?
     private let ungated: Int
     private let multiplexed: Bool
+    private let openTime: Duration
 
     /// With a `gate`, every connect after the first `ungated` ones waits until the gate opens; `multiplexed`
-    /// marks every stream as riding a shared session, as SPDY streams do.
+    /// marks every stream as riding a shared session, as SPDY streams do; `openTime` is how long each open takes,
+    /// as a round trip to a distant API server would.
     init(
         supportsHalfClose: Bool = true, servers: [UpstreamEndpoint: TestServer], gate: ConnectGate? = nil, ungated: Int = 0,
-        multiplexed: Bool = false
+        multiplexed: Bool = false, openTime: Duration = .zero
     ) {
         let addresses = servers.mapValues(\.address)
         inner = TCPUpstreamConnector(supportsHalfClose: supportsHalfClose) { addresses[$0] }
         self.gate = gate
         self.ungated = ungated
         self.multiplexed = multiplexed
+        self.openTime = openTime
     }
 
     var connectCalls: Int { calls.load(ordering: .relaxed) }
@@ -36,6 +39,7 @@ final class CountingConnector: UpstreamConnector {
     func connect(to endpoint: UpstreamEndpoint, on eventLoop: any EventLoop) async throws -> UpstreamStream {
         let call = calls.add(1, ordering: .relaxed).newValue
         if let gate, call > ungated { await gate.pass() }
+        if openTime > .zero { try await Task.sleep(for: openTime) }
         let stream = try await inner.connect(to: endpoint, on: eventLoop)
         return UpstreamStream(channel: stream.channel, supportsHalfClose: stream.supportsHalfClose, multiplexed: multiplexed)
     }

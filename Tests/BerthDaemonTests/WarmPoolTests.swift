@@ -83,6 +83,31 @@ import Testing
         await podA.stop()
     }
 
+    @Test func behindALongRoundTripAUsedWarmStreamIsReplacedAtOnce() async throws {
+        // Opens that take a round trip to a distant API server: waiting for the pod's answer before opening the
+        // replacement would leave the next burst of connections without streams for another round trip.
+        let podA = try await TestServer.start(.sink)
+        let connector = CountingConnector(servers: [pod("a"): podA], openTime: .milliseconds(20))
+        try await withForward(.init(name: "far", warmStreams: 1), connector: connector, endpoint: pod("a")) { forward in
+            try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
+            try await withTimeout(30, "the exchange") {
+                let client = try await connectClient(port: forward.port)
+                try await client.executeThenClose { (inbound, outbound) async throws in
+                    try await outbound.write(TestPattern.bytes(at: 0, count: 7))
+                    // The pod has not answered, and will not until the client finishes: the replacement opens anyway.
+                    try await eventually("replaced before the pod's answer") {
+                        let ready = await forward.counters().warmStreamsReady
+                        return connector.connectCalls == 2 && ready == 1
+                    }
+                    outbound.finish()
+                    var reader = inbound.makeAsyncIterator()
+                    #expect(await reader.readToEnd() == "7 ok")
+                }
+            }
+        }
+        await podA.stop()
+    }
+
     @Test func aForwardIdleAgainKeepsOneWarmStreamOnceTheExtraOnesAgeOut() async throws {
         let podA = try await TestServer.start(.echo(greeting: nil))
         let connector = CountingConnector(servers: [pod("a"): podA], multiplexed: true)

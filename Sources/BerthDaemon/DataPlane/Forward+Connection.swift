@@ -127,8 +127,10 @@ extension Forward {
 
     /// Registers a connection and installs its pump, on the loop with nothing in between: `closeConnections`
     /// knows every connection that may pass bytes, and a dead stream is never handed out. A used warm stream is
-    /// replaced once the pod's first answer has reached the client (or a side ends), so that opening the replacement
-    /// keeps neither berth nor the API server from the client's first exchange; at once when the stream goes unused.
+    /// replaced at once, except when streams open quickly (`opensAreQuick`): then once the pod's first answer has
+    /// reached the client (or a side ends), so that opening the replacement keeps neither berth nor the API server
+    /// from the client's first exchange. Behind a long round trip the replacement is not delayed: the next burst of
+    /// connections would find it still opening.
     func attach(_ client: any Channel, id: UInt64, route: Route, stream: UpstreamStream) -> Attached {
         let counters = ByteCounters()
         guard register(id: id, route: route, client: client, upstream: stream.channel, counters: counters) else {
@@ -138,7 +140,8 @@ extension Forward {
             return .closed
         }
         let replayed = eventLoop.makePromise(of: (any Error)?.self)
-        let onFirstAnswer: (@Sendable () -> Void)? = route.warm == nil ? nil : refillWarmOnFirstAnswer
+        let replaceAfterAnswer = route.warm != nil && opensAreQuick
+        let onFirstAnswer: (@Sendable () -> Void)? = replaceAfterAnswer ? refillWarmOnFirstAnswer : nil
         let outcome: Pump.Outcome
         do {
             outcome = try Pump.bridge(
@@ -155,6 +158,7 @@ extension Forward {
         switch outcome {
         case .bridged:
             noteBridged(route)
+            if route.warm != nil, !replaceAfterAnswer { refillWarm() }
             return .bridged(replayed: replayed.futureResult, counters: counters)
         case .upstreamDead:
             unregister(id: id)
@@ -166,6 +170,15 @@ extension Forward {
             return .clientGone
         }
     }
+
+    /// Whether the last stream opened within `quickOpen`: the API server is close by (loopback, a local cluster),
+    /// and a replacement opened after the first answer is back within moments.
+    var opensAreQuick: Bool {
+        stats.lastConnectLatency.map { $0 < Self.quickOpen } ?? false
+    }
+
+    /// A stream open quicker than this is a nearby API server's (a round trip or two on a LAN at most).
+    static var quickOpen: Duration { .milliseconds(2) }
 
     /// `refillWarm` from the pump, which runs on this forward's loop: at once, without a task.
     private nonisolated var refillWarmOnFirstAnswer: @Sendable () -> Void {

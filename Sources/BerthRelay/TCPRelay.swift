@@ -19,17 +19,25 @@ enum TCPRelay {
         try? await client.executeThenClose { clientInbound, clientOutbound in
             try await upstream.executeThenClose { upstreamInbound, upstreamOutbound in
                 try await withThrowingTaskGroup { directions in
-                    directions.addTask { try await copy(clientInbound, to: upstreamOutbound) }
-                    directions.addTask { try await copy(upstreamInbound, to: clientOutbound) }
+                    directions.addTask { try await copy(clientInbound, to: upstreamOutbound, of: upstream.channel) }
+                    directions.addTask { try await copy(upstreamInbound, to: clientOutbound, of: client.channel) }
                     try await directions.waitForAll()
                 }
             }
         }
     }
 
-    /// Copies until `inbound` ends, then half-closes `outbound`.
-    private static func copy(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+    /// Copies until `inbound` ends, then half-closes `outbound` (the writer of `channel`) once everything written
+    /// is in the socket: when the other side has ended already, NIO makes the half-close a full close, which
+    /// drops writes still queued in the channel.
+    private static func copy(
+        _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        of channel: any Channel
+    ) async throws {
         for try await buffer in inbound { try await outbound.write(buffer) }
+        // A write returns once the writer handed its bytes to the channel, so this empty write is queued after
+        // them, and its future completes once they are all written.
+        try await channel.writeAndFlush(ByteBuffer())
         outbound.finish()
     }
 

@@ -47,6 +47,39 @@ import Testing
         await relay.stop()
     }
 
+    /// The client half-closes first, then the target sends and closes, and the client reads only 100 ms later (the
+    /// slow reader is the case under test): what the relay still held for the client when the target's end reached
+    /// it must reach the client all the same. The sizes step through what the sockets between relay and client hold
+    /// (about 3 MB on Linux loopback with the client's small receive buffer) by less than the relay's write-buffer
+    /// limit, so for some of them the relay has writes queued when the target's end arrives.
+    @Test func whatTheTargetSentBeforeClosingReachesAClientThatHalfClosedAndReadsLate() async throws {
+        let sizes = Array(stride(from: 2816 << 10, through: 3328 << 10, by: 32 << 10))
+        var payload = ByteBuffer()
+        while payload.readableBytes < sizes.max()! { payload.writeBytes(pattern) }
+        let sender = try await Backends.tcpSender(payload: payload, sizes: sizes)
+        defer { sender.task.cancel() }
+        let relay = RelayServer(configuration: .init(routes: [.init(kind: .tcp, listenPort: 10000, host: "127.0.0.1", port: sender.port)]))
+        let port = try #require(try await relay.start(bindPort: { _ in 0 })[10000])
+        let received = try await withThrowingTaskGroup { group in
+            for _ in sizes {
+                group.addTask {
+                    let client = try await Backends.connect(port: port, receiveBuffer: 4096)
+                    return try await client.executeThenClose { inbound, outbound in
+                        outbound.finish()
+                        try await Task.sleep(for: .milliseconds(100))
+                        var received = 0
+                        for try await buffer in inbound { received += buffer.readableBytes }
+                        return received
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        // Connections are served in any order, so compare what was sent with what came, as sets of sizes.
+        #expect(received.sorted() == sizes)
+        await relay.stop()
+    }
+
     @Test func aTargetThatRefusesClosesTheAcceptedConnection() async throws {
         let relay = RelayServer(configuration: .init(routes: [.init(kind: .tcp, listenPort: 1, host: "127.0.0.1", port: 1)]))
         let bound = try await relay.start(bindPort: { _ in 0 })

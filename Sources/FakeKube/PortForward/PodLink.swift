@@ -93,7 +93,7 @@ final class PodLink {
             channel.write(buffer, promise: nil)
         }
         if !parked.isEmpty { channel.flush() }
-        if outputShutdownRequested { channel.close(mode: .output, promise: nil) }
+        if outputShutdownRequested { channel.closeOutputOnceWritten() }
         events?.blockingChanged()
         handler.readIfAllowed()
     }
@@ -130,7 +130,7 @@ final class PodLink {
     func shutdownOutput() {
         switch state {
         case .dialing: outputShutdownRequested = true
-        case .connected(let channel, _): channel.close(mode: .output, promise: nil)
+        case .connected(let channel, _): channel.closeOutputOnceWritten()
         case .closed: break
         }
     }

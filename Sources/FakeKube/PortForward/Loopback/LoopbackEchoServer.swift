@@ -62,7 +62,7 @@ private final class LoopbackEchoHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
-            context.close(mode: .output, promise: nil)
+            context.channel.closeOutputOnceWritten()
         }
     }
 

@@ -61,7 +61,7 @@ import Testing
         // The sink answers only once the client has finished sending.
         let podA = try await TestServer.start(.sink)
         let connector = CountingConnector(servers: [pod("a"): podA])
-        try await withForward(.init(name: "answer", warmStreams: 1), connector: connector, endpoint: pod("a")) { forward in
+        try await withForward(.init(name: "answer", warmStreams: 1, quickOpen: .seconds(1)), connector: connector, endpoint: pod("a")) { forward in
             try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
             try await withTimeout(30, "the exchange") {
                 let client = try await connectClient(port: forward.port)
@@ -83,11 +83,33 @@ import Testing
         await podA.stop()
     }
 
+    @Test func nearbyUsedWarmStreamsAreReplacedTogetherOnceHalfThePoolIsUsed() async throws {
+        let podA = try await TestServer.start(.echo(greeting: nil))
+        // Opens are quick (a loopback pod; the limit is wide, for a debug build on a busy machine): replacements
+        // wait for the first answer, and go out in batches.
+        let connector = CountingConnector(servers: [pod("a"): podA])
+        try await withForward(.init(name: "batch", warmStreams: 4, quickOpen: .seconds(1)), connector: connector, endpoint: pod("a")) { forward in
+            try await eventually("4 warm streams ready") { await forward.counters().warmStreamsReady == 4 }
+            let port = forward.port
+            #expect(try await sendAndReadToEnd("one", port: port, "one") == "one")
+            // The answer has passed the point where a replacement would be opened (on the loop, before the client
+            // got it): one stream of four used is no batch yet.
+            #expect(await forward.warmOpening == 0, "no replacement for the first stream used")
+            #expect(await forward.counters().warmStreamsReady == 3)
+            #expect(try await sendAndReadToEnd("two", port: port, "two") == "two")
+            // Half the pool used: both are replaced together.
+            try await eventually("both replaced") { await forward.counters().warmStreamsReady == 4 }
+            #expect(connector.connectCalls == 6)
+        }
+        await podA.stop()
+    }
+
     @Test func behindALongRoundTripAUsedWarmStreamIsReplacedAtOnce() async throws {
         // Opens that take a round trip to a distant API server: waiting for the pod's answer before opening the
         // replacement would leave the next burst of connections without streams for another round trip.
         let podA = try await TestServer.start(.sink)
         let connector = CountingConnector(servers: [pod("a"): podA], openTime: .milliseconds(20))
+        // Opens take 20 ms, past the 2 ms that marks a nearby API server.
         try await withForward(.init(name: "far", warmStreams: 1), connector: connector, endpoint: pod("a")) { forward in
             try await eventually("warm stream ready") { await forward.counters().warmStreamsReady == 1 }
             try await withTimeout(30, "the exchange") {

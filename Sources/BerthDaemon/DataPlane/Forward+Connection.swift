@@ -129,8 +129,9 @@ extension Forward {
     /// knows every connection that may pass bytes, and a dead stream is never handed out. A used warm stream is
     /// replaced at once, except when streams open quickly (`opensAreQuick`): then once the pod's first answer has
     /// reached the client (or a side ends), so that opening the replacement keeps neither berth nor the API server
-    /// from the client's first exchange. Behind a long round trip the replacement is not delayed: the next burst of
-    /// connections would find it still opening.
+    /// from the client's first exchange, and only once half the pool is used, so that the replacements go out
+    /// together and most connections meet none. Behind a long round trip the replacement is not delayed: the next
+    /// burst of connections would find it still opening.
     func attach(_ client: any Channel, id: UInt64, route: Route, stream: UpstreamStream) -> Attached {
         let counters = ByteCounters()
         guard register(id: id, route: route, client: client, upstream: stream.channel, counters: counters) else {
@@ -174,15 +175,12 @@ extension Forward {
     /// Whether the last stream opened within `quickOpen`: the API server is close by (loopback, a local cluster),
     /// and a replacement opened after the first answer is back within moments.
     var opensAreQuick: Bool {
-        stats.lastConnectLatency.map { $0 < Self.quickOpen } ?? false
+        stats.lastConnectLatency.map { $0 < configuration.quickOpen } ?? false
     }
-
-    /// A stream open quicker than this is a nearby API server's (a round trip or two on a LAN at most).
-    static var quickOpen: Duration { .milliseconds(2) }
 
     /// `refillWarm` from the pump, which runs on this forward's loop: at once, without a task.
     private nonisolated var refillWarmOnFirstAnswer: @Sendable () -> Void {
-        { [self] in onLoop { $0.refillWarm() } }
+        { [self] in onLoop { $0.refillWarm(inBatches: true) } }
     }
 
     /// Carries on from `attach`: a connection that was bridged is waited for until it ends.

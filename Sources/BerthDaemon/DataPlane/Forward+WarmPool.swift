@@ -15,11 +15,15 @@ extension Forward {
         return elapsed.now() - lastConnectionAt < configuration.warmInUseWindow
     }
 
-    /// Opens warm streams until `warmTarget` are ready or opening for the current endpoint.
-    func refillWarm() {
+    /// Opens warm streams until `warmTarget` are ready or opening for the current endpoint. `inBatches`: only once
+    /// half the target (at least one) is missing, so that the opens go out together and the connections between
+    /// two batches are not slowed by them.
+    func refillWarm(inBatches: Bool = false) {
         guard lifecycle == .running, let endpoint, !warmRetryPending else { return }
+        let target = warmTarget
+        if inBatches, target - warm.count - warmOpening < max(1, target / 2) { return }
         let generation = self.generation
-        while warm.count + warmOpening < warmTarget {
+        while warm.count + warmOpening < target {
             warmOpening += 1
             spawn { await self.openWarm(to: endpoint, generation: generation) }
         }

@@ -27,6 +27,10 @@ public struct ForwardConfiguration: Sendable {
     /// How long after its last connection a forward counts as in use, for the default number of warm streams
     /// over a multiplexed transport (`defaultWarmStreams(multiplexed:inUse:)`).
     public var warmInUseWindow: Duration
+    /// A stream open quicker than this is a nearby API server's (loopback, a local cluster: a round trip or two on
+    /// a LAN at most). Then a used warm stream is replaced once the pod has answered, and in batches (see
+    /// `Forward.attach`); behind a longer round trip at once.
+    public var quickOpen: Duration
 
     /// Creates a configuration with the documented defaults.
     public init(
@@ -39,7 +43,8 @@ public struct ForwardConfiguration: Sendable {
         warmRetryDelay: Duration = .milliseconds(500),
         warmRetryMaxDelay: Duration = .seconds(30),
         warmStreamWaitLimit: Duration = .seconds(1),
-        warmInUseWindow: Duration = .seconds(120)
+        warmInUseWindow: Duration = .seconds(120),
+        quickOpen: Duration = .milliseconds(2)
     ) {
         self.name = name
         self.holdTimeout = holdTimeout
@@ -51,6 +56,7 @@ public struct ForwardConfiguration: Sendable {
         self.warmRetryMaxDelay = warmRetryMaxDelay
         self.warmStreamWaitLimit = warmStreamWaitLimit
         self.warmInUseWindow = warmInUseWindow
+        self.quickOpen = quickOpen
     }
 
     /// Warm streams when the manifest sets none. Over a multiplexed transport (SPDY, either entry), where a warm

@@ -76,6 +76,19 @@ private enum Cluster {
         #expect(ObservedObjects(pods: [Cluster.pod("web-1")]).livePodUIDs == ["uid-web-1"])
     }
 
+    /// A StatefulSet's pod deleted and made again under its name: the slice already names the new pod while the
+    /// pods store still holds the old one (being deleted, or not yet seen gone). The endpoint is the new pod, by
+    /// the slice's UID: bound to the old UID, its connections would be closed once the store saw the old pod go.
+    @Test func aSliceNamingANewerPodOfTheSameNameWinsOverAStalePodsStore() {
+        var slice = Cluster.slice([("app-0", true)])
+        slice.endpoints?[0].targetRef?.uid = "uid-app-0-again"
+        for stale in [Cluster.pod("app-0"), Cluster.pod("app-0", terminating: true)] {
+            let observed = ObservedObjects(services: [Cluster.service], endpointSlices: [slice], pods: [stale])
+            #expect(resolve(.service("web"), observed) == .endpoint(ResolvedEndpoint(pod: "app-0", uid: "uid-app-0-again", containerPorts: [8080])))
+            #expect(observed.livePodUIDs.contains("uid-app-0-again"))
+        }
+    }
+
     @Test func serviceStaysWithTheEndpointInUseWhileReady() {
         let observed = ObservedObjects(
             services: [Cluster.service], endpointSlices: [Cluster.slice([("web-1", true), ("web-2", true)])],

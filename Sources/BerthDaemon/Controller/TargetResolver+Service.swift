@@ -40,7 +40,13 @@ extension TargetResolver {
                 guard let reference = endpoint.targetRef, reference.kind == nil || reference.kind == "Pod",
                     let podName = reference.name
                 else { continue }
-                let pod = podsByName[podName]
+                // The pod of that name in the store, unless the slice names another incarnation of it (a
+                // StatefulSet's pod deleted and made again): the two watches run apart, and a pods store that
+                // has not yet seen the deletion would give the endpoint the gone pod's UID, and its connections
+                // would be closed as the gone pod's once the store catches up.
+                let pod = podsByName[podName].flatMap { pod in
+                    reference.uid == nil || pod.metadata.uid == reference.uid ? pod : nil
+                }
                 if let pod, pod.isTerminating { continue }
                 var numbers: [Int] = []
                 for servicePort in servicePorts {

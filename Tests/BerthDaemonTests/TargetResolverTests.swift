@@ -76,17 +76,27 @@ private enum Cluster {
         #expect(ObservedObjects(pods: [Cluster.pod("web-1")]).livePodUIDs == ["uid-web-1"])
     }
 
-    /// A StatefulSet's pod deleted and made again under its name: the slice already names the new pod while the
-    /// pods store still holds the old one (being deleted, or not yet seen gone). The endpoint is the new pod, by
-    /// the slice's UID: bound to the old UID, its connections would be closed once the store saw the old pod go.
-    @Test func aSliceNamingANewerPodOfTheSameNameWinsOverAStalePodsStore() {
+    /// A StatefulSet's pod deleted and made again under its name, and the pods and slices watches apart: the slice
+    /// names one incarnation, the pods store another (either may be the newer). The endpoint is the slice's pod, even
+    /// when the store's is terminating, and carries the store's UID beside it.
+    @Test func aSliceAndAPodsStoreNamingTwoPodsOfOneNameGiveAnEndpointWithBothUIDs() {
         var slice = Cluster.slice([("app-0", true)])
         slice.endpoints?[0].targetRef?.uid = "uid-app-0-again"
-        for stale in [Cluster.pod("app-0"), Cluster.pod("app-0", terminating: true)] {
-            let observed = ObservedObjects(services: [Cluster.service], endpointSlices: [slice], pods: [stale])
-            #expect(resolve(.service("web"), observed) == .endpoint(ResolvedEndpoint(pod: "app-0", uid: "uid-app-0-again", containerPorts: [8080])))
-            #expect(observed.livePodUIDs.contains("uid-app-0-again"))
+        for stored in [Cluster.pod("app-0"), Cluster.pod("app-0", terminating: true)] {
+            let observed = ObservedObjects(services: [Cluster.service], endpointSlices: [slice], pods: [stored])
+            #expect(resolve(.service("web"), observed) == .endpoint(ResolvedEndpoint(
+                pod: "app-0", uid: "uid-app-0-again", containerPorts: [8080], otherUID: "uid-app-0")))
         }
+    }
+
+    /// Connections to such an endpoint went to whichever pod had the name: they count as to a live pod while either
+    /// UID is, whichever watch catches up first. A pair neither of whose UIDs is live any more (the pod deleted
+    /// again) keeps nothing alive.
+    @Test func eitherUIDOfAPairKeepsTheOtherLive() {
+        let pairs = [("uid-app-0-again", "uid-app-0")]
+        #expect(ForwardReconciler.livePods(["uid-app-0"], pairedIn: pairs) == ["uid-app-0", "uid-app-0-again"])
+        #expect(ForwardReconciler.livePods(["uid-app-0-again"], pairedIn: pairs) == ["uid-app-0", "uid-app-0-again"])
+        #expect(ForwardReconciler.livePods(["uid-app-0-third"], pairedIn: pairs) == ["uid-app-0-third"])
     }
 
     @Test func serviceStaysWithTheEndpointInUseWhileReady() {

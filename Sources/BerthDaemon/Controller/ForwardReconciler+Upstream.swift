@@ -17,6 +17,18 @@ extension ForwardReconciler {
     /// `Rebinding`: `Failed` is for what a person must fix.
     static let upstreamFailureGrace: Duration = .seconds(3)
 
+    /// `live`, with the other UID of every pair one of whose UIDs is live.
+    static func livePods(_ live: Set<String>, pairedIn pairs: [(String, String)]) -> Set<String> {
+        var result = live
+        for (uid, other) in pairs where live.contains(uid) || live.contains(other) {
+            result.formUnion([uid, other])
+        }
+        return result
+    }
+
+    /// How many endpoints with two UIDs a forward remembers (`Entry.uidPairs`).
+    static let uidPairsKept = 8
+
     /// When `failure` is a rebind rather than `Failed`, the delay after which to look again; nil for `Failed`.
     func rebindingFor(_ failure: UpstreamFailure, of name: String) -> Duration? {
         switch failure.reason {
@@ -45,9 +57,11 @@ extension ForwardReconciler {
     /// period over): their streams are dead. Connections to pods that still exist, terminating or not, drain;
     /// so do those to a pod only an EndpointSlice knows yet (`ObservedObjects.livePodUIDs`). A pods store that
     /// has not synced (a fresh informer still listing) says nothing about which pods are gone: nothing is closed.
+    /// An endpoint that had two UIDs (the slices and the pods store each naming another pod of that name, one of
+    /// them behind) counts as live while either is: its connections went to whichever pod had the name.
     func closeConnectionsToGonePods(_ name: String, objects: ObservedObjects) async {
         guard objects.synced.contains(.pods) else { return }
-        let live = objects.livePodUIDs
+        let live = Self.livePods(objects.livePodUIDs, pairedIn: entries[name]?.uidPairs ?? [])
         for forward in entries[name]?.ports.flatMap({ $0?.forwards ?? [] }) ?? [] {
             await forward.closeConnections(exceptToPods: live, reason: "pod deleted")
         }

@@ -67,6 +67,9 @@ public actor ForwardReconciler: Reconciler {
         var upstreamFailingSince: Duration?
         /// Whether `apiServerUnreachable` was told of the forward's current unreachable spell.
         var unreachableSaid = false
+        /// The last few endpoints that had two UIDs (`ResolvedEndpoint.otherUID`): a connection to either counts as
+        /// to a live pod while the other is live (`closeConnectionsToGonePods`).
+        var uidPairs: [(String, String)] = []
     }
 
     /// How soon a forward Failed for want of an endpoint is looked at again. An informer event usually comes
@@ -285,7 +288,13 @@ public actor ForwardReconciler: Reconciler {
             ForwardMetrics.rebinds(of: name, factory: metrics.factory).increment()
         }
         entries[name, default: Entry()].lastEndpoint = endpoint
-        if previous != endpoint {
+        if let other = endpoint.otherUID, entries[name]?.uidPairs.contains(where: { $0 == (endpoint.uid, other) }) == false {
+            entries[name]?.uidPairs.append((endpoint.uid, other))
+            if let count = entries[name]?.uidPairs.count, count > Self.uidPairsKept {
+                entries[name]?.uidPairs.removeFirst(count - Self.uidPairsKept)
+            }
+        }
+        if previous.map({ ($0.pod, $0.uid, $0.containerPorts) }) ?? ("", "", []) != (endpoint.pod, endpoint.uid, endpoint.containerPorts) {
             entries[name]?.upstreamFailingSince = nil
             logger.info("endpoint chosen", metadata: ["forward": "\(name)", "pod": "\(endpoint.pod)"])
         }

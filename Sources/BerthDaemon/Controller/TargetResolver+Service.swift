@@ -33,7 +33,7 @@ extension TargetResolver {
         let podsByName = observed.podsByName
 
         // Candidates: ready endpoints backed by a pod, with the container port for each service port.
-        var candidates: [(pod: String, uid: String, ports: [Int], readySince: String)] = []
+        var candidates: [(pod: String, uid: String, ports: [Int], readySince: String, otherUID: String?)] = []
         var portFailure: TargetResolution?
         for slice in slices {
             for endpoint in slice.endpoints ?? [] where endpoint.isReady {
@@ -41,11 +41,13 @@ extension TargetResolver {
                     let podName = reference.name
                 else { continue }
                 // The pod of that name in the store, unless the slice names another incarnation of it (a
-                // StatefulSet's pod deleted and made again): the two watches run apart, and a pods store that
-                // has not yet seen the deletion would give the endpoint the gone pod's UID, and its connections
-                // would be closed as the gone pod's once the store catches up.
-                let pod = podsByName[podName].flatMap { pod in
-                    reference.uid == nil || pod.metadata.uid == reference.uid ? pod : nil
+                // StatefulSet's pod deleted and made again): the two watches run apart. The endpoint is then the
+                // slice's pod, and the store's UID is kept beside it (`ResolvedEndpoint.otherUID`).
+                var pod = podsByName[podName]
+                var otherUID: String?
+                if let stored = pod, let uid = reference.uid, stored.metadata.uid != uid {
+                    otherUID = stored.metadata.uid
+                    pod = nil
                 }
                 if let pod, pod.isTerminating { continue }
                 var numbers: [Int] = []
@@ -61,7 +63,7 @@ extension TargetResolver {
                 }
                 guard numbers.count == servicePorts.count else { continue }
                 if candidates.contains(where: { $0.pod == podName }) { continue }
-                candidates.append((podName, pod?.metadata.uid ?? reference.uid ?? "", numbers, pod?.readySince ?? "~"))
+                candidates.append((podName, pod?.metadata.uid ?? reference.uid ?? "", numbers, pod?.readySince ?? "~", otherUID))
             }
         }
         guard !candidates.isEmpty else {
@@ -69,7 +71,7 @@ extension TargetResolver {
         }
         let chosen = candidates.first { $0.pod == current }
             ?? candidates.min { ($0.readySince, $0.pod) < ($1.readySince, $1.pod) }!
-        return .endpoint(ResolvedEndpoint(pod: chosen.pod, uid: chosen.uid, containerPorts: chosen.ports))
+        return .endpoint(ResolvedEndpoint(pod: chosen.pod, uid: chosen.uid, containerPorts: chosen.ports, otherUID: chosen.otherUID))
     }
 
     /// The slice port whose name equals the service port's name (unnamed matches unnamed).

@@ -13,13 +13,19 @@ public struct ResolvedEndpoint: Sendable, Hashable {
     /// The pod's name under its headless service (`postgres-0.postgres`), when it has one: the cluster
     /// resolves it with the namespace and `svc.<cluster domain>` after it (docs/local-names.md).
     public var podDomainName: String?
+    /// The UID the pods store holds for that name when it is not `uid`, the one the EndpointSlice names: the two
+    /// come from separate watches, and either may lag behind a pod deleted and made again under its name (a
+    /// StatefulSet's). Connections made meanwhile reached whichever pod had the name, so they count as to a live
+    /// pod while either UID is.
+    public var otherUID: String?
 
     /// Creates a resolved endpoint.
-    public init(pod: String, uid: String, containerPorts: [Int], podDomainName: String? = nil) {
+    public init(pod: String, uid: String, containerPorts: [Int], podDomainName: String? = nil, otherUID: String? = nil) {
         self.pod = pod
         self.uid = uid
         self.containerPorts = containerPorts
         self.podDomainName = podDomainName
+        self.otherUID = otherUID
     }
 }
 

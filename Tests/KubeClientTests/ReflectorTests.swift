@@ -53,6 +53,31 @@ struct ReflectorTests {
         #expect(h.store.snapshot()[namespace: "shop", name: "w1"] == nil)
     }
 
+    /// At debug level the log tells each watch, with the resourceVersion it starts from, and how each ended: what
+    /// shows whether a store lagged behind the server after a watch was dropped.
+    @Test func eachWatchAndItsEndAreLoggedAtDebugWithTheResourceVersion() async throws {
+        let lines = LogLines()
+        var logger = lines.logger
+        logger.logLevel = .debug
+        let h = WatchHarness(logger: logger)
+        h.fake.upsert(Widget("a"))
+        try await h.withReflector {
+            try await h.settle()
+            try await h.until { h.fake.openWatchCount == 1 }
+            h.fake.upsert(Widget("b"))
+            try await h.settle()
+            let seen = try #require(h.store.resourceVersion)
+            h.fake.dropWatches()
+            try await h.until { h.fake.watchCalls.count == 2 && h.fake.openWatchCount == 1 }
+            let watches = lines.lines.filter { $0.contains("watch") }
+            #expect(watches.count == 3, "\(watches)")
+            #expect(watches.first?.hasPrefix("debug watching ") == true, "\(watches)")
+            // The fake drops a watch as a reset connection: the end is a failure, with the error and the events seen.
+            #expect(watches.contains { $0.hasPrefix("debug watch failed error=") && $0.contains(" events=1 ") }, "\(watches)")
+            #expect(watches.last?.hasPrefix("debug watching again resource=widgets resourceVersion=\(seen)") == true, "\(watches)")
+        }
+    }
+
     @Test func aCleanServerTimeoutRewatchesWithoutRelisting() async throws {
         let h = WatchHarness()
         h.fake.upsert(Widget("a"))

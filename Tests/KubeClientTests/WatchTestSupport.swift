@@ -45,8 +45,10 @@ final class WatchHarness: Sendable {
     let store = Store<Widget>()
     let sleeps: Locked<[Duration]>
     let events = Locked<[ReflectorEvent<Widget>]>([])
+    let logger: Logger
 
-    init(historyLimit: Int = 1_000, apiMetrics: APIMetrics? = nil) {
+    init(historyLimit: Int = 1_000, apiMetrics: APIMetrics? = nil, logger: Logger = quietLogger) {
+        self.logger = logger
         let progress = ProgressSignal()
         let sleeps = Locked<[Duration]>([])
         self.progress = progress
@@ -70,7 +72,7 @@ final class WatchHarness: Sendable {
 
     func reflector(seed: UInt64 = 1) -> Reflector<FakeListerWatcher<Widget>> {
         Reflector(
-            listerWatcher: fake, store: store, clock: clock, logger: quietLogger,
+            listerWatcher: fake, store: store, clock: clock, logger: logger,
             random: SeededRandom(seed: seed)
         ) { [events, progress] event in
             events.withLock { $0.append(event) }

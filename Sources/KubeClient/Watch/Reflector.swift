@@ -106,6 +106,9 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
             case .watch(let options):
                 // Every watch after this reflector's first is a restart (docs/metrics.md).
                 if watchesOpened > 0 { listerWatcher.apiMetrics?.watchRestarts.increment() }
+                logger.debug(
+                    watchesOpened > 0 ? "watching again" : "watching",
+                    metadata: ["resource": "\(Object.resource)", "resourceVersion": "\(options.resourceVersion ?? "")"])
                 watchesOpened += 1
                 let next = await watch(options, machine: &machine, clock: clock, request: request) {
                     if store.hasSynced { report(.synced) }
@@ -171,9 +174,13 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
                 }
             }
             if Task.isCancelled { return nil }
+            logger.debug("watch ended", metadata: ["resource": "\(Object.resource)", "events": "\(count)"])
             return machine.event(.watchEnded(duration: opened.duration(to: clock.now), events: count))
         } catch {
             if Task.isCancelled { return nil }
+            logger.debug(
+                "watch failed",
+                metadata: ["resource": "\(Object.resource)", "events": "\(count)", "error": "\(Self.kubeError(error, request: request).summary)"])
             return machine.event(
                 .watchFailed(
                     Self.kubeError(error, request: request), duration: opened.duration(to: clock.now), events: count))

@@ -294,7 +294,7 @@ public actor ForwardReconciler: Reconciler {
                 entries[name]?.uidPairs.removeFirst(count - Self.uidPairsKept)
             }
         }
-        if previous.map({ ($0.pod, $0.uid, $0.containerPorts) }) ?? ("", "", []) != (endpoint.pod, endpoint.uid, endpoint.containerPorts) {
+        if previous?.withoutOtherUID != endpoint.withoutOtherUID {
             entries[name]?.upstreamFailingSince = nil
             logger.info("endpoint chosen", metadata: ["forward": "\(name)", "pod": "\(endpoint.pod)"])
         }

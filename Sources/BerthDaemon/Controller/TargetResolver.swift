@@ -27,6 +27,14 @@ public struct ResolvedEndpoint: Sendable, Hashable {
         self.podDomainName = podDomainName
         self.otherUID = otherUID
     }
+
+    /// The endpoint without `otherUID`: which UID the pods store holds beside the slice's changes nothing a forward
+    /// or its user sees.
+    var withoutOtherUID: ResolvedEndpoint {
+        var endpoint = self
+        endpoint.otherUID = nil
+        return endpoint
+    }
 }
 
 /// The outcome of resolving a forward's target against the observed cluster.

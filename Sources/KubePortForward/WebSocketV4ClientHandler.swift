@@ -30,6 +30,7 @@ final class WebSocketV4ClientHandler: ChannelDuplexHandler {
     private var outputClosed = false
     private var closeSent = false
     private var graceTimer: Scheduled<Void>?
+    private var maskingKeys = MaskingKeySource()
 
     init(pod: String, port: Int, localEOFGrace: TimeAmount, ready: @escaping (Result<Void, PortForwardError>) -> Void) {
         self.pod = pod
@@ -51,7 +52,7 @@ final class WebSocketV4ClientHandler: ChannelDuplexHandler {
             // The kubelet closes when the pod side is done: answer and end the stream.
             sendClose(context: context, then: true)
         case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: maskingKeys.next(), data: frame.unmaskedData)), promise: nil)
         default:
             break
         }
@@ -117,7 +118,7 @@ final class WebSocketV4ClientHandler: ChannelDuplexHandler {
         }
         var prefix = context.channel.allocator.buffer(capacity: 1)
         prefix.writeInteger(UInt8(0))
-        let frame = WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: buffer, extensionData: prefix)
+        let frame = WebSocketFrame(fin: true, opcode: .binary, maskKey: maskingKeys.next(), data: buffer, extensionData: prefix)
         context.write(wrapOutboundOut(frame), promise: promise)
     }
 
@@ -151,7 +152,7 @@ final class WebSocketV4ClientHandler: ChannelDuplexHandler {
         closeSent = true
         var body = context.channel.allocator.buffer(capacity: 2)
         body.write(webSocketErrorCode: .normalClosure)
-        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: body)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: maskingKeys.next(), data: body)
         let written = context.writeAndFlush(wrapOutboundOut(frame))
         if hangUp {
             let channel = context.channel

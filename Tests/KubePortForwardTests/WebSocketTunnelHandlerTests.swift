@@ -34,4 +34,42 @@ import Testing
         #expect(try channel.readOutbound(as: WebSocketFrame.self)?.data == ByteBuffer(string: "GOAWAY"))
         #expect(try channel.readOutbound(as: WebSocketFrame.self)?.opcode == .connectionClose)
     }
+
+    /// A message and its WebSocket header leave as one buffer, so TLS seals them as one record: with the header
+    /// apart, every message cost berth and the API server a second record to seal, send and open.
+    @Test func aMessageLeavesTheFrameEncoderAsOneBufferWithItsHeader() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([WebSocketFrameEncoder(), WebSocketTunnelHandler()])
+        var keys: [[UInt8]] = []
+        for payload in ["SPDY DATA header|GET / HTTP/1.0", String(repeating: "x", count: 70_000)] {
+            let header = ByteBuffer(string: String(payload.prefix(16)))
+            let body = ByteBuffer(string: String(payload.dropFirst(16)))
+            channel.write(header, promise: nil)
+            channel.write(body, promise: nil)
+            channel.flush()
+
+            var wire = try #require(try channel.readOutbound(as: ByteBuffer.self))
+            #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "one buffer for header and payload")
+            let firstByte = wire.readInteger(as: UInt8.self)
+            let secondByte = wire.readInteger(as: UInt8.self)
+            let first = try #require(firstByte)
+            let second = try #require(secondByte)
+            #expect(first == 0x82, "FIN and binary")
+            #expect(second & 0x80 == 0x80, "masked")
+            let length: Int
+            switch second & 0x7F {
+            case 126: length = Int(wire.readInteger(as: UInt16.self) ?? 0)
+            case 127: length = Int(wire.readInteger(as: UInt64.self) ?? 0)
+            case let short: length = Int(short)
+            }
+            let maskingKey = wire.readBytes(length: 4)
+            let key = try #require(maskingKey)
+            keys.append(key)
+            #expect(wire.readableBytes == length)
+            let unmasked = (wire.readBytes(length: length) ?? []).enumerated().map { $0.element ^ key[$0.offset % 4] }
+            #expect(unmasked.elementsEqual(payload.utf8), "the payload unmasks to what was written")
+        }
+        #expect(keys[0] != keys[1], "every message has its own masking key")
+        _ = try channel.finish()
+    }
 }

@@ -10,7 +10,9 @@ import NIOWebSocket
 ///
 /// What is written between two flushes goes out as one message: the SPDY codec writes a frame's header and payload,
 /// or a stream's two SYN_STREAMs, as separate buffers, and a message (with its mask and, below, its TLS record) per
-/// buffer cost berth and the API server a decode and a decryption each.
+/// buffer cost berth and the API server a decode and a decryption each. The message's bytes are gathered behind room
+/// for the WebSocket header, so NIO's frame encoder masks them in place and writes its header in front: header and
+/// payload reach TLS as one buffer and leave as one record.
 final class WebSocketTunnelHandler: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = ByteBuffer
@@ -21,6 +23,10 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
     /// Bytes written since the last flush, and the promise that completes when they are sent.
     private var pending: ByteBuffer?
     private var pendingPromise: EventLoopPromise<Void>?
+    private var maskingKeys = MaskingKeySource()
+
+    /// The longest WebSocket header: 2 bytes, a 64-bit length and the masking key.
+    static let headerRoom = 14
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
@@ -29,7 +35,7 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
             let payload = frame.unmaskedData
             if payload.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(payload)) }
         case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: maskingKeys.next(), data: frame.unmaskedData)), promise: nil)
         case .connectionClose:
             sendClose(context: context)
             context.close(promise: nil)
@@ -49,7 +55,11 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
             return
         }
         if pending == nil {
-            pending = buffer
+            var message = context.channel.allocator.buffer(capacity: Self.headerRoom + max(buffer.readableBytes, 256))
+            message.moveWriterIndex(forwardBy: Self.headerRoom)
+            message.moveReaderIndex(forwardBy: Self.headerRoom)
+            message.writeBuffer(&buffer)
+            pending = message
         } else {
             pending!.writeBuffer(&buffer)
         }
@@ -85,7 +95,7 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
         let promise = pendingPromise
         pending = nil
         pendingPromise = nil
-        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: buffer)), promise: promise)
+        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, maskKey: maskingKeys.next(), data: buffer)), promise: promise)
     }
 
     private func sendClose(context: ChannelHandlerContext) {
@@ -94,6 +104,6 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
         closeSent = true
         var body = context.channel.allocator.buffer(capacity: 2)
         body.write(webSocketErrorCode: .normalClosure)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: maskingKeys.next(), data: body)), promise: nil)
     }
 }

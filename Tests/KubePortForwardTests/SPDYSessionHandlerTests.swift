@@ -160,6 +160,28 @@ import Testing
         #expect(harness.session.openStreamCount == 0)
     }
 
+    /// berth's pump, on the client's EOF, writes nothing to learn when its queued bytes are sent, then half-closes;
+    /// on the client's close it closes. That empty write sent an empty DATA frame, and the close then reset the pair
+    /// before the half-close went out: two frames and a RST where one FIN ends it.
+    @Test func anEmptyWriteSendsNoFrameSoTheHalfCloseEndsThePairBeforeTheClose() throws {
+        let harness = try Harness()
+        let s = try harness.accepted()
+        try harness.receive(
+            .data(streamID: s.data, fin: true, payload: ByteBuffer(string: "reply")), .data(streamID: s.error, fin: true, payload: ByteBuffer()))
+        let channel = s.channel
+        let flushed = channel.writeAndFlush(ByteBuffer())
+        var halfClosedFirst = false
+        flushed.whenComplete { _ in
+            halfClosedFirst = true
+            channel.close(mode: .output, promise: nil)
+        }
+        #expect(halfClosedFirst, "the empty write completes with the flush, before anything else can happen")
+        channel.close(promise: nil)
+        harness.channel.embeddedEventLoop.run()
+        #expect(try harness.outbound() == [.data(streamID: s.data, fin: true, payload: ByteBuffer())])
+        #expect(!channel.isActive && harness.session.openStreamCount == 0)
+    }
+
     @Test func errorStreamTextBecomesTheStreamsError() throws {
         let harness = try Harness()
         let s = try harness.accepted()

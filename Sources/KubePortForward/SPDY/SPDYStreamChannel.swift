@@ -185,13 +185,24 @@ final class SPDYStreamChannel: Channel, ChannelCore, @unchecked Sendable {
             return
         }
         guard !pendingWrites.isEmpty else { return }
+        var bytes = 0
+        var empty: [EventLoopPromise<Void>] = []
         while let write = pendingWrites.popFirst() {
+            if write.buffer.readableBytes == 0 && !write.fin {
+                // An empty write (a proxy's "tell me when what I queued is sent") needs no frame: what was written
+                // before it is in the session's queue now, ahead of anything this stream sends later.
+                if let promise = write.promise { empty.append(promise) }
+                continue
+            }
+            bytes += write.buffer.readableBytes
             bufferedOutbound -= write.buffer.readableBytes
             session.writeData(streamID: dataStreamID, write.buffer, fin: write.fin, promise: write.promise)
         }
-        session.flushFromChild()
+        // Bytes go at once; a FIN alone can wait for the frames that usually follow it in the same turn of the loop.
+        if bytes > 0 { session.flushFromChild() } else { session.flushSoon() }
         updateWritability()
         closeIfBothSidesFinished()
+        for promise in empty { promise.succeed() }
     }
 
     func read0() {

@@ -8,9 +8,9 @@ public final class SPDYFrameEncoder: ChannelOutboundHandler {
 
     private let deflater: SPDYHeaderDeflater
 
-    /// Starts the session's context, seeded with the SPDY/3 dictionary.
-    public init() throws(SPDYError) {
-        deflater = try SPDYHeaderDeflater()
+    /// Starts the session's context, seeded with the SPDY/3 dictionary, deflating at zlib's `compressionLevel`.
+    public init(compressionLevel: Int32 = 9) throws(SPDYError) {
+        deflater = try SPDYHeaderDeflater(level: compressionLevel)
     }
 
     /// Serialises one frame; the promise completes with the frame's last buffer.

@@ -11,11 +11,12 @@ public final class SPDYHeaderDeflater {
     private let stream: UnsafeMutablePointer<z_stream>
 
     /// Starts the session's context, seeded with the SPDY/3 dictionary.
-    public init() throws(SPDYError) {
+    /// - Parameter level: zlib's 1 (fastest) to 9 (smallest); 9 is what kubectl and the kubelet use. Any level
+    ///   interoperates: the receiver's inflate does not depend on it.
+    public init(level: Int32 = 9) throws(SPDYError) {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
-        // Level 9 matches kubectl; any level interoperates.
-        var rc = deflateInit2_(stream, 9, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        var rc = deflateInit2_(stream, level, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         // On a throw below, deinit still runs (the object is fully initialised) and frees the stream.
         guard rc == Z_OK else { throw .headerCompressionFailed(zlibCode: rc) }
         rc = SPDYDictionary.bytes.withUnsafeBufferPointer { dict in

@@ -27,8 +27,9 @@ import SPDY
         #expect(hex(second) == "020100000000ffff")
     }
 
-    @Test func headerBlocksRoundTripThroughOneSessionContext() throws {
-        let deflater = try SPDYHeaderDeflater()
+    @Test(arguments: [1, 9] as [Int32])
+    func headerBlocksRoundTripThroughOneSessionContext(level: Int32) throws {
+        let deflater = try SPDYHeaderDeflater(level: level)
         let inflater = try SPDYHeaderInflater()
         for requestID in 0..<5 {
             let headers = [

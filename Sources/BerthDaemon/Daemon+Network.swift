@@ -56,10 +56,10 @@ extension Daemon {
 }
 
 extension Daemon {
-    /// When a forward's streams find the API server unreachable (a partition, an API server restart), probes it
-    /// until it answers, then restarts failing watches, sessions and warm streams at once, as after a network
-    /// change, rather than leaving each to a backoff that grew while the server was away (up to 30 s). It waits
-    /// a second of quiet after the first forward found it unreachable, then probes every 250 ms doubling to 2 s:
+    /// When a forward's streams or an informer's list or watch find the API server unreachable (a partition, an
+    /// API server restart), probes it until it answers, then retries failing watches, sessions and warm streams at
+    /// once, as after a network change, rather than leaving each to a backoff that grew while the server was away
+    /// (up to 30 s). It waits a second of quiet after the first failure, then probes every 250 ms doubling to 2 s:
     /// one GET per probe, only while the server is away. Not counted as a network resync (docs/controller.md,
     /// "When the API server cannot be reached").
     func recoverWhenTheAPIServerAnswers() async {

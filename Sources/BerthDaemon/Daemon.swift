@@ -27,7 +27,7 @@ public final class Daemon: Service, Sendable {
     let relays: RelayManager
     /// The Kubernetes clients' counters; a resync counts the watches it starts over there too.
     let apiMetrics: APIMetrics
-    /// Forwards whose streams found the API server unreachable (docs/controller.md); see `recoverWhenTheAPIServerAnswers`.
+    /// Streams and watches that found the API server unreachable (docs/controller.md); see `recoverWhenTheAPIServerAnswers`.
     let unreachable: (stream: AsyncStream<NetworkChange>, continuation: AsyncStream<NetworkChange>.Continuation)
     private let stopRequest = OneShotSignal()
     /// Whether `loadManifest()` has succeeded, so that `run()` does not read the files a second time.
@@ -57,7 +57,11 @@ public final class Daemon: Service, Sendable {
         let queue = WorkQueue<String>(clock: configuration.clock)
         // The observed state enqueues the dependents of a scope on every event; the box breaks the cycle.
         let box = DependentsBox()
-        let observed = ObservedState(clusters: clusters, clock: configuration.clock, logger: logger) { scope in
+        let unreachable = AsyncStream<NetworkChange>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let observed = ObservedState(
+            clusters: clusters, clock: configuration.clock, logger: logger,
+            onUnreachable: { unreachable.continuation.yield(NetworkChange(kind: .apiServerUnreachable)) }
+        ) { scope in
             for name in box.dependents(scope) { queue.add(name) }
         }
         box.set(observed)
@@ -65,7 +69,6 @@ public final class Daemon: Service, Sendable {
         let owner = configuration.relayOwner
             ?? RelayOwner.id(user: NSUserName(), host: ProcessInfo.processInfo.hostName, manifests: paths)
         let relays = RelayManager(owner: owner, logger: logger, enqueue: { queue.add($0) })
-        let unreachable = AsyncStream<NetworkChange>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.unreachable = unreachable
         self.relays = relays
         self.manifest = manifest
@@ -179,10 +182,9 @@ public final class Daemon: Service, Sendable {
     /// Starts over what a broken path to the API server left failing: informers waiting out a backoff, sessions
     /// that may be dead, warm streams waiting out a backoff; then looks at every forward again.
     func restartStreamsAndWatches() async {
-        let restarted = observed.restartFailing()
-        // Each starts over with a new informer, whose first watch its reflector does not count as a restart.
-        apiMetrics.watchRestarts.increment(by: restarted)
-        if restarted > 0 { configuration.logger.info("restarted failing watches", metadata: ["informers": "\(restarted)"]) }
+        // Each lists or watches again at once, keeping its store; its reflector counts the new watch as a restart.
+        let retried = observed.retryFailingNow()
+        if retried > 0 { configuration.logger.info("retrying failing watches at once", metadata: ["informers": "\(retried)"]) }
         // A session the network change broke is found now, not two keepalive intervals later.
         clusters.sessions.probeAll()
         await reconciler.retryWarmStreamsNow()

@@ -7,10 +7,11 @@ import Testing
 
 /// An open connection ends only when its pod or its stream ends it, or when the pod is gone from the API
 /// (docs/data-plane.md, "Connection rules"). A pods store that has not listed yet knows no pod at all: judged by
-/// it, every connection would be to a gone pod. `ObservedState.restartFailing` puts such a store in place of a
-/// synced one whose watch was failing, and a reconcile can read it just after its health check saw the old one.
+/// it, every connection would be to a gone pod. Recovery from a failing watch (`ObservedState.retryFailingNow`,
+/// after a network change or the API server's return) used to put such a store in place of the synced one; it
+/// now ends the informer's backoff and keeps its store.
 @Suite(.serialized) struct UnsyncedPodsSnapshotTests {
-    @Test func aConnectionToALivePodOutlivesASnapshotOfAStoreStartedOverAfterTheHealthCheck() async throws {
+    @Test func aWatchRetriedAtOnceKeepsItsStoreAndTheConnectionsToItsPods() async throws {
         let manifest = oneForwardManifest("name: lone", "pod: lone", "ports: [{local: 0, remote: 7000}]")
         try await withManualClockDaemon(scenario: FailedRetryTests.scenario, manifest: manifest) { daemon, _, cluster in
             let ready = try await withTimeout(20, "lone Ready") {
@@ -33,18 +34,29 @@ import Testing
                     Issue.record("a synced store whose watch fails must keep its forward running")
                     return
                 }
-                // What a reconcile reads when the restart comes between its health check and its snapshot. The
-                // API server answers slowly for a while, so the fresh informer's first list is still on its way.
+                // What a reconcile reads just after the retry. The API server answers slowly for a while, so the
+                // informer's new list is still on its way: the store must still hold the last good list.
                 _ = try await cluster.raw("/fake/v1/chaos/stall?seconds=3", post: true)
-                #expect(daemon.observed.restartFailing() == 1)
+                #expect(daemon.observed.retryFailingNow() == 1)
                 let objects = daemon.observed.objects(in: scope)
-                #expect(objects.pods.isEmpty, "the fresh store has listed already; the test shows nothing")
-                #expect(!objects.synced.contains(.pods), "the snapshot must say its pods store has not listed yet")
+                #expect(objects.pods.map(\.metadata.name) == ["lone"], "the store keeps its pods while it lists again")
+                #expect(objects.synced.contains(.pods))
                 await daemon.reconciler.closeConnectionsToGonePods("lone", objects: objects)
+
+                // A snapshot of a store that has not listed yet (a first lease) says nothing about any pod either.
+                let unlisted = ObservedObjects(
+                    servicesByName: [:], endpointSlicesByName: [:], podsByName: [:], deploymentsByName: [:],
+                    statefulSetsByName: [:], synced: [])
+                await daemon.reconciler.closeConnectionsToGonePods("lone", objects: unlisted)
 
                 // The pod is alive: the same connection still carries requests.
                 try await outbound.write(request)
                 #expect(try await Self.answer(&answers).contains("\"pod\":\"lone\""), "the connection to the live pod was closed")
+                // On a clock that stands still, only the retry can have ended the backoff.
+                try await eventually("the pods informer watching again", within: 15) { !daemon.observed.isBackingOff(.pods, in: scope) }
+                if case .synced = daemon.observed.health(of: scope, resources: [.pods]) {} else {
+                    Issue.record("the pods store is synced after the retry")
+                }
             }
         }
     }

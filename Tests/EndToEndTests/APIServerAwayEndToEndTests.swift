@@ -41,4 +41,37 @@ struct APIServerAwayEndToEndTests {
             }
         }
     }
+
+    /// A forward with no warm streams and no connection opens no stream while the server is away: only its
+    /// watches notice. They too bring the recovery, so the watches do not wait out a backoff that grew meanwhile
+    /// (the soak's debug log: a pods watch backing off 21 s after an instant API-server restart); and a watch
+    /// retried keeps its store, so the forward is Ready throughout.
+    @Test func watchesThatFindTheAPIServerAwayBringTheRecoveryWhenNoStreamDoes() async throws {
+        try await Harness.with { harness in
+            try harness.writeManifest("""
+                apiVersion: berth/v1
+                kind: Forwards
+                forwards:
+                  - name: lone
+                    pod: lone
+                    warm: 0
+                    ports: [{local: 0, remote: 7000}]
+                """)
+            let log = LogLines()
+            try await harness.withDaemon(logger: log.logger) { daemon in
+                let ready = try await awaitStatus(daemon, "lone Ready") { $0.isPhase("lone", .ready) }
+                let port = try #require(ready.port("lone"))
+                let recorder = ForwardStateRecorder("lone", of: daemon)
+                defer { recorder.stop() }
+
+                harness.server.partition(seconds: 3)
+                try await eventually("the watches' failures bringing the recovery", within: 60) {
+                    log.lines.contains { $0.contains("the API server answers again") }
+                }
+                let answer = try await TestHTTP.get(port: port)
+                #expect(answer.contains("\"pod\":\"lone\""), "\(answer.prefix(200))")
+                #expect(recorder.states.allSatisfy { $0.hasPrefix("Ready") }, "the forward left Ready: \(recorder.states)")
+            }
+        }
+    }
 }

@@ -174,8 +174,9 @@ public actor ForwardReconciler: Reconciler {
         }
 
         var health = observed.health(of: scope, resources: resources)
-        // Taken after the health check: an informer started over in between (`ObservedState.restartFailing`) has
-        // an empty store the snapshot says is not synced, and the forward waits for its list as for a first one.
+        // Taken after the health check: an informer leased anew in between (its last user let go, another took
+        // it) has an empty store the snapshot says is not synced, and the forward waits for its list as for a
+        // first one.
         let objects = observed.objects(in: scope)
         if case .synced = health, !objects.synced.isSuperset(of: resources) { health = .syncing }
         switch health {

@@ -17,8 +17,8 @@ public struct ObservedObjects: Sendable {
     /// StatefulSets of the namespace, by name (only read for statefulset targets).
     public var statefulSetsByName: [String: StatefulSet]
     /// The stores whose contents here are a complete list. A store missing from it is empty or partial: a new
-    /// informer (a first lease, or one `ObservedState.restartFailing` started over) that has not listed yet, so
-    /// its objects' absence says nothing about the cluster.
+    /// informer (a first lease, or a lease let go and taken again) that has not listed yet, so its objects'
+    /// absence says nothing about the cluster.
     public var synced: Set<ObservedState.Resource>
 
     /// Creates the view from the stores' objects by name.

@@ -61,8 +61,11 @@ public final class ObservedState: Sendable {
     /// - Parameters:
     ///   - clusters: where lister-watchers find each cluster's client (resolved before any lease is taken).
     ///   - onChange: called for every informer event of a scope, usually to enqueue its dependents.
+    ///   - onUnreachable: called when a list or watch could not reach the API server (a transport error: a
+    ///     partition, an API server restart), so that its return can end every informer's backoff at once.
     public init(
         clusters: ClusterRegistry, clock: any Clock<Duration>, logger: Logger,
+        onUnreachable: @escaping @Sendable () -> Void = {},
         onChange: @escaping @Sendable (Scope) -> Void
     ) {
         func table<Object: KubeResource>(_ type: Object.Type) -> LeaseTable<Object> {
@@ -71,7 +74,7 @@ public final class ObservedState: Sendable {
                     return UnresolvedClusterListerWatcher<Object>(cluster: key.cluster)
                 }
                 return client.listerWatcher(for: Object.self, namespace: key.namespace)
-            }, onChange: onChange)
+            }, onUnreachable: onUnreachable, onChange: onChange)
         }
         pods = table(Pod.self)
         services = table(Service.self)
@@ -136,8 +139,8 @@ public final class ObservedState: Sendable {
     }
 
     /// The stores of `scope`, as values keyed by name; empty for resources no forward leases there. Each store's
-    /// contents and whether it had synced are read together, from the informer leased at that moment: a
-    /// `restartFailing` since the last `health(of:resources:)` shows as a store missing from `synced`.
+    /// contents and whether it had synced are read together, from the informer leased at that moment: one leased
+    /// since the last `health(of:resources:)` shows as a store missing from `synced`.
     public func objects(in scope: Scope) -> ObservedObjects {
         let services = self.services.objects(scope), slices = self.slices.objects(scope), pods = self.pods.objects(scope)
         let deployments = self.deployments.objects(scope), statefulSets = self.statefulSets.objects(scope)
@@ -177,16 +180,15 @@ public final class ObservedState: Sendable {
         return status.code == 401 || status.code == 403
     }
 
-    /// Starts over every informer whose list or watch keeps failing: a fresh informer lists and watches at once.
+    /// Ends the backoff of every informer whose list or watch keeps failing: each lists or watches again at once.
     ///
     /// After the network settled and the API server answers, waiting out their backoff (up to a jittered 30 s)
-    /// would only delay recovery. Healthy informers are left alone: their watches survived. Returns how many
-    /// were restarted.
+    /// would only delay recovery. Each keeps its store meanwhile, so a forward running on its last good state
+    /// goes on running and shows no `CacheSyncing`. Healthy informers are left alone: their watches survived.
+    /// Returns how many were backing off.
     @discardableResult
-    public func restartFailing() -> Int {
-        let newJobs = tables.values.flatMap { $0.restartFailing() }
-        for job in newJobs { jobs.yield(job) }
-        return newJobs.count
+    public func retryFailingNow() -> Int {
+        tables.values.reduce(0) { $0 + $1.retryFailingNow() }
     }
 
     /// Hosts the informer factories and the event subscriptions until cancelled.
@@ -217,8 +219,8 @@ protocol ResourceLeases: Sendable {
     func acquire(_ scope: ObservedState.Scope, forward: String) -> ObservedState.Job?
     /// Removes `forward` from the users of `scope`'s informer; the last user's release stops it.
     func release(_ scope: ObservedState.Scope, forward: String)
-    /// Replaces each backing-off informer by a fresh one; returns the new informers' subscription jobs.
-    func restartFailing() -> [ObservedState.Job]
+    /// Ends the backoff of each informer waiting one out, so it lists or watches again at once; returns how many.
+    func retryFailingNow() -> Int
     /// Whether `scope`'s store is synced, and its informer's status; nil when nobody leases it.
     func health(_ scope: ObservedState.Scope) -> (synced: Bool, status: InformerStatus)?
     /// Hosts the informer factory until cancelled.
@@ -240,10 +242,15 @@ final class LeaseTable<Object: KubeResource>: ResourceLeases {
     /// Where the leases come from (tests lease informers of their own through it).
     let factory: InformerFactory<Object>
     private let onChange: @Sendable (ObservedState.Scope) -> Void
+    private let onUnreachable: @Sendable () -> Void
     private let entries = Mutex<[ObservedState.Scope: Entry]>([:])
 
-    init(factory: InformerFactory<Object>, onChange: @escaping @Sendable (ObservedState.Scope) -> Void) {
+    init(
+        factory: InformerFactory<Object>, onUnreachable: @escaping @Sendable () -> Void = {},
+        onChange: @escaping @Sendable (ObservedState.Scope) -> Void
+    ) {
         self.factory = factory
+        self.onUnreachable = onUnreachable
         self.onChange = onChange
     }
 
@@ -284,32 +291,9 @@ final class LeaseTable<Object: KubeResource>: ResourceLeases {
         last?.release()
     }
 
-    func restartFailing() -> [ObservedState.Job] {
-        let failing = entries.withLock { entries in
-            entries.compactMap { scope, entry -> (ObservedState.Scope, InformerLease<Object>)? in
-                guard case .backingOff = entry.lease.informer.status else { return nil }
-                return (scope, entry.lease)
-            }
-        }
-        var jobs: [ObservedState.Job] = []
-        for (scope, old) in failing {
-            // The table holds the only lease of its key: releasing stops the old informer (and ends its
-            // subscription), so the next acquire makes a new one.
-            old.release()
-            let fresh = factory.acquire(key(scope))
-            let installed = entries.withLock { entries -> Bool in
-                guard entries[scope]?.lease === old else { return false }
-                entries[scope]?.lease = fresh
-                return true
-            }
-            if installed {
-                jobs.append(subscription(fresh, scope))
-            } else {
-                // Its last user let go meanwhile.
-                fresh.release()
-            }
-        }
-        return jobs
+    func retryFailingNow() -> Int {
+        let failing = entries.withLock { entries in entries.values.map(\.lease.informer) }
+        return failing.reduce(0) { count, informer in count + (informer.retryNow() ? 1 : 0) }
     }
 
     func health(_ scope: ObservedState.Scope) -> (synced: Bool, status: InformerStatus)? {
@@ -341,10 +325,13 @@ final class LeaseTable<Object: KubeResource>: ResourceLeases {
     private func subscription(_ lease: InformerLease<Object>, _ scope: ObservedState.Scope) -> ObservedState.Job {
         let informer = lease.informer
         let events = informer.subscribe()
-        let onChange = onChange
+        let onChange = onChange, onUnreachable = onUnreachable
         return {
             if informer.hasSynced { onChange(scope) }
-            for await _ in events { onChange(scope) }
+            for await event in events {
+                if case .failed(.transport) = event { onUnreachable() }
+                onChange(scope)
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ public final class Informer<Object: KubeResource>: Sendable {
     public let store: Store<Object>
     /// Unread events a subscriber may accumulate before they are replaced by `.resyncNeeded`.
     public let subscriberCapacity: Int
+    private let waker: BackoffWaker
     private let reflect: @Sendable (@escaping @Sendable (ReflectorEvent<Object>) -> Void) async -> Void
     private let state = Mutex(State())
 
@@ -37,14 +38,26 @@ public final class Informer<Object: KubeResource>: Sendable {
         subscriberCapacity: Int = 1024
     ) where LW.Object == Object {
         let store = Store<Object>()
+        let waker = BackoffWaker()
         self.store = store
+        self.waker = waker
         self.subscriberCapacity = subscriberCapacity
         self.reflect = { onEvent in
             await Reflector(
                 listerWatcher: listerWatcher, store: store, labelSelector: labelSelector,
-                fieldSelector: fieldSelector, clock: clock, logger: logger, random: random, onEvent: onEvent
+                fieldSelector: fieldSelector, clock: clock, logger: logger, random: random, waker: waker,
+                onEvent: onEvent
             ).run()
         }
+    }
+
+    /// Ends the backoff this informer is waiting out, if it is: it lists (or watches) again at once, from a
+    /// backoff started over, and its store keeps the last good state meanwhile. Returns whether it was backing off.
+    @discardableResult
+    public func retryNow() -> Bool {
+        guard case .backingOff = status else { return false }
+        waker.wake()
+        return true
     }
 
     // MARK: Reading

@@ -24,6 +24,7 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
     private let labelSelector: String?
     private let fieldSelector: String?
     private let random: SeededRandom
+    private let waker: BackoffWaker?
     private let onEvent: @Sendable (ReflectorEvent<Object>) -> Void
 
     /// A reflector writing into `store`.
@@ -36,6 +37,18 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
         clock: any Clock<Duration>, logger: Logger, random: SeededRandom = SeededRandom(),
         onEvent: @escaping @Sendable (ReflectorEvent<Object>) -> Void = { _ in }
     ) {
+        self.init(
+            listerWatcher: listerWatcher, store: store, labelSelector: labelSelector, fieldSelector: fieldSelector,
+            clock: clock, logger: logger, random: random, waker: nil, onEvent: onEvent)
+    }
+
+    /// A reflector whose backoff `waker` can end early (`Informer.retryNow()`).
+    init(
+        listerWatcher: LW, store: Store<Object>, labelSelector: String?, fieldSelector: String?,
+        clock: any Clock<Duration>, logger: Logger, random: SeededRandom, waker: BackoffWaker?,
+        onEvent: @escaping @Sendable (ReflectorEvent<Object>) -> Void
+    ) {
+        self.waker = waker
         self.listerWatcher = listerWatcher
         self.store = store
         self.labelSelector = labelSelector
@@ -131,10 +144,19 @@ public struct Reflector<LW: ListerWatcher>: Sendable {
                 lastWarning = summary
                 report(.backingOff(lastError: error, retryIn: delay))
                 do {
-                    try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
+                    let deadline = clock.now.advanced(by: delay)
+                    if let waker, try await waker.sleep(until: deadline, clock: clock) {
+                        // The network settled or the API server answers again: what grew while it was away is
+                        // no measure of the next failure.
+                        backoff.reset()
+                        logger.debug("retrying at once", metadata: ["resource": "\(Object.resource)"])
+                    } else if waker == nil {
+                        try await clock.sleep(until: deadline, tolerance: nil)
+                    }
                 } catch {
                     return
                 }
+                waker?.clear()
                 action = machine.event(.backoffElapsed)
             }
         }

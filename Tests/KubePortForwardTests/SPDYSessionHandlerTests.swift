@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import SPDY
+import Synchronization
 import Testing
 
 @testable import KubePortForward
@@ -170,12 +171,13 @@ import Testing
             .data(streamID: s.data, fin: true, payload: ByteBuffer(string: "reply")), .data(streamID: s.error, fin: true, payload: ByteBuffer()))
         let channel = s.channel
         let flushed = channel.writeAndFlush(ByteBuffer())
-        var halfClosedFirst = false
+        let halfClosedFirst = Atomic(false)
         flushed.whenComplete { _ in
-            halfClosedFirst = true
+            halfClosedFirst.store(true, ordering: .relaxed)
             channel.close(mode: .output, promise: nil)
         }
-        #expect(halfClosedFirst, "the empty write completes with the flush, before anything else can happen")
+        let halfClosedAtTheFlush = halfClosedFirst.load(ordering: .relaxed)
+        #expect(halfClosedAtTheFlush, "the empty write completes with the flush, before anything else can happen")
         channel.close(promise: nil)
         harness.channel.embeddedEventLoop.run()
         #expect(try harness.outbound() == [.data(streamID: s.data, fin: true, payload: ByteBuffer())])

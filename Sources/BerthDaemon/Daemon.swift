@@ -25,8 +25,6 @@ public final class Daemon: Service, Sendable {
     let queue: WorkQueue<String>
     let localNames: LocalNameKeeper
     let relays: RelayManager
-    /// The Kubernetes clients' counters; a resync counts the watches it starts over there too.
-    let apiMetrics: APIMetrics
     /// Streams and watches that found the API server unreachable (docs/controller.md); see `recoverWhenTheAPIServerAnswers`.
     let unreachable: (stream: AsyncStream<NetworkChange>, continuation: AsyncStream<NetworkChange>.Continuation)
     private let stopRequest = OneShotSignal()
@@ -72,7 +70,6 @@ public final class Daemon: Service, Sendable {
         self.unreachable = unreachable
         self.relays = relays
         self.manifest = manifest
-        self.apiMetrics = apiMetrics
         self.localNames = localNames
         self.statuses = statuses
         self.clusters = clusters

@@ -11,34 +11,18 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct APIServerAwayEndToEndTests {
     @Test func aForwardRebindsWhileTheAPIServerIsAwayAndIsReadyOnceItAnswers() async throws {
-        try await Harness.with { harness in
-            try harness.writeManifest("""
-                apiVersion: berth/v1
-                kind: Forwards
-                forwards:
-                  - name: lone
-                    pod: lone
-                    ports: [{local: 0, remote: 7000}]
-                """)
-            let log = LogLines()
-            try await harness.withDaemon(logger: log.logger) { daemon in
-                let ready = try await awaitStatus(daemon, "lone Ready") { $0.isPhase("lone", .ready) }
-                let port = try #require(ready.port("lone"))
-                let recorder = ForwardStateRecorder("lone", of: daemon)
-                defer { recorder.stop() }
-
-                harness.server.partition(seconds: 4)
-                try await awaitStatus(daemon, "lone Rebinding for an unreachable API server") {
-                    $0["lone"]?.phase == .rebinding && $0["lone"]?.reason == .clusterUnreachable
-                }
-                try await awaitStatus(daemon, within: 60, "lone Ready again") { $0.isPhase("lone", .ready) }
-                let answer = try await TestHTTP.get(port: port)
-                #expect(answer.contains("\"pod\":\"lone\""), "\(answer.prefix(200))")
-
-                let states = recorder.states
-                #expect(!states.contains { $0.hasPrefix("Failed") }, "the forward showed Failed: \(states)")
-                #expect(log.lines.contains { $0.contains("the API server answers again") }, "\(log.lines.suffix(20))")
+        try await LoneForward.with { harness, lone in
+            harness.server.partition(seconds: 4)
+            try await awaitStatus(lone.daemon, "lone Rebinding for an unreachable API server") {
+                $0["lone"]?.phase == .rebinding && $0["lone"]?.reason == .clusterUnreachable
             }
+            try await awaitStatus(lone.daemon, within: 60, "lone Ready again") { $0.isPhase("lone", .ready) }
+            let answer = try await TestHTTP.get(port: lone.port)
+            #expect(answer.contains("\"pod\":\"lone\""), "\(answer.prefix(200))")
+
+            let states = lone.recorder.states
+            #expect(!states.contains { $0.hasPrefix("Failed") }, "the forward showed Failed: \(states)")
+            #expect(lone.log.lines.contains { $0.contains("the API server answers again") }, "\(lone.log.lines.suffix(20))")
         }
     }
 
@@ -47,31 +31,14 @@ struct APIServerAwayEndToEndTests {
     /// (the soak's debug log: a pods watch backing off 21 s after an instant API-server restart); and a watch
     /// retried keeps its store, so the forward is Ready throughout.
     @Test func watchesThatFindTheAPIServerAwayBringTheRecoveryWhenNoStreamDoes() async throws {
-        try await Harness.with { harness in
-            try harness.writeManifest("""
-                apiVersion: berth/v1
-                kind: Forwards
-                forwards:
-                  - name: lone
-                    pod: lone
-                    warm: 0
-                    ports: [{local: 0, remote: 7000}]
-                """)
-            let log = LogLines()
-            try await harness.withDaemon(logger: log.logger) { daemon in
-                let ready = try await awaitStatus(daemon, "lone Ready") { $0.isPhase("lone", .ready) }
-                let port = try #require(ready.port("lone"))
-                let recorder = ForwardStateRecorder("lone", of: daemon)
-                defer { recorder.stop() }
-
-                harness.server.partition(seconds: 3)
-                try await eventually("the watches' failures bringing the recovery", within: 60) {
-                    log.lines.contains { $0.contains("the API server answers again") }
-                }
-                let answer = try await TestHTTP.get(port: port)
-                #expect(answer.contains("\"pod\":\"lone\""), "\(answer.prefix(200))")
-                #expect(recorder.states.allSatisfy { $0.hasPrefix("Ready") }, "the forward left Ready: \(recorder.states)")
+        try await LoneForward.with(warm: 0) { harness, lone in
+            harness.server.partition(seconds: 3)
+            try await eventually("the watches' failures bringing the recovery", within: 60) {
+                lone.log.lines.contains { $0.contains("the API server answers again") }
             }
+            let answer = try await TestHTTP.get(port: lone.port)
+            #expect(answer.contains("\"pod\":\"lone\""), "\(answer.prefix(200))")
+            #expect(lone.recorder.states.allSatisfy { $0.hasPrefix("Ready") }, "the forward left Ready: \(lone.recorder.states)")
         }
     }
 }

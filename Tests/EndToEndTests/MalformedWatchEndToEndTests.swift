@@ -19,43 +19,29 @@ struct MalformedWatchEndToEndTests {
 
     @Test(arguments: MalformedWatchEvent.allCases)
     func aForwardStaysReadyThroughAMalformedWatchEventAndTheLogNamesItOnce(_ malformed: MalformedWatchEvent) async throws {
-        try await Harness.with { harness in
-            try harness.writeManifest("""
-                apiVersion: berth/v1
-                kind: Forwards
-                forwards:
-                  - name: lone
-                    pod: lone
-                    ports: [{local: 0, remote: 7000}]
-                """)
-            let log = LogLines()
-            try await harness.withDaemon(logger: log.logger) { daemon in
-                let ready = try await awaitStatus(daemon, "lone Ready") { $0.isPhase("lone", .ready) }
-                let port = try #require(ready.port("lone"))
-                let recorder = ForwardStateRecorder("lone", of: daemon)
-                defer { recorder.stop() }
-                let server = harness.server
-                // Ready comes with the first list; the watch opens right after it.
-                try await eventually("the pods watch is open") {
-                    server.stats().count(verb: "watch", resource: "pods") >= 1 && server.stats().openWatches >= 1
-                }
-                let watches = server.stats().count(verb: "watch", resource: "pods")
-                #expect(server.sendMalformedWatchEvent(malformed, resource: .pods) >= 1, "no pods watch was open")
-                try await eventually("the pods watch starts again", within: 30) {
-                    server.stats().count(verb: "watch", resource: "pods") > watches
-                }
-                let answer = try await TestHTTP.get(port: port)
-                #expect(answer.contains("\"pod\":\"lone\""), "\(answer.prefix(200))")
-                #expect(await daemon.status().isPhase("lone", .ready))
-                let states = recorder.states
-                let lines = log.lines.filter { $0.contains(Self.says(malformed)) }
-                #expect(!lines.isEmpty, "the log does not name the problem")
-                #expect(lines.contains { $0.contains("/pods") }, "the log names the request: \(lines)")
-                #expect(lines.allSatisfy { $0.count < 1500 }, "a line quotes the answer: \(lines)")
-                // A synced store keeps its last good state through a failing watch: Ready throughout, said once.
-                #expect(states.allSatisfy { $0.hasPrefix("Ready") }, "the forward left Ready: \(states)")
-                #expect(lines.count == 1, "\(lines)")
+        try await LoneForward.with { harness, lone in
+            let (daemon, port, recorder, log) = (lone.daemon, lone.port, lone.recorder, lone.log)
+            let server = harness.server
+            // Ready comes with the first list; the watch opens right after it.
+            try await eventually("the pods watch is open") {
+                server.stats().count(verb: "watch", resource: "pods") >= 1 && server.stats().openWatches >= 1
             }
+            let watches = server.stats().count(verb: "watch", resource: "pods")
+            #expect(server.sendMalformedWatchEvent(malformed, resource: .pods) >= 1, "no pods watch was open")
+            try await eventually("the pods watch starts again", within: 30) {
+                server.stats().count(verb: "watch", resource: "pods") > watches
+            }
+            let answer = try await TestHTTP.get(port: port)
+            #expect(answer.contains("\"pod\":\"lone\""), "\(answer.prefix(200))")
+            #expect(await daemon.status().isPhase("lone", .ready))
+            let states = recorder.states
+            let lines = log.lines.filter { $0.contains(Self.says(malformed)) }
+            #expect(!lines.isEmpty, "the log does not name the problem")
+            #expect(lines.contains { $0.contains("/pods") }, "the log names the request: \(lines)")
+            #expect(lines.allSatisfy { $0.count < 1500 }, "a line quotes the answer: \(lines)")
+            // A synced store keeps its last good state through a failing watch: Ready throughout, said once.
+            #expect(states.allSatisfy { $0.hasPrefix("Ready") }, "the forward left Ready: \(states)")
+            #expect(lines.count == 1, "\(lines)")
         }
     }
 }

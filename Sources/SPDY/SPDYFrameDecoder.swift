@@ -2,10 +2,16 @@ import NIOCore
 
 /// Parses SPDY/3 frames from a byte stream (a TCP connection, or WebSocket payloads concatenated) and
 /// inflates header blocks with the session's single inflate context.
+///
+/// A DATA frame's payload is handed on as it arrives, as DATA frames of the same stream whose last piece alone
+/// carries the FIN: a frame that spans two reads is never gathered into one buffer, so the bytes a pod sends are
+/// not copied on their way through (gathering them cost a copy, and a fresh allocation, per read).
 public final class SPDYFrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = SPDYFrame
 
     private let inflater: SPDYHeaderInflater
+    /// The DATA frame whose payload is still arriving, and how many of its bytes are still to come.
+    private var dataInProgress: (streamID: UInt32, fin: Bool, remaining: Int)?
 
     /// Starts the session's context, seeded with the SPDY/3 dictionary.
     public init() throws(SPDYError) {
@@ -28,20 +34,24 @@ public final class SPDYFrameDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    /// Decodes one frame when all of it is buffered.
+    /// Decodes one control frame when all of it is buffered, or what has arrived of a DATA frame's payload.
     public func decodeFrame(_ buffer: inout ByteBuffer) throws(SPDYError) -> SPDYFrame? {
+        if let data = dataInProgress { return continueData(data, &buffer) }
         guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
             let flagsAndLength = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self)
         else { return nil }
         let length = Int(flagsAndLength & 0x00FF_FFFF)
+        let flags = UInt8(flagsAndLength >> 24)
+        if first & 0x8000_0000 == 0 {
+            buffer.moveReaderIndex(forwardBy: 8)
+            let data = (streamID: first & 0x7FFF_FFFF, fin: flags & SPDYConstants.flagFin != 0, remaining: length)
+            guard length > 0 else { return .data(streamID: data.streamID, fin: data.fin, payload: ByteBuffer()) }
+            dataInProgress = data
+            return continueData(data, &buffer)
+        }
         guard buffer.readableBytes >= 8 + length else { return nil }
         buffer.moveReaderIndex(forwardBy: 8)
-        let flags = UInt8(flagsAndLength >> 24)
         var payload = buffer.readSlice(length: length)!
-
-        if first & 0x8000_0000 == 0 {
-            return .data(streamID: first & 0x7FFF_FFFF, fin: flags & SPDYConstants.flagFin != 0, payload: payload)
-        }
         // Any version is accepted, as spdystream does.
         let type = UInt16(first & 0xFFFF)
         let fin = flags & SPDYConstants.flagFin != 0
@@ -76,5 +86,15 @@ public final class SPDYFrameDecoder: ByteToMessageDecoder {
         default:
             return .ignored(type: type)
         }
+    }
+
+    /// Hands on what has arrived of the current DATA frame's payload; the FIN goes with its last byte.
+    private func continueData(_ data: (streamID: UInt32, fin: Bool, remaining: Int), _ buffer: inout ByteBuffer) -> SPDYFrame? {
+        let count = min(buffer.readableBytes, data.remaining)
+        guard count > 0 else { return nil }
+        let payload = buffer.readSlice(length: count)!
+        let remaining = data.remaining - count
+        dataInProgress = remaining == 0 ? nil : (data.streamID, data.fin, remaining)
+        return .data(streamID: data.streamID, fin: data.fin && remaining == 0, payload: payload)
     }
 }

@@ -11,6 +11,24 @@ import SPDY
         buffer.readableBytesView.map { String(format: "%02x", $0) }.joined()
     }
 
+    private func address(_ buffer: ByteBuffer) -> UInt {
+        buffer.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+    }
+
+    /// Joins consecutive DATA frames of a stream that carry no FIN with the frame that follows them.
+    private func joiningDataPieces(_ frames: [SPDYFrame]) -> [SPDYFrame] {
+        var joined: [SPDYFrame] = []
+        for frame in frames {
+            if case .data(let id, let fin, let payload) = frame, case .data(id, false, var earlier)? = joined.last {
+                earlier.writeImmutableBuffer(payload)
+                joined[joined.count - 1] = .data(streamID: id, fin: fin, payload: earlier)
+            } else {
+                joined.append(frame)
+            }
+        }
+        return joined
+    }
+
     @Test func dictionaryIsTheSPDY3Table() {
         let adler = SPDYDictionary.bytes.withUnsafeBufferPointer { adler32(1, $0.baseAddress, UInt32($0.count)) }
         #expect(SPDYDictionary.bytes.count == 1423)
@@ -80,7 +98,43 @@ import SPDY
         while let byte = wire.readSlice(length: 1) { try reader.writeInbound(byte) }
         var decoded: [SPDYFrame] = []
         while let frame = try reader.readInbound(as: SPDYFrame.self) { decoded.append(frame) }
-        #expect(decoded == frames)
+        // A DATA frame read a byte at a time arrives as one-byte pieces of its stream, FIN on the last.
+        #expect(joiningDataPieces(decoded) == joiningDataPieces(frames))
+        #expect(decoded.count == frames.count + "hello".utf8.count - 1)
+    }
+
+    @Test func aDataFramesPayloadIsHandedOnAsItArrivesWithoutACopy() throws {
+        let writer = EmbeddedChannel()
+        try writer.pipeline.syncOperations.addHandler(SPDYFrameEncoder())
+        let reader = EmbeddedChannel()
+        try reader.pipeline.syncOperations.addHandler(ByteToMessageHandler(SPDYFrameDecoder()))
+        let payload = ByteBuffer(bytes: (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        try writer.writeOutbound(SPDYFrame.data(streamID: 5, fin: true, payload: payload))
+        try writer.writeOutbound(SPDYFrame.ping(id: 9))
+        var wire = ByteBuffer()
+        while var chunk = try writer.readOutbound(as: ByteBuffer.self) { wire.writeBuffer(&chunk) }
+
+        // Two reads cut the frame: its header and 20,000 bytes, then the rest and a PING.
+        let firstRead = wire.readSlice(length: 8 + 20_000)!
+        let secondRead = wire
+        try reader.writeInbound(firstRead)
+        guard case .data(5, false, let head)? = try reader.readInbound(as: SPDYFrame.self) else {
+            Issue.record("the first read's bytes were held back")
+            return
+        }
+        try reader.writeInbound(secondRead)
+        guard case .data(5, true, let tail)? = try reader.readInbound(as: SPDYFrame.self) else {
+            Issue.record("the rest of the frame did not arrive as its last piece")
+            return
+        }
+        #expect(try reader.readInbound(as: SPDYFrame.self) == .ping(id: 9))
+        #expect(head.readableBytes == 20_000)
+        var joined = head
+        joined.writeImmutableBuffer(tail)
+        #expect(joined == payload)
+        // Each piece is the read's own memory, not a copy of it.
+        #expect(address(head) == address(firstRead) + 8)
+        #expect(address(tail) == address(secondRead))
     }
 
     @Test func settingsAndUnknownControlFramesAreIgnored() throws {

@@ -52,14 +52,14 @@ extension PortForwardDialer {
             case .spdy:
                 return SPDYClientUpgrader { context, _ in install(context.channel, false) }
             default:
-                return NIOWebSocketClientUpgrader(maxFrameSize: 1 << 24, automaticErrorHandling: false) { channel, response in
+                return WebSocketTunnelUpgrader { context, response in
                     let negotiated = response.headers.first(name: "sec-websocket-protocol")
                     guard negotiated == Self.tunnelSubprotocol else {
                         let error = PortForwardError.protocolNotNegotiated(got: negotiated)
                         promise.fail(error)
-                        return channel.eventLoop.makeFailedFuture(error)
+                        return context.eventLoop.makeFailedFuture(error)
                     }
-                    return install(channel, true)
+                    return install(context.channel, true)
                 }
             }
         }

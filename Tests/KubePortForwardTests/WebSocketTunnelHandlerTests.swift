@@ -72,4 +72,41 @@ import Testing
         #expect(keys[0] != keys[1], "every message has its own masking key")
         _ = try channel.finish()
     }
+
+    @Test func theServersBinaryPayloadsAreTheByteStreamAndItsPingsAreAnswered() throws {
+        let channel = EmbeddedChannel(handler: WebSocketTunnelHandler())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 6443)).wait()
+        try channel.writeInbound(serverFrameBytes([
+            WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(string: "SYN_REPLY")),
+            WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer(string: "hello?")),
+            WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(string: "DATA")),
+        ]))
+        #expect(try channel.readInbound(as: ByteBuffer.self) == ByteBuffer(string: "SYN_REPLY"))
+        #expect(try channel.readInbound(as: ByteBuffer.self) == ByteBuffer(string: "DATA"))
+        let pong = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(pong.opcode == .pong && pong.maskKey != nil && pong.data == ByteBuffer(string: "hello?"), "the encoder masks it as it sends")
+        #expect(channel.isActive)
+        _ = try channel.finish()
+    }
+
+    @Test func theServersCloseIsAnsweredAndEndsTheTunnel() throws {
+        let channel = EmbeddedChannel(handler: WebSocketTunnelHandler())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 6443)).wait()
+        try channel.writeInbound(serverFrameBytes([
+            WebSocketFrame(fin: true, opcode: .connectionClose, data: ByteBuffer(bytes: [0x03, 0xE8])),
+            WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(string: "after the close")),
+        ]))
+        #expect(try channel.readOutbound(as: WebSocketFrame.self)?.opcode == .connectionClose)
+        #expect(try channel.readInbound(as: ByteBuffer.self) == nil, "nothing after the close is read")
+        #expect(!channel.isActive)
+    }
+
+    @Test func aMaskedFrameFromTheServerFailsAndClosesTheTunnel() throws {
+        let channel = EmbeddedChannel(handler: WebSocketTunnelHandler())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 6443)).wait()
+        let masked = WebSocketFrame(fin: true, opcode: .binary, maskKey: WebSocketMaskingKey([1, 2, 3, 4]), data: ByteBuffer(string: "x"))
+        #expect(throws: PortForwardError.self) { try channel.writeInbound(serverFrameBytes([masked])) }
+        #expect(try channel.readInbound(as: ByteBuffer.self) == nil)
+        #expect(!channel.isActive)
+    }
 }

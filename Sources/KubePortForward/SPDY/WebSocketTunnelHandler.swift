@@ -3,10 +3,13 @@ import NIOWebSocket
 
 // The KEP-4006 tunnel carries the SPDY session as a plain byte stream cut arbitrarily into binary WebSocket
 // messages (docs/port-forward.md, "SPDY keepalive and shutdown" and "berth's SPDY client"). This handler
-// turns inbound binary payloads into ByteBuffers and outbound ByteBuffers into masked binary messages, so the
-// SPDY codec above never knows it is tunnelled. A close frame reads as EOF.
+// reads the server's frames from the TLS byte stream itself (`WebSocketFrameStreamReader`: binary payloads pass
+// on as they arrive, uncopied) and turns outbound ByteBuffers into masked binary messages, so the SPDY codec
+// above never knows it is tunnelled. A close frame reads as EOF.
 
-/// Bridges WebSocket binary messages to a byte stream, client side (masked sends).
+/// Bridges WebSocket binary messages to a byte stream, client side (masked sends). It sits right above TLS, with
+/// NIO's frame encoder below it for what it sends and no frame decoder: `WebSocketTunnelUpgrader` installs neither
+/// NIO's decoder nor anything else that reads.
 ///
 /// What is written between two flushes goes out as one message: the SPDY codec writes a frame's header and payload,
 /// or a stream's two SYN_STREAMs, as separate buffers, and a message (with its mask and, below, its TLS record) per
@@ -14,11 +17,14 @@ import NIOWebSocket
 /// for the WebSocket header, so NIO's frame encoder masks them in place and writes its header in front: header and
 /// payload reach TLS as one buffer and leave as one record.
 final class WebSocketTunnelHandler: ChannelDuplexHandler {
-    typealias InboundIn = WebSocketFrame
+    typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = WebSocketFrame
 
+    private var reader = WebSocketFrameStreamReader()
+    /// A close message or a text message came: what follows it is not read.
+    private var closeReceived = false
     private var closeSent = false
     /// Bytes written since the last flush, and the promise that completes when they are sent.
     private var pending: ByteBuffer?
@@ -29,19 +35,31 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
     static let headerRoom = 14
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .binary, .continuation:
-            let payload = frame.unmaskedData
-            if payload.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(payload)) }
-        case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: maskingKeys.next(), data: frame.unmaskedData)), promise: nil)
-        case .connectionClose:
-            sendClose(context: context)
+        var buffer = unwrapInboundIn(data)
+        do {
+            while !closeReceived, let event = try reader.next(&buffer) {
+                receive(event, context: context)
+            }
+        } catch {
+            context.fireErrorCaught(PortForwardError.protocolNotNegotiated(got: error.description))
             context.close(promise: nil)
-        case .text:
+        }
+    }
+
+    private func receive(_ event: WebSocketFrameStreamReader.Event, context: ChannelHandlerContext) {
+        switch event {
+        case .data(.binary, let bytes), .data(.continuation, let bytes):
+            context.fireChannelRead(wrapInboundOut(bytes))
+        case .data(.text, _):
             // The tunnel is binary only; kubectl fails the same way.
+            closeReceived = true
             context.fireErrorCaught(PortForwardError.protocolNotNegotiated(got: "a text message in the SPDY tunnel"))
+            context.close(promise: nil)
+        case .control(.ping, let body):
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: maskingKeys.next(), data: body)), promise: nil)
+        case .control(.connectionClose, _):
+            closeReceived = true
+            sendClose(context: context)
             context.close(promise: nil)
         default:
             break

@@ -109,4 +109,19 @@ import Testing
         #expect(try channel.readInbound(as: ByteBuffer.self) == nil)
         #expect(!channel.isActive)
     }
+
+    @Test(arguments: ["", "{}"])
+    func aTextMessageFailsTheTunnelEvenAnEmptyOne(text: String) throws {
+        let channel = EmbeddedChannel(handler: WebSocketTunnelHandler())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 6443)).wait()
+        let bytes = try serverFrameBytes([
+            WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)),
+            WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(string: "after the text")),
+        ])
+        #expect(throws: PortForwardError.protocolNotNegotiated(got: "a text message in the SPDY tunnel")) {
+            try channel.writeInbound(bytes)
+        }
+        #expect(try channel.readInbound(as: ByteBuffer.self) == nil, "nothing after the text is read")
+        #expect(!channel.isActive)
+    }
 }

@@ -54,8 +54,8 @@ public final class PortForwardSession: Sendable {
     /// Stream pairs open now (forwarded connections, including ones still opening).
     public var openStreamCount: Int { gauge.openStreams.load(ordering: .relaxed) }
 
-    /// Frames read from the server so far (a wrapping counter): any change proves the peer alive, even while
-    /// a PING's answer still waits behind the data ahead of it.
+    /// Frames read from the server so far, a DATA frame once per piece of it that arrives (a wrapping counter):
+    /// any change proves the peer alive, even while a PING's answer still waits behind the data ahead of it.
     public var framesReceived: Int { gauge.framesRead.load(ordering: .relaxed) }
 
     /// Whether the session stopped reading its connection because a stream's reader is slow and that stream's

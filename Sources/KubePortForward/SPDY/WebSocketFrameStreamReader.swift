@@ -53,7 +53,9 @@ struct WebSocketFrameStreamReader {
                 if opcode.isControlOpcode {
                     guard length > 0 else { return .control(opcode: opcode, body: ByteBuffer()) }
                     state = .control(opcode: opcode, remaining: length)
-                } else if length > 0 {
+                } else {
+                    // An empty data frame still says what it is (an empty text message is still text).
+                    guard length > 0 else { return .data(opcode: opcode, bytes: ByteBuffer()) }
                     state = .data(opcode: opcode, remaining: length)
                 }
             case .data(let opcode, let remaining):

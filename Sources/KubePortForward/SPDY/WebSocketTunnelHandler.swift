@@ -49,7 +49,7 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
     private func receive(_ event: WebSocketFrameStreamReader.Event, context: ChannelHandlerContext) {
         switch event {
         case .data(.binary, let bytes), .data(.continuation, let bytes):
-            context.fireChannelRead(wrapInboundOut(bytes))
+            if bytes.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(bytes)) }
         case .data(.text, _):
             // The tunnel is binary only; kubectl fails the same way.
             closeReceived = true

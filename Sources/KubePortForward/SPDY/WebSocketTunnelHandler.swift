@@ -23,8 +23,8 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
     typealias OutboundOut = WebSocketFrame
 
     private var reader = WebSocketFrameStreamReader()
-    /// A close message or a text message came: what follows it is not read.
-    private var closeReceived = false
+    /// A close message, a text message or a frame the reader refused came: what follows it is not read.
+    private var readingEnded = false
     private var closeSent = false
     /// Bytes written since the last flush, and the promise that completes when they are sent.
     private var pending: ByteBuffer?
@@ -37,10 +37,11 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         do {
-            while !closeReceived, let event = try reader.next(&buffer) {
+            while !readingEnded, let event = try reader.next(&buffer) {
                 receive(event, context: context)
             }
         } catch {
+            readingEnded = true
             context.fireErrorCaught(PortForwardError.protocolNotNegotiated(got: error.description))
             context.close(promise: nil)
         }
@@ -52,13 +53,13 @@ final class WebSocketTunnelHandler: ChannelDuplexHandler {
             if bytes.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(bytes)) }
         case .data(.text, _):
             // The tunnel is binary only; kubectl fails the same way.
-            closeReceived = true
+            readingEnded = true
             context.fireErrorCaught(PortForwardError.protocolNotNegotiated(got: "a text message in the SPDY tunnel"))
             context.close(promise: nil)
         case .control(.ping, let body):
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: maskingKeys.next(), data: body)), promise: nil)
         case .control(.connectionClose, _):
-            closeReceived = true
+            readingEnded = true
             sendClose(context: context)
             context.close(promise: nil)
         default:

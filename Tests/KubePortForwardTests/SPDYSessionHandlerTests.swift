@@ -216,4 +216,38 @@ import Testing
         s.channel.read()
         #expect(s.recorder.reads == ["one", "two"])
     }
+
+    /// Keeps every buffer that reaches it, and passes it on.
+    final class BufferKeeper: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        var buffers: [ByteBuffer] = []
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            buffers.append(unwrapInboundIn(data))
+            context.fireChannelRead(data)
+        }
+    }
+
+    @Test func piecesHeldForASlowReaderKeepOnlyTheirOwnBytesAlive() throws {
+        let harness = try Harness()
+        let s = try harness.accepted()
+        let keeper = BufferKeeper()
+        try s.channel.pipeline.syncOperations.addHandler(keeper, position: .first)
+        try s.channel.syncOptions?.setOption(.autoRead, value: false)
+        // Each read of the connection is 64 KiB, of which 1,000 bytes are this stream's (the rest other streams').
+        let reads = (0..<150).map { index in
+            var read = ByteBufferAllocator().buffer(capacity: 64 * 1024)
+            read.writeRepeatingByte(UInt8(index % 251), count: 64 * 1024)
+            return read
+        }
+        for read in reads {
+            try harness.receive(.data(streamID: s.data, fin: false, payload: read.getSlice(at: 5_000, length: 1_000)!))
+        }
+        s.channel.read()
+        #expect(keeper.buffers.count == 150)
+        #expect(keeper.buffers.enumerated().allSatisfy { $0.element == reads[$0.offset].getSlice(at: 5_000, length: 1_000) })
+        // Past 64 KiB buffered, a piece no longer keeps its whole read alive.
+        let keepingTheirRead = keeper.buffers.filter { $0.storageCapacity >= 64 * 1024 }.count
+        #expect(keepingTheirRead <= 66, "\(keepingTheirRead) of 150 held pieces kept a whole 64 KiB read alive")
+    }
 }

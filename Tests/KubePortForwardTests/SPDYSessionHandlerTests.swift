@@ -243,11 +243,17 @@ import Testing
         for read in reads {
             try harness.receive(.data(streamID: s.data, fin: false, payload: read.getSlice(at: 5_000, length: 1_000)!))
         }
+        // Then four reads that are a quarter this stream's: worth keeping as they are.
+        for read in reads.prefix(4) {
+            try harness.receive(.data(streamID: s.data, fin: false, payload: read.getSlice(at: 0, length: 16 * 1024)!))
+        }
         s.channel.read()
-        #expect(keeper.buffers.count == 150)
-        #expect(keeper.buffers.enumerated().allSatisfy { $0.element == reads[$0.offset].getSlice(at: 5_000, length: 1_000) })
-        // Past 64 KiB buffered, a piece no longer keeps its whole read alive.
-        let keepingTheirRead = keeper.buffers.filter { $0.storageCapacity >= 64 * 1024 }.count
-        #expect(keepingTheirRead <= 66, "\(keepingTheirRead) of 150 held pieces kept a whole 64 KiB read alive")
+        #expect(keeper.buffers.count == 154)
+        let sent = reads.map { $0.getSlice(at: 5_000, length: 1_000)! } + reads.prefix(4).map { $0.getSlice(at: 0, length: 16 * 1024)! }
+        #expect(keeper.buffers == sent)
+        // Past 64 KiB buffered, a small piece no longer keeps its whole read alive; a quarter of a read is not copied.
+        let keepingTheirRead = keeper.buffers.prefix(150).filter { $0.storageCapacity >= 64 * 1024 }.count
+        #expect(keepingTheirRead <= 66, "\(keepingTheirRead) of 150 small pieces kept a whole 64 KiB read alive")
+        #expect(keeper.buffers.suffix(4).allSatisfy { $0.storageCapacity >= 64 * 1024 })
     }
 }

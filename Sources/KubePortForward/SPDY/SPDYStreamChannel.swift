@@ -15,7 +15,7 @@ final class SPDYStreamChannel: Channel, ChannelCore, @unchecked Sendable {
 
     /// The most inbound bytes one stream buffers before its session stops reading the connection.
     static let inboundBufferLimit = 1 << 20
-    /// Buffered inbound bytes past which a piece that keeps much more memory alive than it carries is copied out.
+    /// Buffered inbound bytes past which a piece that keeps far more memory alive than it carries is copied out.
     static let compactionThreshold = 64 * 1024
     /// Unflushed outbound bytes past which the channel reports itself unwritable, and back under which it recovers.
     static let writeWaterMarks = (low: 32 * 1024, high: 64 * 1024)
@@ -318,11 +318,12 @@ final class SPDYStreamChannel: Channel, ChannelCore, @unchecked Sendable {
     }
 
     /// A piece of a DATA frame is a view of the read it came in, and keeps all of that read's memory alive, however
-    /// little of it is this stream's. Once this stream's reader is behind, a piece that keeps more than twice its
-    /// size (and a page) alive is copied out, so what a stream buffers costs about what `inboundBufferLimit` says,
-    /// not that many reads.
+    /// little of it is this stream's. Once this stream's reader is behind, a piece that keeps more than eight times
+    /// its size (and a page) alive is copied out, so what a stream buffers costs at most about eight times
+    /// `inboundBufferLimit`, not a whole read per piece. Only small pieces qualify, so a bulk stream that its reader
+    /// keeps up with copies next to nothing (the short ends of frames that a read cut).
     private func kept(_ payload: ByteBuffer) -> ByteBuffer {
-        guard bufferedInbound > Self.compactionThreshold, payload.storageCapacity > 2 * payload.readableBytes + 4096 else {
+        guard bufferedInbound > Self.compactionThreshold, payload.storageCapacity > 8 * payload.readableBytes + 4096 else {
             return payload
         }
         var copy = allocator.buffer(capacity: payload.readableBytes)

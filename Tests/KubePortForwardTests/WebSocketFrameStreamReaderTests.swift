@@ -88,6 +88,39 @@ func serverFrameBytes(_ frames: [WebSocketFrame]) throws -> ByteBuffer {
         ])
     }
 
+    /// Every length class (7-bit, 16-bit, 64-bit and their edges) with pings between, cut at random places.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func framesCutAtRandomPlacesComeOutWhole(seed: UInt64) throws {
+        let sizes = [0, 1, 125, 126, 127, 65_535, 65_536, 70_000]
+        var frames: [WebSocketFrame] = []
+        var sent = ByteBuffer()
+        for (index, size) in sizes.enumerated() {
+            let payload = pattern(size + index)
+            sent.writeImmutableBuffer(payload)
+            frames.append(WebSocketFrame(fin: true, opcode: .binary, data: payload))
+            frames.append(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer(string: "ping \(index)")))
+        }
+        var bytes = try serverFrameBytes(frames)
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        var reader = WebSocketFrameStreamReader()
+        var (received, pings) = (ByteBuffer(), [String]())
+        while bytes.readableBytes > 0 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            var cut = bytes.readSlice(length: min(bytes.readableBytes, 1 + Int(state % 20_000)))!
+            while let event = try reader.next(&cut) {
+                switch event {
+                case .data(.binary, let piece): received.writeImmutableBuffer(piece)
+                case .control(.ping, let body): pings.append(String(buffer: body))
+                default: Issue.record("unexpected \(event)")
+                }
+            }
+        }
+        #expect(received == sent)
+        #expect(pings == sizes.indices.map { "ping \($0)" })
+    }
+
     @Test(arguments: [
         ([0x82, 0x81, 1, 2, 3, 4, 0x00], WebSocketFrameStreamReader.Failure.maskedByServer),
         ([0xC2, 0x00], .reservedBitsSet),

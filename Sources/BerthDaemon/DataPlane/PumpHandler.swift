@@ -115,8 +115,19 @@ final class PumpHandler {
         promise?.succeed(error)
     }
 
+    /// A small piece of a large read (a SPDY stream's share of a connection read, or a short read into a buffer
+    /// grown for bulk) keeps all of that read alive while it waits for a slow partner: such a piece, one that keeps
+    /// more than eight times its size and a page alive, goes on as a copy of its own bytes.
     private func partnerWrite(_ data: NIOAny) {
-        context?.write(data, promise: nil)
+        guard let context else { return }
+        let buffer = unwrapOutboundIn(data)
+        guard buffer.storageCapacity > 8 * buffer.readableBytes + 4096 else {
+            context.write(data, promise: nil)
+            return
+        }
+        var copy = context.channel.allocator.buffer(capacity: buffer.readableBytes)
+        copy.writeImmutableBuffer(buffer)
+        context.write(wrapOutboundOut(copy), promise: nil)
     }
 
     private func partnerFlush() {

@@ -112,7 +112,14 @@ struct ProcessWorld {
             if let object, condition(object) { return object }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw Failure(description: "timed out waiting for \(what); last `berth status`:\n\(last)")
+        // Say whether the cluster was still there: "connection refused" in the status may mean it is not.
+        let cluster = fakeKube.endedStatus().map { "fake-kube ended with status \($0)" } ?? "fake-kube still runs"
+        throw Failure(description: """
+            timed out waiting for \(what); \(cluster); its log ends:
+            \(fakeKube.log().suffix(4000))
+            last `berth status`:
+            \(last)
+            """)
     }
 }
 
@@ -208,7 +215,7 @@ final class Spawned: Sendable {
                 Thread {
                     var raw: Int32 = 0
                     while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
-                    let code = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+                    let code = Self.exitCode(raw)
                     continuation.resume(returning: code)
                 }.start()
             }
@@ -224,6 +231,21 @@ final class Spawned: Sendable {
         }
         exit.withLock { $0 = status }
         return status
+    }
+
+    /// A `waitpid` status as an exit code: the process's own, or 128+N when signal N ended it.
+    private static func exitCode(_ raw: Int32) -> Int32 {
+        raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+    }
+
+    /// The exit status (128+N for signal N) if the process has ended, reaping it; nil while it runs. Never blocks.
+    func endedStatus() -> Int32? {
+        if let status = exit.withLock({ $0 }) { return status }
+        var raw: Int32 = 0
+        guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+        let code = Self.exitCode(raw)
+        exit.withLock { $0 = code }
+        return code
     }
 
     /// Kills the process if it still runs, and reaps it.

@@ -3,19 +3,30 @@ import NIOCore
 /// Parses SPDY/3 frames from a byte stream (a TCP connection, or WebSocket payloads concatenated) and
 /// inflates header blocks with the session's single inflate context.
 ///
-/// A DATA frame's payload is handed on as it arrives, as DATA frames of the same stream whose last piece alone
-/// carries the FIN: a frame that spans two reads is never gathered into one buffer, so the bytes a pod sends are
-/// not copied on their way through (gathering them cost a copy, and a fresh allocation, per read).
+/// With `streamsData` (berth's client), a DATA frame's payload is handed on as it arrives, as DATA frames of the
+/// same stream whose last piece alone carries the FIN: a frame that spans two reads is never gathered into one
+/// buffer, so the bytes a pod sends are not copied on their way through (gathering them cost a copy, and a fresh
+/// allocation, per read). Without it (FakeKube, as the kubelet's spdystream) every frame is handed on whole.
 public final class SPDYFrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = SPDYFrame
 
     private let inflater: SPDYHeaderInflater
-    /// The DATA frame whose payload is still arriving, and how many of its bytes are still to come.
-    private var dataInProgress: (streamID: UInt32, fin: Bool, remaining: Int)?
+    /// A DATA frame whose payload is still arriving.
+    private struct DataInProgress {
+        let streamID: UInt32
+        let fin: Bool
+        /// Payload bytes still to come.
+        var remaining: Int
+    }
+
+    private var dataInProgress: DataInProgress?
+    private let streamsData: Bool
 
     /// Starts the session's context, seeded with the SPDY/3 dictionary.
-    public init() throws(SPDYError) {
+    /// - Parameter streamsData: hand DATA payloads on as they arrive rather than as whole frames.
+    public init(streamsData: Bool = false) throws(SPDYError) {
         inflater = try SPDYHeaderInflater()
+        self.streamsData = streamsData
     }
 
     /// Emits every complete frame in `buffer`.
@@ -34,7 +45,7 @@ public final class SPDYFrameDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    /// Decodes one control frame when all of it is buffered, or what has arrived of a DATA frame's payload.
+    /// Decodes one frame when all of it is buffered, or (with `streamsData`) what has arrived of a DATA frame's payload.
     public func decodeFrame(_ buffer: inout ByteBuffer) throws(SPDYError) -> SPDYFrame? {
         if let data = dataInProgress { return continueData(data, &buffer) }
         guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
@@ -42,9 +53,9 @@ public final class SPDYFrameDecoder: ByteToMessageDecoder {
         else { return nil }
         let length = Int(flagsAndLength & 0x00FF_FFFF)
         let flags = UInt8(flagsAndLength >> 24)
-        if first & 0x8000_0000 == 0 {
+        if first & 0x8000_0000 == 0, streamsData {
             buffer.moveReaderIndex(forwardBy: 8)
-            let data = (streamID: first & 0x7FFF_FFFF, fin: flags & SPDYConstants.flagFin != 0, remaining: length)
+            let data = DataInProgress(streamID: first & 0x7FFF_FFFF, fin: flags & SPDYConstants.flagFin != 0, remaining: length)
             guard length > 0 else { return .data(streamID: data.streamID, fin: data.fin, payload: ByteBuffer()) }
             dataInProgress = data
             return continueData(data, &buffer)
@@ -52,6 +63,9 @@ public final class SPDYFrameDecoder: ByteToMessageDecoder {
         guard buffer.readableBytes >= 8 + length else { return nil }
         buffer.moveReaderIndex(forwardBy: 8)
         var payload = buffer.readSlice(length: length)!
+        if first & 0x8000_0000 == 0 {
+            return .data(streamID: first & 0x7FFF_FFFF, fin: flags & SPDYConstants.flagFin != 0, payload: payload)
+        }
         // Any version is accepted, as spdystream does.
         let type = UInt16(first & 0xFFFF)
         let fin = flags & SPDYConstants.flagFin != 0
@@ -89,12 +103,13 @@ public final class SPDYFrameDecoder: ByteToMessageDecoder {
     }
 
     /// Hands on what has arrived of the current DATA frame's payload; the FIN goes with its last byte.
-    private func continueData(_ data: (streamID: UInt32, fin: Bool, remaining: Int), _ buffer: inout ByteBuffer) -> SPDYFrame? {
+    private func continueData(_ data: DataInProgress, _ buffer: inout ByteBuffer) -> SPDYFrame? {
         let count = min(buffer.readableBytes, data.remaining)
         guard count > 0 else { return nil }
         let payload = buffer.readSlice(length: count)!
-        let remaining = data.remaining - count
-        dataInProgress = remaining == 0 ? nil : (data.streamID, data.fin, remaining)
-        return .data(streamID: data.streamID, fin: data.fin && remaining == 0, payload: payload)
+        var rest = data
+        rest.remaining -= count
+        dataInProgress = rest.remaining == 0 ? nil : rest
+        return .data(streamID: data.streamID, fin: data.fin && rest.remaining == 0, payload: payload)
     }
 }

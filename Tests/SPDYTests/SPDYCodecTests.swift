@@ -68,11 +68,12 @@ import SPDY
         }
     }
 
-    @Test func framesRoundTripThroughTheCodecsEvenByteByByte() throws {
+    @Test(arguments: [false, true])
+    func framesRoundTripThroughTheCodecsEvenByteByByte(streamsData: Bool) throws {
         let writer = EmbeddedChannel()
         try writer.pipeline.syncOperations.addHandler(SPDYFrameEncoder())
         let reader = EmbeddedChannel()
-        try reader.pipeline.syncOperations.addHandler(ByteToMessageHandler(SPDYFrameDecoder()))
+        try reader.pipeline.syncOperations.addHandler(ByteToMessageHandler(SPDYFrameDecoder(streamsData: streamsData)))
 
         let frames: [SPDYFrame] = [
             .synStream(
@@ -98,16 +99,16 @@ import SPDY
         while let byte = wire.readSlice(length: 1) { try reader.writeInbound(byte) }
         var decoded: [SPDYFrame] = []
         while let frame = try reader.readInbound(as: SPDYFrame.self) { decoded.append(frame) }
-        // A DATA frame read a byte at a time arrives as one-byte pieces of its stream, FIN on the last.
+        // Streaming, a DATA frame read a byte at a time arrives as one-byte pieces of its stream, FIN on the last.
         #expect(joiningDataPieces(decoded) == joiningDataPieces(frames))
-        #expect(decoded.count == frames.count + "hello".utf8.count - 1)
+        #expect(decoded.count == frames.count + (streamsData ? "hello".utf8.count - 1 : 0))
     }
 
     @Test func aDataFramesPayloadIsHandedOnAsItArrivesWithoutACopy() throws {
         let writer = EmbeddedChannel()
         try writer.pipeline.syncOperations.addHandler(SPDYFrameEncoder())
         let reader = EmbeddedChannel()
-        try reader.pipeline.syncOperations.addHandler(ByteToMessageHandler(SPDYFrameDecoder()))
+        try reader.pipeline.syncOperations.addHandler(ByteToMessageHandler(SPDYFrameDecoder(streamsData: true)))
         let payload = ByteBuffer(bytes: (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         try writer.writeOutbound(SPDYFrame.data(streamID: 5, fin: true, payload: payload))
         try writer.writeOutbound(SPDYFrame.ping(id: 9))
@@ -135,6 +136,15 @@ import SPDY
         // Each piece is the read's own memory, not a copy of it.
         #expect(address(head) == address(firstRead) + 8)
         #expect(address(tail) == address(secondRead))
+
+        // Without streaming (FakeKube's decoder, as the kubelet's), the frame waits until it is whole.
+        let whole = EmbeddedChannel()
+        try whole.pipeline.syncOperations.addHandler(ByteToMessageHandler(SPDYFrameDecoder()))
+        try whole.writeInbound(firstRead)
+        #expect(try whole.readInbound(as: SPDYFrame.self) == nil)
+        try whole.writeInbound(secondRead)
+        #expect(try whole.readInbound(as: SPDYFrame.self) == .data(streamID: 5, fin: true, payload: payload))
+        #expect(try whole.readInbound(as: SPDYFrame.self) == .ping(id: 9))
     }
 
     @Test func settingsAndUnknownControlFramesAreIgnored() throws {

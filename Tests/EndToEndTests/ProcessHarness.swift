@@ -116,7 +116,7 @@ struct ProcessWorld {
         let cluster = fakeKube.endedStatus().map { "fake-kube ended with status \($0)" } ?? "fake-kube still runs"
         throw Failure(description: """
             timed out waiting for \(what); \(cluster); its log ends:
-            \(fakeKube.log().suffix(4000))
+            \(fakeKube.logEnd())
             last `berth status`:
             \(last)
             """)
@@ -197,6 +197,17 @@ final class Spawned: Sendable {
     /// The process's stderr log so far.
     func log() -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// The end of the log, from the crashed thread's backtrace when the process crashed (Swift's backtracer prints
+    /// every thread; the crashed one is what explains the end).
+    func logEnd() -> String {
+        let text = log()
+        if let crashed = text.range(of: " crashed:") {
+            let start = text[..<crashed.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+            return String(text[start...].prefix(6000))
+        }
+        return String(text.suffix(4000))
     }
 
     /// Sends `signal` to the process.

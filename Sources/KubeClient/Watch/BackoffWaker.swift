@@ -45,7 +45,10 @@ final class BackoffWaker: Sendable {
                 return !Task.isCancelled
             }
             defer { group.cancelAll() }
-            return try await group.next() ?? false
+            let woken = try await group.next() ?? false
+            // Cancelled, the wait for a wake may end before the clock's sleep throws: end the same way either way.
+            try Task.checkCancellation()
+            return woken
         }
     }
 

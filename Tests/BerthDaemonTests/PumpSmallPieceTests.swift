@@ -19,8 +19,8 @@ import Testing
         read.writeBytes((0..<(64 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 13) })
         let small = read.getSlice(at: 100, length: 200)!
         let large = read.getSlice(at: 1_000, length: 32 * 1024)!
-        upstream.pipeline.fireChannelRead(NIOAny(small))
-        upstream.pipeline.fireChannelRead(NIOAny(large))
+        upstream.pipeline.fireChannelRead(small)
+        upstream.pipeline.fireChannelRead(large)
         upstream.pipeline.fireChannelReadComplete()
 
         let first = try #require(try client.readOutbound(as: ByteBuffer.self))
